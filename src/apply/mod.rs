@@ -1,0 +1,127 @@
+//! Carrying out a plan. Bot-owned file changes and their audit records land together, in one bot commit that
+//! touches only bot-owned paths and carries a `Paved-Action: <id>` trailer per action (design rule 6).
+//!
+//! # Guarantees
+//! - A plan whose basis no longer holds (the repo moved since planning) is refused, not half-applied.
+//! - Idempotent and crash-safe: file contents are computed from the planned snapshot, never appended to what a
+//!   crashed run left on disk, so running again after a kill writes the same bytes and one commit.
+//! - Nothing is committed when nothing changes.
+
+pub mod workspace;
+
+pub use workspace::{Workspace, WorkspaceError};
+
+use crate::audit::{self, Record, Tail};
+use crate::plan::{FileChange, Plan};
+use crate::source::Snapshot;
+use serde::Serialize;
+
+/// The error returned by [`apply`] when nothing could be applied at all.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("stale plan: it was made at {planned}, but the repo is now at {current}; plan again")]
+    Stale { planned: String, current: String },
+    #[error("the audit log is broken ({0}); repair it before paved appends to it")]
+    AuditBroken(audit::Broken),
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ApplyReport {
+    pub applied: Vec<String>,
+    pub skipped_audit: Vec<String>,
+    pub commit: Option<String>,
+    pub audit_file: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// Recorded as the audit actor and commit author.
+    pub actor: String,
+    /// The audit time (injected so tests can pin it).
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// Apply `plan`, planned from `snapshot`, to `workspace`.
+///
+/// # Errors
+/// [`Error::Stale`] when the workspace moved since `snapshot`; [`Error::AuditBroken`] when the existing audit log
+/// does not verify; I/O and git failures from the workspace. On error nothing was committed.
+pub fn apply(
+    plan: &Plan,
+    snapshot: &Snapshot,
+    workspace: &dyn Workspace,
+    options: &ApplyOptions,
+) -> Result<ApplyReport, Error> {
+    let current = workspace.head()?;
+    if let Some(current) = current.filter(|c| *c != plan.basis.desired) {
+        return Err(Error::Stale { planned: plan.basis.desired.clone(), current });
+    }
+    let mut report = ApplyReport::default();
+    if plan.is_empty() {
+        return Ok(report);
+    }
+    let (audit_files, tail) = audit_state(snapshot)?;
+    let audit_path = audit::file_for(&options.now);
+    let mut audit_text = audit_files.iter().find(|(p, _)| *p == audit_path).map(|(_, t)| t.clone()).unwrap_or_default();
+    let all_audit: String = audit_files.iter().map(|(_, t)| t.as_str()).collect();
+
+    let mut tail = tail;
+    let mut changes: Vec<FileChange> = Vec::new();
+    let mut trailers = Vec::new();
+    for action in &plan.actions {
+        changes.push(action.change.clone());
+        trailers.push(format!("Paved-Action: {}", action.id));
+        report.applied.push(action.id.0.clone());
+        // A replay of an interrupted apply whose audit record already landed must not be recorded twice.
+        if audit::last_action_for(&all_audit, &action.target).as_deref() == Some(action.id.0.as_str()) {
+            report.skipped_audit.push(action.id.0.clone());
+            continue;
+        }
+        let mut record = Record {
+            seq: 0,
+            time: options.now.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            actor: options.actor.clone(),
+            action: action.id.0.clone(),
+            kind: action.kind.as_str().to_owned(),
+            target: action.target.clone(),
+            basis: plan.basis.desired.clone(),
+            result: "applied".to_owned(),
+            details: serde_json::json!({ "reason": action.reason, "path": action.change.path() }),
+            prev: String::new(),
+            hash: String::new(),
+        };
+        let line = record.seal(&tail);
+        tail = Tail { hash: record.hash.clone(), seq: record.seq };
+        audit_text.push_str(&line);
+        audit_text.push('\n');
+    }
+    if report.skipped_audit.len() < plan.actions.len() {
+        changes.push(FileChange::Write { path: audit_path.clone(), before: None, after: audit_text });
+        report.audit_file = Some(audit_path);
+    }
+    let subject = format!(
+        "paved: reconcile {} action(s) at {}",
+        plan.actions.len(),
+        &plan.basis.desired[..plan.basis.desired.len().min(12)]
+    );
+    let body: Vec<String> =
+        plan.actions.iter().map(|a| format!("{} {}: {}", a.kind.as_str(), a.target, a.reason)).collect();
+    let message = format!("{subject}\n\n{}\n\n{}\n", body.join("\n"), trailers.join("\n"));
+    report.commit = workspace.commit(&changes, &message, &options.actor)?;
+    Ok(report)
+}
+
+/// The audit files of the snapshot, in order, and the tail of their chain (verified).
+fn audit_state(snapshot: &Snapshot) -> Result<(Vec<(String, String)>, Tail), Error> {
+    let mut files = Vec::new();
+    for entry in snapshot.under("audit").filter(|e| e.path.ends_with(".jsonl")) {
+        let text = snapshot.read_text(entry).map_err(|f| {
+            Error::AuditBroken(audit::Broken { path: entry.path.clone(), line: f.pos.line, message: f.message })
+        })?;
+        files.push((entry.path.clone(), text));
+    }
+    let (tail, _) = audit::verify(files.iter().map(|(p, t)| (p.as_str(), t.as_str()))).map_err(Error::AuditBroken)?;
+    Ok((files, tail))
+}

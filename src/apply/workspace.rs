@@ -1,0 +1,133 @@
+//! Where bot changes land: a git work tree (committed with the git CLI, which keeps index and work tree in step)
+//! or a plain directory (files written in place).
+
+use crate::plan::FileChange;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The error returned by [`Workspace`] methods.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("git {args}: {stderr}")]
+    Git { args: String, stderr: String },
+    #[error("refusing to write `{0}`: paved writes only bot-owned paths (status/, audit/, scorecards/*.md)")]
+    NotBotOwned(String),
+}
+
+/// A place bot changes are written to.
+pub trait Workspace {
+    /// The commit bot changes will follow, `None` for a plain directory.
+    fn head(&self) -> Result<Option<String>, WorkspaceError>;
+    /// Write `changes` and record them; returns the new commit, if one was made.
+    fn commit(&self, changes: &[FileChange], message: &str, author: &str) -> Result<Option<String>, WorkspaceError>;
+}
+
+/// Pick the workspace for a directory: a git work tree when `dir/.git` exists.
+pub fn for_dir(dir: &Path) -> Box<dyn Workspace> {
+    if dir.join(".git").exists() {
+        Box::new(GitWorktree { dir: dir.to_path_buf() })
+    } else {
+        Box::new(PlainDir { dir: dir.to_path_buf() })
+    }
+}
+
+fn write_files(dir: &Path, changes: &[FileChange]) -> Result<(), WorkspaceError> {
+    let bot_owned = crate::model::bot_owned_matcher();
+    for change in changes {
+        let rel = change.path();
+        if !bot_owned.is_match(rel) || rel.split('/').any(|p| p == ".." || p.is_empty()) {
+            return Err(WorkspaceError::NotBotOwned(rel.to_owned()));
+        }
+        let path = dir.join(rel);
+        let io = |source| WorkspaceError::Io { path: path.clone(), source };
+        match change {
+            FileChange::Write { after, .. } => {
+                let parent = path.parent().expect("bot-owned paths have a parent");
+                std::fs::create_dir_all(parent).map_err(io)?;
+                let tmp = parent.join(format!(".{}.paved-tmp", path.file_name().expect("file").to_string_lossy()));
+                std::fs::write(&tmp, after).map_err(io)?;
+                std::fs::rename(&tmp, &path).map_err(io)?;
+            }
+            FileChange::Delete { .. } => match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+                _ => {}
+            },
+        }
+    }
+    Ok(())
+}
+
+/// A plain directory: files are written in place, nothing is committed.
+pub struct PlainDir {
+    pub dir: PathBuf,
+}
+
+impl Workspace for PlainDir {
+    fn head(&self) -> Result<Option<String>, WorkspaceError> {
+        Ok(None)
+    }
+    fn commit(&self, changes: &[FileChange], _message: &str, _author: &str) -> Result<Option<String>, WorkspaceError> {
+        write_files(&self.dir, changes)?;
+        Ok(None)
+    }
+}
+
+/// A git work tree: files are written, staged and committed on the current branch.
+pub struct GitWorktree {
+    pub dir: PathBuf,
+}
+
+impl GitWorktree {
+    fn git(&self, args: &[&str], author: &str) -> Result<String, WorkspaceError> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&self.dir)
+            .args([
+                "-c",
+                &format!("user.name={author}"),
+                "-c",
+                &format!("user.email={author}@paved.local"),
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .output()
+            .map_err(|source| WorkspaceError::Io { path: self.dir.clone(), source })?;
+        if !out.status.success() {
+            return Err(WorkspaceError::Git {
+                args: args.join(" "),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            });
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+}
+
+impl Workspace for GitWorktree {
+    fn head(&self) -> Result<Option<String>, WorkspaceError> {
+        self.git(&["rev-parse", "--verify", "HEAD"], "paved").map(Some)
+    }
+
+    fn commit(&self, changes: &[FileChange], message: &str, author: &str) -> Result<Option<String>, WorkspaceError> {
+        write_files(&self.dir, changes)?;
+        let mut paths: Vec<&str> = changes.iter().map(FileChange::path).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let mut add = vec!["add", "--all", "--"];
+        add.extend(&paths);
+        self.git(&add, author)?;
+        // Only these paths: whatever else the user has staged stays staged and out of the bot commit.
+        let mut diff = vec!["diff", "--cached", "--name-only", "--"];
+        diff.extend(&paths);
+        if self.git(&diff, author)?.is_empty() {
+            return Ok(None);
+        }
+        let mut commit = vec!["commit", "--quiet", "--no-verify", "-m", message, "--"];
+        commit.extend(&paths);
+        self.git(&commit, author)?;
+        self.head()
+    }
+}

@@ -1,0 +1,286 @@
+//! The `paved` command line: argument parsing and printing only; the work is in [`crate::ops`].
+
+mod output;
+
+use crate::forge::{Forge, PrState};
+use crate::model::cache::ParseCache;
+use crate::ops::{self, RepoOptions};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use output::Printer;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit codes: 0 fine, 1 invalid input or a failed action, 2 usage or I/O error.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const INVALID: u8 = 1;
+    pub const IO: u8 = 2;
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "paved", version, about = "GitOps engine of an Internal Developer Platform", long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The platform repo: a working directory, or a git repo (read at HEAD, or at --rev).
+    #[arg(long, global = true, default_value = ".", env = "PAVED_REPO")]
+    pub repo: PathBuf,
+    /// Read the platform repo at this git revision.
+    #[arg(long, global = true)]
+    pub rev: Option<String>,
+    /// Read the working directory of a git repo instead of its HEAD commit (validate does by default).
+    #[arg(long, global = true)]
+    pub worktree: bool,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The local forge directory (overrides platform.yaml spec.forge.path).
+    #[arg(long, global = true, env = "PAVED_FORGE")]
+    pub forge: Option<PathBuf>,
+    /// Treat warnings (unknown fields in Backstage entities) as errors.
+    #[arg(long, global = true)]
+    pub strict: bool,
+    /// Log format for diagnostics on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    /// Ready to post as a PR comment (plan only).
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and validate the whole platform repo; print every problem at path:line:col.
+    Validate,
+    /// Show what reconcile would change, without changing anything.
+    Plan,
+    /// Plan, then apply: write status and audit in one bot commit.
+    Reconcile {
+        /// Plan only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Pull requests on the local forge.
+    #[command(subcommand)]
+    Pr(PrCmd),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Create a new platform repo seeded from the shipped paths, modules and policies.
+    Init {
+        /// Where to create it (must not exist, or be empty).
+        dir: PathBuf,
+    },
+    /// Run the main job end to end on the example platform repo with the local forge.
+    Demo {
+        /// Where to lay out the demo (a new directory).
+        #[arg(long, default_value = "paved-demo")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PrTarget {
+    /// The forge repo (owner/name); defaults to the platform repo from platform.yaml.
+    #[arg(long = "on")]
+    pub on: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrCmd {
+    /// List pull requests.
+    List {
+        #[command(flatten)]
+        target: PrTarget,
+        /// Only this state.
+        #[arg(long, value_parser = ["open", "closed", "merged"])]
+        state: Option<String>,
+    },
+    /// Show one pull request with its comment, reviews and checks.
+    Show {
+        number: u64,
+        #[command(flatten)]
+        target: PrTarget,
+    },
+    /// Open a pull request from a branch already pushed to the forge.
+    Open {
+        #[command(flatten)]
+        target: PrTarget,
+        #[arg(long)]
+        head: String,
+        #[arg(long, default_value = "main")]
+        base: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        body: String,
+        #[arg(long, default_value = "developer", env = "USER")]
+        author: String,
+    },
+    /// Approve a pull request.
+    Approve {
+        number: u64,
+        #[command(flatten)]
+        target: PrTarget,
+        #[arg(long = "by", default_value = "reviewer", env = "USER")]
+        by: String,
+        #[arg(long, default_value = "")]
+        body: String,
+    },
+    /// Merge a pull request (a real merge commit on the base branch).
+    Merge {
+        number: u64,
+        #[command(flatten)]
+        target: PrTarget,
+        #[arg(long = "by", default_value = "reviewer", env = "USER")]
+        by: String,
+    },
+    /// Close a pull request without merging.
+    Close {
+        number: u64,
+        #[command(flatten)]
+        target: PrTarget,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Recompute the hash chain of audit/*.jsonl; exit 1 at the first edited, removed or reordered record.
+    Verify,
+}
+
+/// Parse arguments, run, and map the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let printer = Printer::new(cli.global.format, cli.global.log_format);
+    match run(cli, &printer) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            printer.error(&e);
+            ExitCode::from(exit::IO)
+        }
+    }
+}
+
+fn repo_options(g: &Global, default_worktree: bool) -> RepoOptions {
+    RepoOptions {
+        repo: g.repo.clone(),
+        rev: g.rev.clone(),
+        worktree: g.worktree || (default_worktree && g.rev.is_none()),
+        strict: g.strict,
+        forge: g.forge.clone(),
+    }
+}
+
+fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
+    let g = &cli.global;
+    let cache = ParseCache::new();
+    match cli.command {
+        Command::Validate => {
+            p.progress("loading the platform repo");
+            let loaded = ops::load(&repo_options(g, true), &cache)?;
+            p.validation(&loaded);
+            Ok(if loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
+        }
+        Command::Plan => {
+            p.progress("loading, observing and planning");
+            let planned = ops::reconcile::plan(&repo_options(g, false), &cache)?;
+            p.diagnostics(&planned.loaded);
+            p.plan(&planned.plan, planned.forge_error.as_deref());
+            Ok(if planned.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
+        }
+        Command::Reconcile { dry_run } => {
+            p.progress("reconciling");
+            let done = ops::reconcile::reconcile(&repo_options(g, false), &cache, dry_run, "paved")?;
+            p.diagnostics(&done.planned.loaded);
+            p.reconciled(&done);
+            Ok(if done.planned.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
+        }
+        Command::Pr(cmd) => run_pr(g, cmd, &cache, p),
+        Command::Audit(AuditCmd::Verify) => match ops::audit_verify::verify(&repo_options(g, false))? {
+            Ok(v) => {
+                p.audit_ok(&v);
+                Ok(exit::OK)
+            }
+            Err(broken) => {
+                p.audit_broken(&broken);
+                Ok(exit::INVALID)
+            }
+        },
+        Command::Init { dir } => {
+            let n = ops::init::init(&dir)?;
+            p.line(&format!(
+                "Created a platform repo with {n} files in {}.\nNext: cd {0} && git init && paved validate",
+                dir.display()
+            ));
+            Ok(exit::OK)
+        }
+        Command::Demo { out } => {
+            p.progress("laying out the demo and reconciling");
+            let demo = ops::demo::demo(&out)?;
+            p.demo(&demo);
+            Ok(exit::OK)
+        }
+    }
+}
+
+fn run_pr(g: &Global, cmd: PrCmd, cache: &ParseCache, p: &Printer) -> anyhow::Result<u8> {
+    let options = repo_options(g, true);
+    let loaded = ops::load(&options, cache)?;
+    let forge = ops::local_forge(&options, &loaded).ok_or_else(|| {
+        anyhow::anyhow!("no local forge configured: set platform.yaml spec.forge.path or pass --forge DIR")
+    })?;
+    let default_repo = loaded.model.platform.spec.repos.platform.clone();
+    let pick = |t: &PrTarget| {
+        t.on.clone()
+            .or_else(|| default_repo.clone())
+            .ok_or_else(|| anyhow::anyhow!("which repo? pass --on owner/name or set platform.yaml spec.repos.platform"))
+    };
+    use ops::pr::PrCommand as C;
+    let (repo, command) = match cmd {
+        PrCmd::List { target, state } => {
+            let state = state.map(|s| match s.as_str() {
+                "open" => PrState::Open,
+                "closed" => PrState::Closed,
+                _ => PrState::Merged,
+            });
+            (pick(&target)?, C::List { state })
+        }
+        PrCmd::Show { number, target } => (pick(&target)?, C::Show { number }),
+        PrCmd::Open { target, head, base, title, body, author } => {
+            (pick(&target)?, C::Open { head, base, title, body, author })
+        }
+        PrCmd::Approve { number, target, by, body } => (pick(&target)?, C::Approve { number, by, body }),
+        PrCmd::Merge { number, target, by } => (pick(&target)?, C::Merge { number, by }),
+        PrCmd::Close { number, target } => (pick(&target)?, C::Close { number }),
+    };
+    match ops::pr::run(&forge as &dyn Forge, &repo, command) {
+        Ok(outcome) => {
+            p.pr(&outcome);
+            Ok(exit::OK)
+        }
+        Err(e) => {
+            // A PR that is not open, a merge conflict, an unknown number: the user's input, not an I/O failure.
+            let user_error = e.downcast_ref::<crate::forge::Error>().is_some_and(|fe| !fe.is_transient());
+            p.error(&e);
+            Ok(if user_error { exit::INVALID } else { exit::IO })
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Printing results: human text on a terminal, JSON for tools, markdown for PR comments. Diagnostics and
+//! progress go to stderr; results to stdout. Progress shows only when stderr is a terminal.
+
+use super::{Format, LogFormat};
+use crate::model::Loaded;
+use crate::ops::audit_verify::Verified;
+use crate::ops::demo::Demo;
+use crate::ops::pr::PrOutcome;
+use crate::ops::reconcile::Reconciled;
+use crate::plan::{Plan, render};
+use std::io::IsTerminal;
+
+pub struct Printer {
+    format: Format,
+    log: LogFormat,
+    tty: bool,
+}
+
+impl Printer {
+    pub fn new(format: Format, log: LogFormat) -> Self {
+        Printer { format, log, tty: std::io::stderr().is_terminal() }
+    }
+
+    pub fn progress(&self, what: &str) {
+        if self.tty && self.format == Format::Text {
+            eprintln!("paved: {what}…");
+        }
+    }
+
+    pub fn line(&self, text: &str) {
+        match self.format {
+            Format::Json => println!("{}", serde_json::json!({ "message": text })),
+            _ => println!("{text}"),
+        }
+    }
+
+    pub fn error(&self, e: &anyhow::Error) {
+        match self.log {
+            LogFormat::Json => eprintln!("{}", serde_json::json!({ "level": "error", "message": format!("{e:#}") })),
+            LogFormat::Text => eprintln!("error: {e:#}"),
+        }
+    }
+
+    /// Every diagnostic, to stderr (stdout stays for the result).
+    pub fn diagnostics(&self, loaded: &Loaded) {
+        for d in loaded.diagnostics.iter() {
+            match self.log {
+                LogFormat::Json => eprintln!("{}", serde_json::to_string(d).expect("diagnostics serialize")),
+                LogFormat::Text => eprintln!("{d}"),
+            }
+        }
+    }
+
+    pub fn validation(&self, loaded: &Loaded) {
+        let m = &loaded.model;
+        let d = &loaded.diagnostics;
+        match self.format {
+            Format::Json => println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "basis": loaded.basis.label(),
+                    "errors": d.errors(),
+                    "warnings": d.warnings(),
+                    "diagnostics": d,
+                    "counts": {
+                        "entities": m.catalog.entities.len(),
+                        "requests": m.requests.len(),
+                        "paths": m.paths.len(),
+                        "modules": m.modules.len(),
+                        "policies": m.policies.len(),
+                        "scorecards": m.scorecards.len(),
+                    }
+                }))
+                .expect("json")
+            ),
+            _ => {
+                for diag in d.iter() {
+                    println!("{diag}");
+                }
+                println!(
+                    "{}: {} error(s), {} warning(s) in {} files — {} entities, {} requests, {} paths, {} modules, {} policies, {} scorecards",
+                    loaded.basis.label(),
+                    d.errors(),
+                    d.warnings(),
+                    loaded.files,
+                    m.catalog.entities.len(),
+                    m.requests.len(),
+                    m.paths.len(),
+                    m.modules.len(),
+                    m.policies.len(),
+                    m.scorecards.len()
+                );
+            }
+        }
+    }
+
+    pub fn plan(&self, plan: &Plan, forge_error: Option<&str>) {
+        if let Some(e) = forge_error {
+            eprintln!("warning: the forge could not be read: {e}");
+        }
+        match self.format {
+            Format::Json => println!("{}", render::json(plan)),
+            Format::Markdown => print!("{}", render::markdown(plan)),
+            Format::Text => print!("{}", render::text(plan)),
+        }
+    }
+
+    pub fn reconciled(&self, done: &Reconciled) {
+        let plan = &done.planned.plan;
+        match self.format {
+            Format::Json => println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "plan": plan, "apply": done.report })).expect("json")
+            ),
+            _ => {
+                self.plan(plan, done.planned.forge_error.as_deref());
+                match &done.report {
+                    None => println!("Dry run: nothing written."),
+                    Some(r) if r.applied.is_empty() => {}
+                    Some(r) => println!(
+                        "Applied {} action(s){}{}.",
+                        r.applied.len(),
+                        r.commit
+                            .as_ref()
+                            .map(|c| format!(" in bot commit {}", &c[..c.len().min(12)]))
+                            .unwrap_or_default(),
+                        r.audit_file.as_ref().map(|f| format!(", audited in {f}")).unwrap_or_default()
+                    ),
+                }
+            }
+        }
+    }
+
+    pub fn audit_ok(&self, v: &Verified) {
+        match self.format {
+            Format::Json => println!(
+                "{}",
+                serde_json::json!({ "ok": true, "records": v.records, "files": v.files, "head": v.tail.hash })
+            ),
+            _ => println!("audit log intact: {} record(s) in {} file(s), head {:.12}", v.records, v.files, v.tail.hash),
+        }
+    }
+
+    pub fn audit_broken(&self, b: &crate::audit::Broken) {
+        match self.format {
+            Format::Json => {
+                println!("{}", serde_json::json!({ "ok": false, "path": b.path, "line": b.line, "message": b.message }))
+            }
+            _ => println!("{}:{}: error: {}", b.path, b.line, b.message),
+        }
+    }
+
+    pub fn pr(&self, outcome: &PrOutcome) {
+        match (self.format, outcome) {
+            (Format::Json, PrOutcome::List(prs)) => println!("{}", serde_json::to_string_pretty(prs).expect("json")),
+            (Format::Json, PrOutcome::One(pr)) => println!("{}", serde_json::to_string_pretty(pr).expect("json")),
+            (_, PrOutcome::List(prs)) => {
+                if prs.is_empty() {
+                    println!("no pull requests");
+                }
+                for pr in prs {
+                    println!(
+                        "#{:<4} {:<7} {:<40} {} -> {}  by {}",
+                        pr.number,
+                        pr.state.to_string(),
+                        pr.title,
+                        pr.head,
+                        pr.base,
+                        pr.author
+                    );
+                }
+            }
+            (_, PrOutcome::One(pr)) => {
+                println!(
+                    "#{} {} [{}]\n{} -> {} at {:.12}, by {}\n",
+                    pr.number, pr.title, pr.state, pr.head, pr.base, pr.head_commit, pr.author
+                );
+                if !pr.body.is_empty() {
+                    println!("{}\n", pr.body);
+                }
+                for c in &pr.checks {
+                    println!("check {} on {:.12}: {:?} — {}", c.name, c.commit, c.conclusion, c.summary);
+                }
+                for r in &pr.reviews {
+                    println!("review by {}: {:?} on {:.12}", r.reviewer, r.state, r.commit);
+                }
+                for c in &pr.comments {
+                    println!("\n--- comment by {} (updated {}) ---\n{}", c.author, c.updated_at, c.body);
+                }
+            }
+        }
+    }
+
+    pub fn demo(&self, demo: &Demo) {
+        let first = &demo.first;
+        let report = first.report.as_ref();
+        println!("paved demo: the example platform repo reconciled against the local forge.\n");
+        println!(
+            "  platform repo  {}  (git; {} entities, {} requests)",
+            demo.platform.display(),
+            first.planned.loaded.model.catalog.entities.len(),
+            first.planned.loaded.model.requests.len()
+        );
+        println!("  local forge    {}  ({} repos created)", demo.forge.display(), demo.repos_created.len());
+        println!("\nFirst reconcile:");
+        print!("{}", render::text(&first.planned.plan).lines().next().map(|l| format!("  {l}\n")).unwrap_or_default());
+        if let Some(r) = report {
+            println!("  applied {} action(s) in bot commit {}", r.applied.len(), r.commit.as_deref().unwrap_or("-"));
+        }
+        println!("\nSecond reconcile: {}", render::summary(&demo.second.planned.plan));
+        println!("\nWhere to look:");
+        println!(
+            "  {}/status/            status of every entity: owner, relations, drift findings",
+            demo.platform.display()
+        );
+        println!("  {}/status/forge/unclaimed-repos.yaml", demo.platform.display());
+        println!(
+            "  {}/audit/             hash-chained audit log (paved audit verify --repo {0})",
+            demo.platform.display()
+        );
+        println!(
+            "  git -C {} log -1 --format=%B   the bot commit and its Paved-Action trailers",
+            demo.platform.display()
+        );
+        println!("  paved plan --repo {}           (no changes now)", demo.platform.display());
+    }
+}

@@ -1,0 +1,207 @@
+//! Forges: where repos and pull requests live. The [`Forge`] trait is the seam; [`local::LocalForge`] is the
+//! embedded default (bare git repos plus PR records in a directory), and GitHub implements the same trait.
+
+pub mod local;
+
+use serde::{Deserialize, Serialize};
+
+/// The error returned by every [`Forge`] method.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("repo {0} does not exist on the forge")]
+    NoSuchRepo(String),
+    #[error("repo {0} already exists on the forge")]
+    RepoExists(String),
+    #[error("pull request #{number} does not exist in {repo}")]
+    NoSuchPr { repo: String, number: u64 },
+    #[error("pull request #{number} in {repo} is {state}, not open")]
+    NotOpen { repo: String, number: u64, state: PrState },
+    #[error("pull request #{number} in {repo} cannot merge: {reason}")]
+    MergeConflict { repo: String, number: u64, reason: String },
+    #[error("`{0}` is not a valid repo name (expected owner/name)")]
+    BadRepoName(String),
+    #[error("branch `{branch}` does not exist in {repo}")]
+    NoSuchBranch { repo: String, branch: String },
+    #[error("git failed: {0}")]
+    Git(String),
+    #[error("forge storage at {path}: {source}")]
+    Io { path: std::path::PathBuf, source: std::io::Error },
+    #[error("corrupt forge record {path}: {message}")]
+    Corrupt { path: std::path::PathBuf, message: String },
+}
+
+impl Error {
+    /// Whether trying again later may succeed (drives the daemon's error policy).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Io { .. } | Error::Git(_))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoInfo {
+    /// `owner/name`.
+    pub full_name: String,
+    pub default_branch: String,
+    /// A clone URL the git CLI understands (a path for the local forge).
+    pub clone_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum PrState {
+    Open,
+    Closed,
+    Merged,
+}
+
+impl std::fmt::Display for PrState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PrState::Open => "open",
+            PrState::Closed => "closed",
+            PrState::Merged => "merged",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: u64,
+    pub author: String,
+    pub body: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    Approved,
+    ChangesRequested,
+    Commented,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    pub reviewer: String,
+    pub state: ReviewState,
+    pub body: String,
+    /// The head commit the review was given on: an approval of an older head does not count for a newer one.
+    pub commit: String,
+    pub submitted_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckConclusion {
+    Success,
+    Failure,
+    Neutral,
+    ActionRequired,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub commit: String,
+    pub conclusion: CheckConclusion,
+    pub summary: String,
+    #[serde(default)]
+    pub details: String,
+    #[serde(default)]
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub number: u64,
+    pub repo: String,
+    pub title: String,
+    pub body: String,
+    pub head: String,
+    pub base: String,
+    pub state: PrState,
+    pub author: String,
+    pub head_commit: String,
+    #[serde(default)]
+    pub merge_commit: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    #[serde(default)]
+    pub comments: Vec<Comment>,
+    #[serde(default)]
+    pub reviews: Vec<Review>,
+    #[serde(default)]
+    pub checks: Vec<Check>,
+}
+
+impl PullRequest {
+    /// Reviewers whose latest review approves the current head.
+    pub fn approvers(&self) -> Vec<&str> {
+        let mut latest: std::collections::BTreeMap<&str, &Review> = Default::default();
+        for r in &self.reviews {
+            latest.insert(&r.reviewer, r);
+        }
+        latest
+            .into_iter()
+            .filter(|(_, r)| r.state == ReviewState::Approved && r.commit == self.head_commit)
+            .map(|(who, _)| who)
+            .collect()
+    }
+}
+
+/// What opening a pull request needs.
+#[derive(Debug, Clone)]
+pub struct NewPr {
+    pub head: String,
+    pub base: String,
+    pub title: String,
+    pub body: String,
+    pub author: String,
+    pub labels: Vec<String>,
+}
+
+/// The operations paved needs from a forge.
+pub trait Forge: Send + Sync {
+    fn list_repos(&self) -> Result<Vec<RepoInfo>, Error>;
+    fn get_repo(&self, full_name: &str) -> Result<Option<RepoInfo>, Error>;
+    fn create_repo(&self, full_name: &str, default_branch: &str) -> Result<RepoInfo, Error>;
+    /// Open a PR from `head`, or return the open one that already exists for that head (never two).
+    fn open_pr(&self, repo: &str, pr: NewPr) -> Result<PullRequest, Error>;
+    fn update_pr(&self, repo: &str, number: u64, title: Option<&str>, body: Option<&str>)
+    -> Result<PullRequest, Error>;
+    fn get_pr(&self, repo: &str, number: u64) -> Result<PullRequest, Error>;
+    fn list_prs(&self, repo: &str, state: Option<PrState>) -> Result<Vec<PullRequest>, Error>;
+    fn close_pr(&self, repo: &str, number: u64) -> Result<PullRequest, Error>;
+    fn merge_pr(&self, repo: &str, number: u64, by: &str) -> Result<PullRequest, Error>;
+    fn review(
+        &self,
+        repo: &str,
+        number: u64,
+        reviewer: &str,
+        state: ReviewState,
+        body: &str,
+    ) -> Result<PullRequest, Error>;
+    /// Create or edit in place the single comment of `author` on the PR; returns it. Unchanged text is not
+    /// rewritten.
+    fn upsert_comment(&self, repo: &str, number: u64, author: &str, body: &str) -> Result<Comment, Error>;
+    /// Set (create or replace) the check `check.name` on `check.commit` of the PR.
+    fn set_check(&self, repo: &str, number: u64, check: Check) -> Result<(), Error>;
+    /// A file's content at a ref, `None` when the path does not exist there.
+    fn read_file(&self, repo: &str, git_ref: &str, path: &str) -> Result<Option<Vec<u8>>, Error>;
+}
+
+/// Split and check `owner/name`.
+pub fn split_repo(full_name: &str) -> Result<(&str, &str), Error> {
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && !s.starts_with('.')
+    };
+    match full_name.split_once('/') {
+        Some((o, n)) if ok(o) && ok(n) => Ok((o, n)),
+        _ => Err(Error::BadRepoName(full_name.to_owned())),
+    }
+}

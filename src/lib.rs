@@ -1,0 +1,30 @@
+//! paved: the engine of an Internal Developer Platform, run as GitOps.
+//!
+//! Module map (data flows top to bottom):
+//!
+//! | module | job |
+//! |---|---|
+//! | [`source`] | a platform repo at one point in time: a git commit (gix) or a working directory |
+//! | [`yaml`] | YAML documents with the position of every node |
+//! | [`model`] | load and validate the whole repo into typed desired state, cached by blob id |
+//! | [`observe`] | what is real: status files paved wrote, repos on the forge |
+//! | [`plan`] | `plan(desired, observed) -> Plan`: pure, deterministic, every action with a stable id |
+//! | [`apply`] | executors that carry out a plan: bot commits to bot-owned paths, with audit records |
+//! | [`audit`] | the append-only, hash-chained audit log |
+//! | [`forge`] | the `Forge` trait and the embedded local forge |
+//! | [`ops`] | one function per operation, shared by the CLI and (later) the daemon |
+//! | [`cli`] | the `paved` command line: parsing and printing only |
+//! | [`diag`] | located diagnostics |
+
+pub mod apply;
+pub mod audit;
+pub mod cli;
+pub mod diag;
+pub mod forge;
+pub mod library;
+pub mod model;
+pub mod observe;
+pub mod ops;
+pub mod plan;
+pub mod source;
+pub mod yaml;

@@ -1,0 +1,623 @@
+//! Backstage catalog entities: the envelope, Backstage's naming rules, and the reference fields of each core
+//! kind. Everything here looks at one document; resolving references across the catalog is [`super::catalog`]'s.
+
+use super::decode::Finding;
+use crate::diag::{Pos, did_you_mean};
+use crate::yaml::{Document, Positions, join_key};
+use regex::Regex;
+use serde::Serialize;
+use serde_yaml::Value;
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+/// Backstage's core kinds, as spelled in files.
+pub const CORE_KINDS: [&str; 9] =
+    ["Domain", "System", "Component", "API", "Resource", "Group", "User", "Location", "Template"];
+
+/// The Team Topologies team types, recognised in a Group's free-form `spec.type`.
+pub const TEAM_TOPOLOGIES: [&str; 4] = ["stream-aligned", "platform", "enabling", "complicated-subsystem"];
+
+// Backstage's own rules (catalog-model `KubernetesValidatorFunctions` and `CommonValidatorFunctions`).
+static NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").expect("static regex"));
+static DNS_LABEL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9]+(?:-+[a-z0-9]+)*$").expect("static regex"));
+static KIND: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-zA-Z][a-z0-9A-Z]*$").expect("static regex"));
+static API_VERSION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([a-z0-9]+(?:[-.][a-z0-9]+)*/)?[a-z0-9A-Z]+$").expect("static regex"));
+static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$").expect("static regex"));
+
+/// How a spec field that names other entities is read, and the relation it makes.
+#[derive(Debug, Clone, Copy)]
+pub struct RefField {
+    pub field: &'static str,
+    pub default_kind: Option<&'static str>,
+    pub relation: &'static str,
+    pub many: bool,
+}
+
+const fn one(field: &'static str, default_kind: Option<&'static str>, relation: &'static str) -> RefField {
+    RefField { field, default_kind, relation, many: false }
+}
+const fn many(field: &'static str, default_kind: Option<&'static str>, relation: &'static str) -> RefField {
+    RefField { field, default_kind, relation, many: true }
+}
+
+/// The shape of one core kind's `spec`: required fields, every known field, and the reference fields.
+pub struct KindSpec {
+    pub kind: &'static str,
+    pub required: &'static [&'static str],
+    pub known: &'static [&'static str],
+    pub refs: &'static [RefField],
+}
+
+const OWNER: RefField = one("owner", Some("group"), "ownedBy");
+const SYSTEM: RefField = one("system", Some("system"), "partOf");
+const DEPENDS_ON: RefField = many("dependsOn", None, "dependsOn");
+const DEPENDENCY_OF: RefField = many("dependencyOf", None, "dependencyOf");
+
+pub static KIND_SPECS: [KindSpec; 9] = [
+    KindSpec {
+        kind: "Component",
+        required: &["type", "lifecycle", "owner"],
+        known: &[
+            "type",
+            "lifecycle",
+            "owner",
+            "system",
+            "subcomponentOf",
+            "providesApis",
+            "consumesApis",
+            "dependsOn",
+            "dependencyOf",
+        ],
+        refs: &[
+            OWNER,
+            SYSTEM,
+            one("subcomponentOf", Some("component"), "partOf"),
+            many("providesApis", Some("api"), "providesApi"),
+            many("consumesApis", Some("api"), "consumesApi"),
+            DEPENDS_ON,
+            DEPENDENCY_OF,
+        ],
+    },
+    KindSpec {
+        kind: "API",
+        required: &["type", "lifecycle", "owner", "definition"],
+        known: &["type", "lifecycle", "owner", "definition", "system"],
+        refs: &[OWNER, SYSTEM],
+    },
+    KindSpec {
+        kind: "Resource",
+        required: &["type", "owner"],
+        known: &["type", "owner", "system", "dependsOn", "dependencyOf"],
+        refs: &[OWNER, SYSTEM, DEPENDS_ON, DEPENDENCY_OF],
+    },
+    KindSpec {
+        kind: "System",
+        required: &["owner"],
+        known: &["owner", "domain", "type"],
+        refs: &[OWNER, one("domain", Some("domain"), "partOf")],
+    },
+    KindSpec {
+        kind: "Domain",
+        required: &["owner"],
+        known: &["owner", "subdomainOf", "type"],
+        refs: &[OWNER, one("subdomainOf", Some("domain"), "partOf")],
+    },
+    KindSpec {
+        kind: "Group",
+        required: &["type", "children"],
+        known: &["type", "profile", "parent", "children", "members"],
+        refs: &[
+            one("parent", Some("group"), "childOf"),
+            many("children", Some("group"), "parentOf"),
+            many("members", Some("user"), "hasMember"),
+        ],
+    },
+    KindSpec {
+        kind: "User",
+        required: &["memberOf"],
+        known: &["profile", "memberOf"],
+        refs: &[many("memberOf", Some("group"), "memberOf")],
+    },
+    KindSpec { kind: "Location", required: &[], known: &["type", "target", "targets", "presence"], refs: &[] },
+    // Scaffolder templates carry free-form parameters and steps; only the owner is a reference.
+    KindSpec { kind: "Template", required: &["type", "steps"], known: &[], refs: &[OWNER] },
+];
+
+/// The reverse of each relation, as Backstage names them.
+pub fn reverse_relation(relation: &str) -> &'static str {
+    match relation {
+        "ownedBy" => "ownerOf",
+        "partOf" => "hasPart",
+        "dependsOn" => "dependencyOf",
+        "dependencyOf" => "dependsOn",
+        "providesApi" => "apiProvidedBy",
+        "consumesApi" => "apiConsumedBy",
+        "childOf" => "parentOf",
+        "parentOf" => "childOf",
+        "memberOf" => "hasMember",
+        "hasMember" => "memberOf",
+        _ => "relatedTo",
+    }
+}
+
+pub fn kind_spec(kind: &str) -> Option<&'static KindSpec> {
+    KIND_SPECS.iter().find(|k| k.kind.eq_ignore_ascii_case(kind))
+}
+
+/// A reference as written, with where it was written, before resolution.
+#[derive(Debug, Clone, Serialize)]
+pub struct RawRef {
+    pub field: &'static str,
+    pub default_kind: Option<&'static str>,
+    pub relation: &'static str,
+    pub text: String,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+/// One catalog entity as parsed from its document.
+#[derive(Debug, Clone)]
+pub struct Entity {
+    pub api_version: String,
+    /// The kind as written (`Component`), canonical case for core kinds.
+    pub kind: String,
+    pub name: String,
+    pub namespace: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub annotations: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+    pub tags: Vec<String>,
+    /// The whole `spec`, for policies and scorecards.
+    pub spec: Value,
+    pub refs: Vec<RawRef>,
+    /// Where the document starts.
+    pub pos: Pos,
+    /// Where `metadata.name` stands, for duplicate reports.
+    pub name_pos: Pos,
+    pub kind_pos: Pos,
+    /// Where each annotation's value stands, for errors about paved's annotations.
+    pub annotation_pos: BTreeMap<String, Pos>,
+}
+
+impl Entity {
+    /// Where annotation `key` stands, or the entity itself.
+    pub fn annotation_at(&self, key: &str) -> Pos {
+        self.annotation_pos.get(key).copied().unwrap_or(self.pos)
+    }
+}
+
+impl Entity {
+    pub fn spec_str(&self, field: &str) -> Option<&str> {
+        self.spec.get(field).and_then(Value::as_str)
+    }
+    /// The Team Topologies type of a Group, when its `spec.type` is one.
+    pub fn team_topology(&self) -> Option<&'static str> {
+        let t = self.spec_str("type")?;
+        TEAM_TOPOLOGIES.iter().copied().find(|tt| *tt == t)
+    }
+}
+
+/// Options that change how entities are judged.
+#[derive(Debug, Clone, Default)]
+pub struct EntityRules {
+    /// Kinds allowed besides the core ones (`platform.yaml` `spec.catalog.allowedKinds`).
+    pub allowed_kinds: Vec<String>,
+}
+
+/// Read one catalog document. `None` with findings when the document is not an entity at all; an entity with
+/// error findings is still returned when its identity (kind, namespace, name) is readable, so that references
+/// to it resolve and only it is reported.
+pub fn read_entity(doc: &Document, findings: &mut Vec<Finding>) -> Option<Entity> {
+    let p = &doc.positions;
+    let Value::Mapping(_) = &doc.value else {
+        if !doc.value.is_null() {
+            findings.push(Finding::error(doc.start, "a catalog document must be a mapping (an entity)"));
+        }
+        return None;
+    };
+    let v = &doc.value;
+
+    for key in keys(v) {
+        // Backstage refuses unknown top-level fields (its envelope schema is closed), unlike fields inside spec.
+        if !["apiVersion", "kind", "metadata", "spec", "relations", "status"].contains(&key) {
+            let mut f = unknown_field(p, "", key, &["apiVersion", "kind", "metadata", "spec"]);
+            f.severity = crate::diag::Severity::Error;
+            findings.push(f);
+        }
+    }
+    let api_version = required_str(v, p, "", "apiVersion", findings).unwrap_or_default();
+    if !api_version.is_empty() && !API_VERSION.is_match(&api_version) {
+        findings.push(
+            Finding::error(p.value("apiVersion"), format!("`{api_version}` is not a valid apiVersion"))
+                .hint("use `backstage.io/v1alpha1`"),
+        );
+    }
+    let written_kind = required_str(v, p, "", "kind", findings)?;
+    let kind = check_kind(&written_kind, &api_version, p, findings)?;
+
+    let meta = v.get("metadata");
+    let Some(Value::Mapping(_)) = meta else {
+        findings.push(
+            Finding::error(p.value("metadata"), "missing `metadata` mapping")
+                .hint("add `metadata:` with at least `name:`"),
+        );
+        return None;
+    };
+    let meta = meta.expect("matched Some above");
+    for key in keys(meta) {
+        const KNOWN: [&str; 10] =
+            ["name", "namespace", "title", "description", "labels", "annotations", "tags", "links", "uid", "etag"];
+        if !KNOWN.contains(&key) {
+            findings.push(unknown_field(p, "metadata", key, &KNOWN));
+        }
+    }
+    let name = required_str(meta, p, "metadata", "name", findings)?;
+    if name.len() > 63 || !NAME.is_match(&name) {
+        findings.push(
+            Finding::error(p.value("metadata.name"), format!("`{name}` is not a valid entity name"))
+                .hint("names are 1-63 characters of [a-zA-Z0-9] separated by one of [-_.], e.g. `orders-api`"),
+        );
+    }
+    let namespace = match meta.get("namespace") {
+        None | Some(Value::Null) => "default".to_owned(),
+        Some(Value::String(ns)) => {
+            if ns.len() > 63 || !DNS_LABEL.is_match(ns) {
+                findings.push(
+                    Finding::error(p.value("metadata.namespace"), format!("`{ns}` is not a valid namespace"))
+                        .hint("namespaces are lowercase DNS labels: [a-z0-9] separated by `-`, at most 63 characters"),
+                );
+            }
+            ns.clone()
+        }
+        Some(_) => {
+            findings.push(Finding::error(p.value("metadata.namespace"), "`metadata.namespace` must be a string"));
+            "default".to_owned()
+        }
+    };
+    let title = optional_str(meta, p, "metadata", "title", findings);
+    let description = optional_str(meta, p, "metadata", "description", findings);
+    let labels = string_map(meta, p, "metadata.labels", findings, true);
+    let annotations = string_map(meta, p, "metadata.annotations", findings, false);
+    let tags = read_tags(meta, p, findings);
+
+    let spec = v.get("spec").cloned().unwrap_or(Value::Null);
+    let mut refs = Vec::new();
+    if let Some(ks) = kind_spec(&kind) {
+        read_spec(ks, &spec, p, findings, &mut refs);
+    }
+    let entity = Entity {
+        api_version,
+        kind,
+        name,
+        namespace,
+        title,
+        description,
+        labels,
+        tags,
+        spec,
+        refs,
+        pos: doc.start,
+        name_pos: p.value("metadata.name"),
+        kind_pos: p.value("kind"),
+        annotation_pos: annotations
+            .keys()
+            .map(|k| (k.clone(), p.value(&join_key("metadata.annotations", k))))
+            .collect(),
+        annotations,
+    };
+    Some(entity)
+}
+
+fn check_kind(written: &str, api_version: &str, p: &Positions, findings: &mut Vec<Finding>) -> Option<String> {
+    if !KIND.is_match(written) {
+        findings.push(Finding::error(p.value("kind"), format!("`{written}` is not a valid kind")));
+        return None;
+    }
+    if let Some(core) = CORE_KINDS.iter().find(|k| **k == written) {
+        let expected_group = if *core == "Template" { "scaffolder.backstage.io/" } else { "backstage.io/" };
+        if !api_version.is_empty() && !api_version.starts_with(expected_group) {
+            let version = if *core == "Template" { "v1beta3" } else { "v1alpha1" };
+            findings.push(
+                Finding::error(
+                    p.value("apiVersion"),
+                    format!("kind {core} belongs to `{expected_group}*`, not `{api_version}`"),
+                )
+                .hint(format!("use `{expected_group}{version}`")),
+            );
+        }
+    }
+    // Other kinds are judged against platform.yaml's allowed kinds by [`check_allowed_kind`], outside the cache.
+    Some(written.to_owned())
+}
+
+/// Is the entity's kind a core kind or one `platform.yaml` allows? The finding says what to do when it is not.
+pub fn check_allowed_kind(entity: &Entity, rules: &EntityRules) -> Result<(), Finding> {
+    let kind = entity.kind.as_str();
+    if CORE_KINDS.contains(&kind) || rules.allowed_kinds.iter().any(|k| k == kind) {
+        return Ok(());
+    }
+    let candidates = CORE_KINDS.iter().copied().chain(rules.allowed_kinds.iter().map(String::as_str));
+    let f = Finding::error(entity.kind_pos, format!("unknown kind `{kind}`"));
+    Err(match did_you_mean(kind, candidates) {
+        Some(s) => f.hint(format!("did you mean `{s}`? (kinds are case-sensitive)")),
+        None => f.hint(
+            "core kinds are Domain, System, Component, API, Resource, Group, User, Location, Template; \
+             allow others in platform.yaml `spec.catalog.allowedKinds`",
+        ),
+    })
+}
+
+fn read_spec(ks: &KindSpec, spec: &Value, p: &Positions, findings: &mut Vec<Finding>, refs: &mut Vec<RawRef>) {
+    if !matches!(spec, Value::Mapping(_)) {
+        if !ks.required.is_empty() {
+            findings.push(
+                Finding::error(p.value("spec"), format!("{} needs a `spec` mapping", ks.kind))
+                    .hint(format!("add `spec:` with {}", ks.required.join(", "))),
+            );
+        }
+        return;
+    }
+    for field in ks.required {
+        if spec.get(*field).is_none_or(Value::is_null) {
+            findings.push(
+                Finding::error(p.value("spec"), format!("{} is missing required field `spec.{field}`", ks.kind))
+                    .hint(format!("add `{field}:` under `spec`")),
+            );
+        }
+    }
+    if !ks.known.is_empty() {
+        for key in keys(spec) {
+            if !ks.known.contains(&key) {
+                findings.push(unknown_field(p, "spec", key, ks.known));
+            }
+        }
+    }
+    for field in ["type", "lifecycle"] {
+        if spec.get(field).is_some_and(|v| !v.is_null() && !v.is_string()) {
+            findings
+                .push(Finding::error(p.value(&format!("spec.{field}")), format!("`spec.{field}` must be a string")));
+        }
+    }
+    for rf in ks.refs {
+        let path = join_key("spec", rf.field);
+        match spec.get(rf.field) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) if !rf.many => refs.push(raw_ref(rf, s, p.value(&path))),
+            Some(Value::Sequence(items)) if rf.many => {
+                for (i, item) in items.iter().enumerate() {
+                    let ipath = crate::yaml::join_index(&path, i);
+                    match item.as_str() {
+                        Some(s) => refs.push(raw_ref(rf, s, p.value(&ipath))),
+                        None => findings.push(Finding::error(
+                            p.value(&ipath),
+                            format!("`{ipath}` must be an entity reference string"),
+                        )),
+                    }
+                }
+            }
+            Some(_) => findings.push(
+                Finding::error(
+                    p.value(&path),
+                    format!(
+                        "`{path}` must be {}",
+                        if rf.many { "a list of entity references" } else { "an entity reference string" }
+                    ),
+                )
+                .hint(if rf.many {
+                    "write a YAML list, e.g. `[api:orders]`"
+                } else {
+                    "write one reference, e.g. `group:payments`"
+                }),
+            ),
+        }
+    }
+}
+
+fn raw_ref(rf: &RefField, text: &str, pos: Pos) -> RawRef {
+    RawRef { field: rf.field, default_kind: rf.default_kind, relation: rf.relation, text: text.to_owned(), pos }
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    match v {
+        Value::Mapping(m) => m.keys().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Backstage accepts extra fields, so in entities they are warnings (errors under `--strict`).
+fn unknown_field(p: &Positions, parent: &str, key: &str, known: &[&str]) -> Finding {
+    let path = join_key(parent, key);
+    let f = Finding::warning(p.key(&path), format!("unknown field `{path}`"));
+    match did_you_mean(key, known.iter().copied()) {
+        Some(s) => f.hint(format!("did you mean `{s}`?")),
+        None => f.hint(format!("Backstage ignores it; known fields here: {}", known.join(", "))),
+    }
+}
+
+fn required_str(v: &Value, p: &Positions, parent: &str, field: &str, findings: &mut Vec<Finding>) -> Option<String> {
+    let path = join_key(parent, field);
+    match v.get(field) {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        None | Some(Value::Null) => {
+            findings.push(
+                Finding::error(p.value(&path), format!("missing required field `{path}`"))
+                    .hint(format!("add `{field}:`")),
+            );
+            None
+        }
+        Some(_) => {
+            findings.push(Finding::error(p.value(&path), format!("`{path}` must be a non-empty string")));
+            None
+        }
+    }
+}
+
+fn optional_str(v: &Value, p: &Positions, parent: &str, field: &str, findings: &mut Vec<Finding>) -> Option<String> {
+    let path = join_key(parent, field);
+    match v.get(field) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            findings.push(Finding::error(p.value(&path), format!("`{path}` must be a string")));
+            None
+        }
+    }
+}
+
+static LABEL_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9]([-_.a-zA-Z0-9]*[a-zA-Z0-9])?$").expect("static regex"));
+static DNS_SUBDOMAIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$").expect("static regex")
+});
+
+fn valid_key(key: &str) -> bool {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    prefix.is_none_or(|p| p.len() <= 253 && DNS_SUBDOMAIN.is_match(p)) && name.len() <= 63 && LABEL_NAME.is_match(name)
+}
+
+fn string_map(
+    meta: &Value,
+    p: &Positions,
+    path: &str,
+    findings: &mut Vec<Finding>,
+    is_label: bool,
+) -> BTreeMap<String, String> {
+    let field = path.rsplit('.').next().expect("path has a field");
+    let mut out = BTreeMap::new();
+    match meta.get(field) {
+        None | Some(Value::Null) => {}
+        Some(Value::Mapping(m)) => {
+            for (k, v) in m {
+                let key = k.as_str().unwrap_or_default();
+                let kpath = join_key(path, key);
+                if !valid_key(key) {
+                    findings.push(Finding::error(p.key(&kpath), format!("`{key}` is not a valid {} key", field.trim_end_matches('s')))
+                        .hint("keys are `[prefix/]name`: an optional DNS subdomain, then 1-63 characters of [a-zA-Z0-9-_.]"));
+                }
+                let value = match v {
+                    Value::String(s) => s.clone(),
+                    _ => {
+                        findings.push(
+                            Finding::error(p.value(&kpath), format!("`{kpath}` must be a string"))
+                                .hint("quote the value, e.g. \"1200\""),
+                        );
+                        continue;
+                    }
+                };
+                if is_label && !value.is_empty() && (value.len() > 63 || !LABEL_NAME.is_match(&value)) {
+                    findings.push(
+                        Finding::error(p.value(&kpath), format!("`{value}` is not a valid label value"))
+                            .hint("label values are at most 63 characters of [a-zA-Z0-9-_.]"),
+                    );
+                }
+                out.insert(key.to_owned(), value);
+            }
+        }
+        Some(_) => findings.push(Finding::error(p.value(path), format!("`{path}` must be a mapping of strings"))),
+    }
+    out
+}
+
+fn read_tags(meta: &Value, p: &Positions, findings: &mut Vec<Finding>) -> Vec<String> {
+    let mut tags = Vec::new();
+    match meta.get("tags") {
+        None | Some(Value::Null) => {}
+        Some(Value::Sequence(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let ipath = format!("metadata.tags[{i}]");
+                match item.as_str() {
+                    Some(t) if t.len() <= 63 && TAG.is_match(t) => tags.push(t.to_owned()),
+                    _ => findings.push(
+                        Finding::error(p.value(&ipath), format!("`{}` is not a valid tag", display_scalar(item)))
+                            .hint("tags are lowercase words of [a-z0-9:+#] joined by `-`, at most 63 characters"),
+                    ),
+                }
+            }
+        }
+        Some(_) => findings.push(Finding::error(p.value("metadata.tags"), "`metadata.tags` must be a list of strings")),
+    }
+    tags
+}
+
+fn display_scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> (Option<Entity>, Vec<Finding>) {
+        let docs = crate::yaml::parse(text).expect("yaml");
+        let mut f = Vec::new();
+        let e = read_entity(&docs[0], &mut f);
+        if let Some(e) = &e
+            && let Err(kind) = check_allowed_kind(e, &EntityRules::default())
+        {
+            f.push(kind);
+            return (None, f);
+        }
+        (e, f)
+    }
+
+    #[test]
+    fn a_valid_component_reads_its_refs() {
+        let (e, f) = read(
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: orders\n  tags: [java, payments-core]\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n  providesApis: [orders-api]\n",
+        );
+        assert!(f.is_empty(), "{f:?}");
+        let e = e.expect("entity");
+        assert_eq!((e.kind.as_str(), e.namespace.as_str()), ("Component", "default"));
+        let refs: Vec<_> = e.refs.iter().map(|r| (r.field, r.text.as_str(), r.pos.line)).collect();
+        assert_eq!(refs, vec![("owner", "team-a", 9), ("providesApis", "orders-api", 10)]);
+    }
+
+    #[test]
+    fn backstage_naming_rules() {
+        let (_, f) = read(
+            "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: bad name\n  namespace: Ops\n  tags: [Foo Bar]\nspec:\n  type: team\n  children: []\n",
+        );
+        let msgs: Vec<_> = f.iter().map(|f| (f.pos.line, f.message.as_str())).collect();
+        assert_eq!(msgs.len(), 3, "{msgs:?}");
+        assert!(msgs[0].1.contains("not a valid entity name") && msgs[0].0 == 4);
+        assert!(msgs[1].1.contains("not a valid namespace") && msgs[1].0 == 5);
+        assert!(msgs[2].1.contains("not a valid tag") && msgs[2].0 == 6);
+    }
+
+    #[test]
+    fn unknown_kind_suggests_and_unknown_spec_field_warns() {
+        let (e, f) = read("apiVersion: backstage.io/v1alpha1\nkind: Componnt\nmetadata:\n  name: x\n");
+        assert!(e.is_none());
+        assert_eq!(f[0].hint.as_deref(), Some("did you mean `Component`? (kinds are case-sensitive)"));
+        let (_, f) = read(
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: x\nspec:\n  type: service\n  lifecycle: production\n  owner: a\n  ownr: b\n",
+        );
+        assert_eq!(f.len(), 1);
+        assert!(!f[0].is_error());
+        assert_eq!(f[0].pos, Pos::new(9, 3));
+        assert_eq!(f[0].hint.as_deref(), Some("did you mean `owner`?"));
+    }
+
+    #[test]
+    fn missing_required_spec_fields() {
+        let (_, f) =
+            read("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: x\nspec:\n  type: service\n");
+        let msgs: Vec<_> = f.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "Component is missing required field `spec.lifecycle`",
+                "Component is missing required field `spec.owner`"
+            ]
+        );
+    }
+}

@@ -1,0 +1,88 @@
+//! Backstage entity references: `[kind:][namespace/]name`.
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// A fully qualified, case-normalised reference: `component:default/orders`.
+///
+/// Backstage compares references case-insensitively; the normalised form is what paved compares, sorts and
+/// prints.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EntityRef {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// Why a reference string could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RefError {
+    #[error("empty entity reference")]
+    Empty,
+    #[error("`{0}` has no kind, and this field has no default kind")]
+    KindRequired(String),
+    #[error("`{0}` is not a valid entity reference (expected `[kind:][namespace/]name`)")]
+    Malformed(String),
+}
+
+impl EntityRef {
+    pub fn new(kind: &str, namespace: &str, name: &str) -> Self {
+        EntityRef {
+            kind: kind.to_ascii_lowercase(),
+            namespace: namespace.to_ascii_lowercase(),
+            name: name.to_ascii_lowercase(),
+        }
+    }
+
+    /// Parse `text` the way Backstage's `parseEntityRef` does, with the field's default kind and the referring
+    /// entity's namespace filling what is left out.
+    pub fn parse(text: &str, default_kind: Option<&str>, default_namespace: &str) -> Result<Self, RefError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(RefError::Empty);
+        }
+        let (kind, rest) = match text.split_once(':') {
+            Some((k, r)) => (Some(k), r),
+            None => (None, text),
+        };
+        let (namespace, name) = match rest.split_once('/') {
+            Some((ns, n)) => (Some(ns), n),
+            None => (None, rest),
+        };
+        let bad = |s: Option<&str>| s.is_some_and(|s| s.is_empty() || s.contains([':', '/']));
+        if name.is_empty() || name.contains([':', '/']) || bad(kind) || bad(namespace) {
+            return Err(RefError::Malformed(text.to_owned()));
+        }
+        let kind = kind.or(default_kind).ok_or_else(|| RefError::KindRequired(text.to_owned()))?;
+        Ok(EntityRef::new(kind, namespace.unwrap_or(default_namespace), name))
+    }
+}
+
+impl fmt::Display for EntityRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}/{}", self.kind, self.namespace, self.name)
+    }
+}
+
+impl Serialize for EntityRef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_form() {
+        let r = |t| EntityRef::parse(t, Some("Group"), "default").map(|r| r.to_string());
+        assert_eq!(r("team-a").as_deref(), Ok("group:default/team-a"));
+        assert_eq!(r("user:jane").as_deref(), Ok("user:default/jane"));
+        assert_eq!(r("ops/team-b").as_deref(), Ok("group:ops/team-b"));
+        assert_eq!(r("Component:Prod/Orders").as_deref(), Ok("component:prod/orders"));
+        assert_eq!(r("a:b:c"), Err(RefError::Malformed("a:b:c".into())));
+        assert_eq!(r(""), Err(RefError::Empty));
+        assert!(matches!(EntityRef::parse("db", None, "default"), Err(RefError::KindRequired(_))));
+    }
+}

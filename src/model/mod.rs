@@ -1,0 +1,637 @@
+//! The desired state: a whole platform repo, parsed and validated into typed structures.
+//!
+//! [`load`] reads a [`Snapshot`] (a commit or a working directory) and returns the [`Model`] together with every
+//! diagnostic. It never stops at the first bad file: an invalid file is reported at `path:line:col` and left out,
+//! and everything else loads (design rule 5). Per-file work is cached by blob id ([`cache::ParseCache`]).
+
+pub mod cache;
+pub mod catalog;
+pub mod decode;
+pub mod entity;
+pub mod entity_ref;
+pub mod envelope;
+pub mod library;
+pub mod params;
+pub mod platform;
+pub mod request;
+pub mod scorecard;
+
+use crate::diag::{Diagnostic, Diagnostics, Finding, Pos};
+use crate::source::{Basis, Entry, Snapshot};
+use crate::yaml::{self, Document};
+use cache::{FileClass, ParseCache};
+use catalog::{Catalog, CatalogEntity};
+use entity::{Entity, EntityRules};
+use entity_ref::EntityRef;
+use envelope::{Metadata, decode_kind};
+use library::{Module, ModuleSpec, PathSpec, PavedPath};
+use platform::PlatformSpec;
+use request::{Request, RequestSpec};
+use scorecard::{Scorecard, ScorecardSpec};
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Paths only paved writes. They are never read as desired state.
+pub const BOT_OWNED: [&str; 3] = ["status/**", "audit/**", "scorecards/**/*.md"];
+
+/// Annotations paved reads on catalog entities.
+pub mod annotations {
+    pub const PATH: &str = "paved.dev/path";
+    pub const PATH_VERSION: &str = "paved.dev/path-version";
+    pub const REPO: &str = "paved.dev/repo";
+    pub const GITHUB_SLUG: &str = "github.com/project-slug";
+    pub const ONCALL: &str = "paved.dev/oncall";
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Warnings count as errors.
+    pub strict: bool,
+}
+
+/// `platform.yaml`, as loaded (defaults when it is missing or invalid).
+#[derive(Debug, Clone, Default)]
+pub struct Platform {
+    pub name: String,
+    pub spec: PlatformSpec,
+}
+
+/// An organisation policy file.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub path: String,
+    pub source: String,
+}
+
+/// The whole desired state at one snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub platform: Platform,
+    pub catalog: Catalog,
+    /// By `team/name`.
+    pub requests: BTreeMap<String, Request>,
+    pub paths: BTreeMap<String, PavedPath>,
+    pub modules: BTreeMap<String, Module>,
+    pub policies: BTreeMap<String, Policy>,
+    pub scorecards: BTreeMap<String, Scorecard>,
+}
+
+impl Model {
+    /// The forge repo (`owner/name`) a component lives in, if it names one.
+    pub fn repo_of(entity: &Entity) -> Option<&str> {
+        entity
+            .annotations
+            .get(annotations::REPO)
+            .or_else(|| entity.annotations.get(annotations::GITHUB_SLUG))
+            .map(String::as_str)
+    }
+}
+
+/// The outcome of [`load`].
+#[derive(Debug)]
+pub struct Loaded {
+    pub basis: Basis,
+    pub model: Model,
+    pub diagnostics: Diagnostics,
+    /// Files whose content was looked at (for progress and benchmarks).
+    pub files: usize,
+}
+
+/// Load and validate the platform repo in `snapshot`.
+pub fn load(snapshot: &Snapshot, cache: &ParseCache, options: &LoadOptions) -> Loaded {
+    let mut diags = Diagnostics::default();
+    let mut model = Model::default();
+    let mut files = 0usize;
+    let bot_owned = bot_owned_matcher();
+
+    // platform.yaml first: it decides which extra kinds the catalog allows.
+    match snapshot.get("platform.yaml") {
+        Some(entry) => {
+            files += 1;
+            if let Some((meta, spec)) =
+                load_one::<PlatformSpec>(snapshot, cache, entry, FileClass::Platform, "Platform", &mut diags)
+            {
+                model.platform = Platform { name: meta.name, spec };
+            }
+        }
+        None => diags.push(
+            Diagnostic::error("platform.yaml", Pos::FILE, "no platform.yaml at the repo root")
+                .hint("run `paved init` to create one, or point --repo at the platform repo's root"),
+        ),
+    }
+    let rules = EntityRules { allowed_kinds: model.platform.spec.catalog.allowed_kinds.clone() };
+
+    let mut entities = Vec::new();
+    for entry in snapshot.under("catalog").filter(|e| is_yaml(&e.path) && !bot_owned.is_match(&e.path)) {
+        files += 1;
+        entities.extend(load_catalog_file(snapshot, cache, entry, &rules, &mut diags));
+    }
+    model.catalog = Catalog::build(entities, &mut diags);
+
+    for entry in snapshot.under("paths").filter(|e| is_manifest(&e.path, "paths", "path.yaml")) {
+        files += 1;
+        if let Some(p) = load_path(snapshot, cache, entry, &mut diags) {
+            model.paths.insert(p.name.clone(), p);
+        }
+    }
+    for entry in snapshot.under("modules").filter(|e| is_manifest(&e.path, "modules", "module.yaml")) {
+        files += 1;
+        if let Some(m) = load_module(snapshot, cache, entry, &mut diags) {
+            model.modules.insert(m.name.clone(), m);
+        }
+    }
+    for entry in snapshot.under("requests").filter(|e| is_yaml(&e.path)) {
+        files += 1;
+        if let Some(r) = load_request(snapshot, cache, entry, &mut diags) {
+            if let Some(first) = model.requests.get(&r.key()) {
+                diags.push(
+                    Diagnostic::error(&r.path, Pos::FILE, format!("duplicate request {}", r.key()))
+                        .hint(format!("{} already defines it", first.path)),
+                );
+                continue;
+            }
+            model.requests.insert(r.key(), r);
+        }
+    }
+    for entry in snapshot.under("policies").filter(|e| e.path.ends_with(".rego")) {
+        files += 1;
+        match snapshot.read_text(entry) {
+            Ok(source) => {
+                model.policies.insert(entry.path.clone(), Policy { path: entry.path.clone(), source });
+            }
+            Err(f) => diags.push(f.at(&entry.path)),
+        }
+    }
+    for entry in
+        snapshot.under("scorecards").filter(|e| is_yaml(&e.path) && !e.path["scorecards/".len()..].contains('/'))
+    {
+        files += 1;
+        if let Some(s) = load_scorecard(snapshot, cache, entry, &mut diags) {
+            model.scorecards.insert(s.name.clone(), s);
+        }
+    }
+
+    check_cross_references(&model, &mut diags);
+    if options.strict {
+        diags.promote_warnings();
+    }
+    diags.sort();
+    Loaded { basis: snapshot.basis.clone(), model, diagnostics: diags, files }
+}
+
+/// The globs of bot-owned paths.
+pub fn bot_owned_matcher() -> globset::GlobSet {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in BOT_OWNED {
+        b.add(globset::Glob::new(g).expect("static glob"));
+    }
+    b.build().expect("static globs")
+}
+
+fn is_yaml(path: &str) -> bool {
+    path.ends_with(".yaml") || path.ends_with(".yml")
+}
+
+/// `dir/<name>/<file>` exactly.
+fn is_manifest(path: &str, dir: &str, file: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    parts.len() == 3 && parts[0] == dir && parts[2] == file
+}
+
+/// What parsing one file yields, cached by blob id: the documents that read, and the file-level findings
+/// (unreadable file, YAML syntax errors).
+struct Parsed<T> {
+    docs: Vec<T>,
+    errors: Vec<Finding>,
+}
+
+fn parse_docs(snapshot: &Snapshot, entry: &Entry) -> (Vec<Document>, Vec<Finding>) {
+    let text = match snapshot.read_text(entry) {
+        Ok(t) => t,
+        Err(f) => return (Vec::new(), vec![f]),
+    };
+    let (docs, errors) = yaml::parse_recovering(&text);
+    let errors = errors
+        .into_iter()
+        .map(|e| {
+            Finding::error(e.pos, format!("invalid YAML: {}", e.message))
+                .hint("fix the YAML syntax; check indentation and quotes")
+        })
+        .collect();
+    (docs, errors)
+}
+
+/// One document of one of paved's own kinds, decoded, with its positions kept for later cross-checks.
+struct OwnDoc<S> {
+    doc: Document,
+    decoded: Result<(Metadata, S), Finding>,
+}
+
+/// Load a single-document file of one of paved's kinds.
+fn load_one<S: DeserializeOwned + Default + Clone + Send + Sync + 'static>(
+    snapshot: &Snapshot,
+    cache: &ParseCache,
+    entry: &Entry,
+    class: FileClass,
+    kind: &str,
+    diags: &mut Diagnostics,
+) -> Option<(Metadata, S)> {
+    load_own(snapshot, cache, entry, class, kind, diags).map(|(_, meta, spec)| (meta, spec))
+}
+
+fn load_own<S: DeserializeOwned + Default + Clone + Send + Sync + 'static>(
+    snapshot: &Snapshot,
+    cache: &ParseCache,
+    entry: &Entry,
+    class: FileClass,
+    kind: &str,
+    diags: &mut Diagnostics,
+) -> Option<(Document, Metadata, S)> {
+    if let Some(refusal) = Snapshot::refusal(entry) {
+        diags.push(refusal.at(&entry.path));
+        return None;
+    }
+    let parsed: Arc<Parsed<OwnDoc<S>>> = cache.get_or_parse(entry.blob, class, || {
+        let (docs, errors) = parse_docs(snapshot, entry);
+        let docs = docs
+            .into_iter()
+            .map(|doc| {
+                let decoded = decode_kind::<S>(&doc, kind);
+                OwnDoc { doc, decoded }
+            })
+            .collect();
+        Parsed { docs, errors }
+    });
+    if !parsed.errors.is_empty() {
+        diags.extend(parsed.errors.iter().map(|f| f.at(&entry.path)));
+        return None;
+    }
+    let docs = &parsed.docs;
+    let [one] = docs.as_slice() else {
+        diags.push(
+            Diagnostic::error(
+                &entry.path,
+                Pos::FILE,
+                format!("expected exactly one {kind} document, found {}", docs.len()),
+            )
+            .hint(format!("put one {kind} per file")),
+        );
+        return None;
+    };
+    match &one.decoded {
+        Err(f) => {
+            diags.push(f.at(&entry.path));
+            None
+        }
+        Ok((meta, spec)) => {
+            let ok = check_name(&entry.path, &one.doc, &meta.name, diags);
+            ok.then(|| (one.doc.clone(), meta.clone(), spec.clone()))
+        }
+    }
+}
+
+fn check_name(path: &str, doc: &Document, name: &str, diags: &mut Diagnostics) -> bool {
+    let valid = !name.is_empty()
+        && name.len() <= 63
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !valid {
+        diags.push(
+            Diagnostic::error(path, doc.positions.value("metadata.name"), format!("`{name}` is not a valid name"))
+                .hint("names are 1-63 characters of [a-zA-Z0-9] separated by one of [-_.]"),
+        );
+    }
+    valid
+}
+
+fn load_catalog_file(
+    snapshot: &Snapshot,
+    cache: &ParseCache,
+    entry: &Entry,
+    rules: &EntityRules,
+    diags: &mut Diagnostics,
+) -> Vec<CatalogEntity> {
+    if let Some(refusal) = Snapshot::refusal(entry) {
+        diags.push(refusal.at(&entry.path));
+        return Vec::new();
+    }
+    let parsed: Arc<Parsed<(Option<Entity>, Vec<Finding>)>> =
+        cache.get_or_parse(entry.blob, FileClass::Catalog, || {
+            let (docs, errors) = parse_docs(snapshot, entry);
+            let docs = docs
+                .iter()
+                .filter(|d| !d.value.is_null())
+                .map(|d| {
+                    let mut findings = Vec::new();
+                    (entity::read_entity(d, &mut findings), findings)
+                })
+                .collect();
+            Parsed { docs, errors }
+        });
+    diags.extend(parsed.errors.iter().map(|f| f.at(&entry.path)));
+    parsed
+        .docs
+        .iter()
+        .filter_map(|(entity, findings)| {
+            diags.extend(findings.iter().map(|f| f.at(&entry.path)));
+            let entity = entity.as_ref()?;
+            if let Err(f) = entity::check_allowed_kind(entity, rules) {
+                diags.push(f.at(&entry.path));
+                return None;
+            }
+            let valid = !findings.iter().any(Finding::is_error);
+            Some(CatalogEntity { entity: entity.clone(), file: entry.path.clone(), valid })
+        })
+        .collect()
+}
+
+fn load_path(snapshot: &Snapshot, cache: &ParseCache, entry: &Entry, diags: &mut Diagnostics) -> Option<PavedPath> {
+    let (doc, meta, spec) = load_own::<PathSpec>(snapshot, cache, entry, FileClass::Path, "PavedPath", diags)?;
+    let dir = entry.path.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default();
+    let folder = dir.rsplit('/').next().unwrap_or_default();
+    if meta.name != folder {
+        diags.push(
+            Diagnostic::error(
+                &entry.path,
+                doc.positions.value("metadata.name"),
+                format!("path `{}` lives in folder `{folder}`", meta.name),
+            )
+            .hint(format!("name it `{folder}` or move it to paths/{}/", meta.name)),
+        );
+        return None;
+    }
+    let version = parse_version(&entry.path, &doc, &spec.version, diags)?;
+    diags.extend(
+        params::check_schema(&spec.parameters, &doc.positions, "spec.parameters").iter().map(|f| f.at(&entry.path)),
+    );
+    for (i, m) in spec.migrations.iter().enumerate() {
+        for (j, c) in m.codemods.iter().enumerate() {
+            let at = doc.positions.value(&format!("spec.migrations[{i}].codemods[{j}]"));
+            match (&c.ast_grep, &c.command) {
+                (Some(rule), None) => {
+                    if snapshot.get(&format!("{dir}/{rule}")).is_none() {
+                        diags.push(Diagnostic::error(
+                            &entry.path,
+                            at,
+                            format!("codemod rule `{rule}` does not exist in {dir}/"),
+                        ));
+                    }
+                }
+                (None, Some(cmd)) if !cmd.is_empty() => {}
+                _ => diags.push(Diagnostic::error(
+                    &entry.path,
+                    at,
+                    "a codemod needs exactly one of `astGrep` or `command`",
+                )),
+            }
+        }
+    }
+    Some(PavedPath { name: meta.name, dir, owner: meta.owner, version, spec })
+}
+
+fn load_module(snapshot: &Snapshot, cache: &ParseCache, entry: &Entry, diags: &mut Diagnostics) -> Option<Module> {
+    let (doc, meta, spec) = load_own::<ModuleSpec>(snapshot, cache, entry, FileClass::Module, "Module", diags)?;
+    let dir = entry.path.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default();
+    let folder = dir.rsplit('/').next().unwrap_or_default();
+    if meta.name != folder {
+        diags.push(
+            Diagnostic::error(
+                &entry.path,
+                doc.positions.value("metadata.name"),
+                format!("module `{}` lives in folder `{folder}`", meta.name),
+            )
+            .hint(format!("name it `{folder}` or move it to modules/{}/", meta.name)),
+        );
+        return None;
+    }
+    let version = parse_version(&entry.path, &doc, &spec.version, diags)?;
+    diags.extend(
+        params::check_schema(&spec.parameters, &doc.positions, "spec.parameters").iter().map(|f| f.at(&entry.path)),
+    );
+    if spec.backends.is_empty() {
+        diags.push(
+            Diagnostic::error(&entry.path, doc.positions.value("spec.backends"), "a module needs at least one backend")
+                .hint("add `backends: [terraform]`"),
+        );
+    }
+    Some(Module { name: meta.name, dir, owner: meta.owner, version, spec })
+}
+
+fn parse_version(path: &str, doc: &Document, text: &str, diags: &mut Diagnostics) -> Option<semver::Version> {
+    match semver::Version::parse(text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(
+                    path,
+                    doc.positions.value("spec.version"),
+                    format!("`{text}` is not a semantic version: {e}"),
+                )
+                .hint("write MAJOR.MINOR.PATCH, e.g. `2.0.0`"),
+            );
+            None
+        }
+    }
+}
+
+fn load_request(snapshot: &Snapshot, cache: &ParseCache, entry: &Entry, diags: &mut Diagnostics) -> Option<Request> {
+    let parts: Vec<&str> = entry.path.split('/').collect();
+    if parts.len() != 3 {
+        diags.push(
+            Diagnostic::error(&entry.path, Pos::FILE, "requests live at requests/<team>/<name>.yaml")
+                .hint("move the file into its team's folder"),
+        );
+        return None;
+    }
+    let (doc, meta, spec) = load_own::<RequestSpec>(snapshot, cache, entry, FileClass::Request, "Request", diags)?;
+    Some(Request {
+        path: entry.path.clone(),
+        team: parts[1].to_owned(),
+        name: meta.name,
+        requested_by: meta.requested_by,
+        spec,
+        positions: doc.positions,
+    })
+}
+
+fn load_scorecard(
+    snapshot: &Snapshot,
+    cache: &ParseCache,
+    entry: &Entry,
+    diags: &mut Diagnostics,
+) -> Option<Scorecard> {
+    let (doc, meta, spec) =
+        load_own::<ScorecardSpec>(snapshot, cache, entry, FileClass::Scorecard, "Scorecard", diags)?;
+    let mut ids = std::collections::BTreeSet::new();
+    for (i, c) in spec.checks.iter().enumerate() {
+        if !ids.insert(c.id.as_str()) {
+            diags.push(Diagnostic::error(
+                &entry.path,
+                doc.positions.value(&format!("spec.checks[{i}].id")),
+                format!("check `{}` is declared twice", c.id),
+            ));
+        }
+    }
+    for (i, ex) in spec.exemptions.iter().enumerate() {
+        let at = |f: &str| doc.positions.value(&format!("spec.exemptions[{i}].{f}"));
+        if !ids.contains(ex.check.as_str()) {
+            diags.push(Diagnostic::error(
+                &entry.path,
+                at("check"),
+                format!("exemption names check `{}`, which this scorecard does not have", ex.check),
+            ));
+        }
+        if chrono::NaiveDate::parse_from_str(&ex.expires, "%Y-%m-%d").is_err() {
+            diags.push(
+                Diagnostic::error(&entry.path, at("expires"), format!("`{}` is not a date", ex.expires))
+                    .hint("write YYYY-MM-DD"),
+            );
+        }
+    }
+    Some(Scorecard { name: meta.name, path: entry.path.clone(), title: meta.title, spec })
+}
+
+/// Checks that need more than one file: references from paved's kinds into the catalog and between each other.
+fn check_cross_references(model: &Model, diags: &mut Diagnostics) {
+    let catalog = &model.catalog;
+    let group_exists =
+        |text: &str| EntityRef::parse(text, Some("group"), "default").ok().filter(|r| catalog.get(r).is_some());
+
+    for (r, item) in catalog.entities.iter().filter(|(r, _)| r.kind == "component") {
+        let e = &item.entity;
+        if let Some(path) = e.annotations.get(annotations::PATH)
+            && !model.paths.contains_key(path)
+        {
+            let names = model.paths.keys().map(String::as_str);
+            let d =
+                Diagnostic::error(&item.file, e.pos, format!("{r} follows paved path `{path}`, which does not exist"));
+            diags.push(match crate::diag::did_you_mean(path, names) {
+                Some(s) => d.hint(format!("did you mean `{s}`?")),
+                None => d.hint(format!("paths: {}", model.paths.keys().cloned().collect::<Vec<_>>().join(", "))),
+            });
+        }
+        if let Some(range) = e.annotations.get(annotations::PATH_VERSION)
+            && range != "latest"
+            && semver::VersionReq::parse(range).is_err()
+        {
+            diags.push(
+                Diagnostic::error(&item.file, e.pos, format!("{r}: `{range}` is not a version range"))
+                    .hint("use `latest` or a semver range such as `^2` or `>=1.4, <3`"),
+            );
+        }
+    }
+    for p in model.paths.values() {
+        check_owner(&format!("{}/path.yaml", p.dir), p.owner.as_deref(), &group_exists, diags);
+    }
+    for m in model.modules.values() {
+        check_owner(&format!("{}/module.yaml", m.dir), m.owner.as_deref(), &group_exists, diags);
+    }
+    for r in model.requests.values() {
+        check_request(model, r, diags);
+    }
+    for s in model.scorecards.values() {
+        for ex in &s.spec.exemptions {
+            if EntityRef::parse(&ex.entity, Some("component"), "default").ok().and_then(|r| catalog.get(&r)).is_none() {
+                diags.push(Diagnostic::error(
+                    &s.path,
+                    Pos::FILE,
+                    format!("exemption names {}, which is not in the catalog", ex.entity),
+                ));
+            }
+        }
+    }
+}
+
+fn check_owner(
+    file: &str,
+    owner: Option<&str>,
+    group_exists: &dyn Fn(&str) -> Option<EntityRef>,
+    diags: &mut Diagnostics,
+) {
+    if let Some(owner) = owner
+        && group_exists(owner).is_none()
+    {
+        diags.push(
+            Diagnostic::error(file, Pos::FILE, format!("owner `{owner}` is not a group in the catalog"))
+                .hint("set metadata.owner to an existing group, e.g. `group:platform-core`"),
+        );
+    }
+}
+
+fn check_request(model: &Model, r: &Request, diags: &mut Diagnostics) {
+    let p = &r.positions;
+    let team = EntityRef::new("group", "default", &r.team);
+    if model.catalog.get(&team).is_none() {
+        diags.push(
+            Diagnostic::error(
+                &r.path,
+                Pos::FILE,
+                format!("folder `requests/{}` names no group in the catalog", r.team),
+            )
+            .hint("requests live in the folder of the team that owns them: requests/<group name>/"),
+        );
+    }
+    match EntityRef::parse(&r.spec.owner, Some("group"), "default") {
+        Ok(owner) if owner == team => {}
+        Ok(owner) => diags.push(
+            Diagnostic::error(
+                &r.path,
+                p.value("spec.owner"),
+                format!("request in requests/{}/ is owned by {owner}", r.team),
+            )
+            .hint(format!(
+                "a team requests only in its own folder: set `owner: group:{}` or move the file to requests/{}/",
+                r.team, owner.name
+            )),
+        ),
+        Err(e) => diags.push(
+            Diagnostic::error(&r.path, p.value("spec.owner"), format!("spec.owner: {e}"))
+                .hint(format!("write `owner: group:{}`", r.team)),
+        ),
+    }
+    if r.spec.environment.is_none() {
+        diags.push(
+            Diagnostic::error(&r.path, p.value("spec"), "missing `spec.environment`")
+                .hint("one of development, staging, production"),
+        );
+    }
+    let Some(module) = model.modules.get(&r.spec.capability) else {
+        let names = model.modules.keys().map(String::as_str);
+        let d = Diagnostic::error(
+            &r.path,
+            p.value("spec.capability"),
+            format!("no capability module named `{}`", r.spec.capability),
+        );
+        diags.push(match crate::diag::did_you_mean(&r.spec.capability, names) {
+            Some(s) => d.hint(format!("did you mean `{s}`?")),
+            None => d.hint(format!("capabilities: {}", model.modules.keys().cloned().collect::<Vec<_>>().join(", "))),
+        });
+        return;
+    };
+    if let Some(v) = r.spec.module_version {
+        let current = module.version.major;
+        let migratable = module.spec.migrations.iter().any(|m| m.from == v);
+        if v > current || (v < current && !migratable) {
+            diags.push(
+                Diagnostic::error(
+                    &r.path,
+                    p.value("spec.moduleVersion"),
+                    format!("module `{}` has no major version {v} (current: {current})", module.name),
+                )
+                .hint(format!("set `moduleVersion: {current}`")),
+            );
+        }
+        if v < current {
+            // Written for an older major: its parameters follow that version's schema until the migration PR merges.
+            return;
+        }
+    }
+    let owner = format!("module {}", module.name);
+    diags.extend(
+        params::validate(&module.spec.parameters, &r.parameters_value(), p, "spec.parameters", &owner)
+            .iter()
+            .map(|f| f.at(&r.path)),
+    );
+}

@@ -1,0 +1,102 @@
+//! `platform.yaml`: the platform's own settings.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PlatformSpec {
+    #[serde(default)]
+    pub forge: ForgeConfig,
+    #[serde(default)]
+    pub repos: ReposConfig,
+    #[serde(default)]
+    pub catalog: CatalogConfig,
+    /// Capability name to the backend that provisions it.
+    #[serde(default)]
+    pub backends: BTreeMap<String, BackendKind>,
+    #[serde(default)]
+    pub signing_keys: Vec<SigningKey>,
+    #[serde(default)]
+    pub schedules: Schedules,
+    #[serde(default)]
+    pub sunset: Sunset,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ForgeKind {
+    #[default]
+    Local,
+    Github,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ForgeConfig {
+    #[serde(default)]
+    pub kind: ForgeKind,
+    /// Local forge directory, relative to the platform repo root.
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ReposConfig {
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// Globs of forge repos no entity needs to claim.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CatalogConfig {
+    #[serde(default)]
+    pub allowed_kinds: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    Terraform,
+    Native,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SigningKey {
+    pub id: String,
+    pub algorithm: KeyAlgorithm,
+    pub public_key: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum KeyAlgorithm {
+    #[serde(rename = "ed25519")]
+    Ed25519,
+    #[serde(rename = "ecdsa-p256")]
+    EcdsaP256,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Schedules {
+    #[serde(default)]
+    pub resync: Option<String>,
+    #[serde(default)]
+    pub scorecards: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Sunset {
+    #[serde(default)]
+    pub min_consumers: Option<u32>,
+}

@@ -1,0 +1,52 @@
+//! Self-service requests: `requests/<team>/<name>.yaml`.
+
+use serde::{Deserialize, Serialize};
+use serde_yaml::{Mapping, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Staging,
+    Production,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RequestSpec {
+    #[serde(default)]
+    pub capability: String,
+    /// The module major version the request was written for.
+    #[serde(default)]
+    pub module_version: Option<u64>,
+    #[serde(default)]
+    pub environment: Option<Environment>,
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub parameters: Mapping,
+    #[serde(default)]
+    pub deletion_protection: bool,
+}
+
+/// A request as loaded: its file, its team (the folder) and its spec.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub path: String,
+    pub team: String,
+    pub name: String,
+    pub requested_by: Option<String>,
+    pub spec: RequestSpec,
+    /// Where each field stands in the file, for errors found after all files are read.
+    pub positions: crate::yaml::Positions,
+}
+
+impl Request {
+    /// `team/name`, the request's identity.
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.team, self.name)
+    }
+    pub fn parameters_value(&self) -> Value {
+        Value::Mapping(self.spec.parameters.clone())
+    }
+}

@@ -1,0 +1,71 @@
+//! Observed state: what is real, as opposed to what the platform repo asks for.
+//!
+//! In the foundation that is the status files paved last wrote (read from the same snapshot as the desired
+//! state, so plan and apply agree on "before") and the repos on the forge. Later observers (provisioner backends,
+//! service repos, evidence) add fields here; [`plan`](crate::plan) stays pure because it only ever sees this
+//! value.
+
+use crate::forge::Forge;
+use crate::source::Snapshot;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the forge holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ForgeState {
+    /// `owner/name` of every repo.
+    pub repos: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    /// Bot-owned status files in the snapshot: path to content.
+    pub status: BTreeMap<String, String>,
+    /// `None` when the forge could not be read: then no drift is reported about repos (absence of evidence).
+    pub forge: Option<ForgeState>,
+    /// Why the forge could not be read.
+    pub forge_error: Option<String>,
+}
+
+impl Observed {
+    /// A digest of everything observed: a plan made from one observation is stale once this changes.
+    pub fn digest(&self) -> String {
+        let mut h = Sha256::new();
+        for (path, content) in &self.status {
+            h.update(path.as_bytes());
+            h.update([0]);
+            h.update(content.as_bytes());
+            h.update([0]);
+        }
+        if let Some(f) = &self.forge {
+            for r in &f.repos {
+                h.update(r.as_bytes());
+                h.update([1]);
+            }
+        }
+        hex::encode(&h.finalize()[..8])
+    }
+
+    /// The `source:` recorded in a status file: the catalog file the entity came from.
+    pub fn status_source(content: &str) -> Option<&str> {
+        content.lines().find_map(|l| l.strip_prefix("source: ")).map(str::trim)
+    }
+}
+
+/// Observe the status files in `snapshot` and the repos on `forge`.
+pub fn observe(snapshot: &Snapshot, forge: Option<&dyn Forge>) -> Observed {
+    let mut observed = Observed::default();
+    for entry in snapshot.under("status") {
+        // Bot-owned files are ours; one that cannot be read is treated as absent and rewritten.
+        if let Ok(text) = snapshot.read_text(entry) {
+            observed.status.insert(entry.path.clone(), text);
+        }
+    }
+    if let Some(forge) = forge {
+        match forge.list_repos() {
+            Ok(repos) => observed.forge = Some(ForgeState { repos: repos.into_iter().map(|r| r.full_name).collect() }),
+            Err(e) => observed.forge_error = Some(e.to_string()),
+        }
+    }
+    observed
+}

@@ -1,0 +1,123 @@
+//! `paved demo OUT`: the main job, end to end, on the example platform repo and the embedded local forge.
+//!
+//! Lays out `OUT/platform` (a git repo holding the example), `OUT/forge` (the local forge: the platform repo and
+//! one repo per service, except the experimental ones not created yet, plus one repo nobody claims), then runs
+//! reconcile twice: the first pass writes status and audit in one bot commit, the second finds nothing to do.
+
+use super::RepoOptions;
+use super::reconcile::{Reconciled, reconcile};
+use crate::forge::Forge;
+use crate::forge::local::{LocalForge, git};
+use crate::library;
+use crate::model::cache::ParseCache;
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+pub struct Demo {
+    pub platform: PathBuf,
+    pub forge: PathBuf,
+    pub repos_created: Vec<String>,
+    pub first: Reconciled,
+    pub second: Reconciled,
+}
+
+fn commit_all(dir: &Path, message: &str) -> anyhow::Result<()> {
+    git(dir, &["add", "--all"])?;
+    git(
+        dir,
+        &[
+            "-c",
+            "user.name=Acme Platform Team",
+            "-c",
+            "user.email=platform@acme.example",
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "--quiet",
+            "-m",
+            message,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Create `repo` on the forge with an initial commit holding `files`.
+fn seed_repo(forge: &LocalForge, repo: &str, files: &[(&str, String)]) -> anyhow::Result<()> {
+    let info = forge.create_repo(repo, "main")?;
+    let work = tempfile_dir()?;
+    git(&work, &["init", "--quiet", "--initial-branch=main"])?;
+    for (rel, body) in files {
+        let path = work.join(rel);
+        std::fs::create_dir_all(path.parent().expect("has parent"))?;
+        std::fs::write(path, body)?;
+    }
+    commit_all(&work, "Initial commit")?;
+    git(&work, &["push", "--quiet", &info.clone_url, "main"])?;
+    std::fs::remove_dir_all(&work).ok();
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("paved-seed-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default()
+}
+
+pub fn demo(out: &Path) -> anyhow::Result<Demo> {
+    if out.exists() {
+        anyhow::ensure!(
+            std::fs::read_dir(out)?.next().is_none(),
+            "{} exists and is not empty; pick a new directory",
+            out.display()
+        );
+    }
+    let platform = out.join("platform");
+    let forge_dir = out.join("forge");
+    library::extract(&library::EXAMPLE, &platform).context("writing the example platform repo")?;
+    git(&platform, &["init", "--quiet", "--initial-branch=main"])?;
+    commit_all(&platform, "Acme platform repo")?;
+
+    let options = RepoOptions {
+        repo: platform.clone(),
+        rev: None,
+        worktree: false,
+        strict: false,
+        forge: Some(forge_dir.clone()),
+    };
+    let cache = ParseCache::new();
+    let loaded = super::load(&options, &cache)?;
+    let forge = LocalForge::new(&forge_dir);
+    let mut created = Vec::new();
+    if let Some(platform_repo) = loaded.model.platform.spec.repos.platform.clone() {
+        let info = forge.create_repo(&platform_repo, "main")?;
+        git(&platform, &["push", "--quiet", &info.clone_url, "main"])?;
+        created.push(platform_repo);
+    }
+    for (r, item) in loaded.model.catalog.of_kind("component") {
+        let Some(repo) = crate::model::Model::repo_of(&item.entity) else { continue };
+        let experimental = item.entity.spec_str("lifecycle") == Some("experimental");
+        if experimental || forge.get_repo(repo)?.is_some() {
+            continue;
+        }
+        let readme = format!("# {}\n\n{}\n", item.entity.name, item.entity.description.clone().unwrap_or_default());
+        let catalog_info = format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {}\nspec:\n  type: service\n  lifecycle: production\n  owner: {}\n",
+            item.entity.name,
+            loaded.model.catalog.owner_of(r).map(|o| o.to_string()).unwrap_or_default()
+        );
+        seed_repo(&forge, repo, &[("README.md", readme), ("catalog-info.yaml", catalog_info)])?;
+        created.push(repo.to_owned());
+    }
+    let owner = loaded.model.platform.spec.repos.owner.clone().unwrap_or_else(|| "acme".to_owned());
+    let stray = format!("{owner}/hackathon-prototype");
+    seed_repo(&forge, &stray, &[("README.md", "# A hackathon prototype nobody registered\n".to_owned())])?;
+    created.push(stray);
+
+    let first = reconcile(&options, &cache, false, "paved")?;
+    let second = reconcile(&options, &cache, false, "paved")?;
+    Ok(Demo { platform, forge: forge_dir, repos_created: created, first, second })
+}

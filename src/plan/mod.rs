@@ -1,0 +1,228 @@
+//! `plan(desired, observed) -> Plan`: what must change so that reality matches the platform repo.
+//!
+//! # Guarantees
+//! - Pure and deterministic: the same inputs give the same plan, byte for byte (no clock, no I/O, sorted maps).
+//! - Every action has a stable [`ActionId`]: a hash of its kind, its target and the desired content. Branch names,
+//!   commit trailers and audit records derive from it, so re-applying after a crash never duplicates anything.
+//! - An entity whose file is invalid keeps its last good state: nothing is written for it and its status file is
+//!   not deleted (design rule 5).
+//!
+//! `reason` is for people only; executors never branch on it (as in Terraform's `ActionReason`).
+
+pub mod render;
+pub mod status;
+
+use crate::model::Loaded;
+use crate::observe::Observed;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+
+/// A stable action id: 16 hex digits of SHA-256 over kind, target and desired content.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ActionId(pub String);
+
+impl ActionId {
+    pub fn new(kind: ActionKind, target: &str, content: &[u8]) -> Self {
+        let mut h = Sha256::new();
+        h.update(kind.as_str().as_bytes());
+        h.update([0]);
+        h.update(target.as_bytes());
+        h.update([0]);
+        h.update(Sha256::digest(content));
+        ActionId(hex::encode(&h.finalize()[..8]))
+    }
+}
+
+impl std::fmt::Display for ActionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The closed set of things paved does. Later capabilities add variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum ActionKind {
+    /// Write a bot-owned status file.
+    #[serde(rename = "status.write")]
+    WriteStatus,
+    /// Remove the status file of an entity that left the catalog.
+    #[serde(rename = "status.delete")]
+    DeleteStatus,
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::WriteStatus => "status.write",
+            ActionKind::DeleteStatus => "status.delete",
+        }
+    }
+}
+
+/// A change to one bot-owned file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum FileChange {
+    Write {
+        path: String,
+        #[serde(skip)]
+        before: Option<String>,
+        #[serde(skip)]
+        after: String,
+    },
+    Delete {
+        path: String,
+        #[serde(skip)]
+        before: String,
+    },
+}
+
+impl FileChange {
+    pub fn path(&self) -> &str {
+        match self {
+            FileChange::Write { path, .. } | FileChange::Delete { path, .. } => path,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedAction {
+    pub id: ActionId,
+    pub kind: ActionKind,
+    pub target: String,
+    pub reason: String,
+    pub change: FileChange,
+}
+
+/// What the plan was computed from. An executor refuses a plan whose basis no longer holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Basis {
+    /// The desired-state commit, or `worktree`.
+    pub desired: String,
+    /// [`Observed::digest`].
+    pub observed: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub basis: Basis,
+    pub actions: Vec<PlannedAction>,
+    /// The desired state had errors: the plan covers only what loaded (invalid entities keep their last state).
+    pub errored: bool,
+    /// Every observer answered: with `false`, drift that depends on a missing observation is not reported.
+    pub complete: bool,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+}
+
+/// Compute the plan.
+pub fn plan(desired: &Loaded, observed: &Observed) -> Plan {
+    let model = &desired.model;
+    // Files with any error: their entities keep their last good state.
+    let broken: BTreeSet<&str> = desired.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.path.as_str()).collect();
+    let mut actions = Vec::new();
+    let mut wanted = BTreeSet::new();
+
+    for (r, item) in &model.catalog.entities {
+        let path = status::status_path(r);
+        wanted.insert(path.clone());
+        if !item.valid {
+            continue;
+        }
+        let content = status::render(&status::entity_status(model, observed, r, item));
+        push_write(&mut actions, observed, r.to_string(), path, content, "new entity");
+    }
+    if let Some(unclaimed) = status::unclaimed_repos(model, observed) {
+        wanted.insert(status::UNCLAIMED_PATH.to_owned());
+        let content = status::render(&unclaimed);
+        push_write(
+            &mut actions,
+            observed,
+            "forge:unclaimed-repos".to_owned(),
+            status::UNCLAIMED_PATH.to_owned(),
+            content,
+            "first observation",
+        );
+    } else if observed.forge.is_none() {
+        // Forge unreadable: keep the last observation rather than deleting it.
+        wanted.insert(status::UNCLAIMED_PATH.to_owned());
+    }
+    for (path, before) in &observed.status {
+        if wanted.contains(path) {
+            continue;
+        }
+        let source = Observed::status_source(before);
+        if source.is_some_and(|s| broken.contains(s)) {
+            continue;
+        }
+        let target = path.trim_start_matches("status/").trim_end_matches(".yaml").to_owned();
+        let reason = match source {
+            Some(s) => format!("no longer in the catalog (was in {s})"),
+            None => "no entity writes this status file".to_owned(),
+        };
+        actions.push(PlannedAction {
+            id: ActionId::new(ActionKind::DeleteStatus, &target, b""),
+            kind: ActionKind::DeleteStatus,
+            target,
+            reason,
+            change: FileChange::Delete { path: path.clone(), before: before.clone() },
+        });
+    }
+    actions.sort_by(|a, b| (a.change.path(), a.kind).cmp(&(b.change.path(), b.kind)));
+    Plan {
+        basis: Basis { desired: desired.basis.commit().unwrap_or("worktree").to_owned(), observed: observed.digest() },
+        actions,
+        errored: desired.diagnostics.errors() > 0,
+        complete: observed.forge.is_some(),
+    }
+}
+
+fn push_write(
+    actions: &mut Vec<PlannedAction>,
+    observed: &Observed,
+    target: String,
+    path: String,
+    content: String,
+    new_reason: &str,
+) {
+    let before = observed.status.get(&path);
+    if before == Some(&content) {
+        return;
+    }
+    let reason = match before {
+        None => new_reason.to_owned(),
+        Some(old) => format!("status changed: {}", changed_keys(old, &content).join(", ")),
+    };
+    actions.push(PlannedAction {
+        id: ActionId::new(ActionKind::WriteStatus, &target, content.as_bytes()),
+        kind: ActionKind::WriteStatus,
+        target,
+        reason,
+        change: FileChange::Write { path, before: before.cloned(), after: content },
+    });
+}
+
+/// Top-level YAML keys whose blocks differ, for a one-line reason.
+fn changed_keys(old: &str, new: &str) -> Vec<String> {
+    fn blocks(text: &str) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        let mut key = String::new();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            if !line.starts_with([' ', '-']) {
+                key = line.split(':').next().unwrap_or_default().to_owned();
+            }
+            out.entry(key.clone()).or_insert_with(String::new).push_str(line);
+        }
+        out
+    }
+    let (a, b) = (blocks(old), blocks(new));
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let changed: Vec<String> = keys.into_iter().filter(|k| a.get(*k) != b.get(*k)).cloned().collect();
+    if changed.is_empty() { vec!["format".to_owned()] } else { changed }
+}

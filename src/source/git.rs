@@ -1,0 +1,65 @@
+//! Listing and reading the tree of a git commit with gix.
+
+use super::{Entry, Error, FileKind, Reader, resolve_inside};
+use gix::ObjectId;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Reads blobs from the object database of one repository.
+pub struct GitSource {
+    repo: gix::ThreadSafeRepository,
+}
+
+impl Reader for GitSource {
+    fn read(&self, entry: &Entry) -> Result<Vec<u8>, Error> {
+        let repo = self.repo.to_thread_local();
+        let object = repo.find_object(entry.blob).map_err(|e| Error::Odb(e.to_string()))?;
+        Ok(object.detach().data)
+    }
+}
+
+/// Open the repository at `path` (a work tree or a bare repo).
+pub fn open_git(path: &Path) -> Result<gix::Repository, Error> {
+    gix::open(path).map_err(|e| Error::NotARepository { path: path.to_path_buf(), message: e.to_string() })
+}
+
+pub(super) fn list(path: &Path, rev: &str) -> Result<(String, Vec<Entry>, GitSource), Error> {
+    let repo = open_git(path)?;
+    let bad_rev = |message: String| Error::BadRevision { path: path.to_path_buf(), rev: rev.to_owned(), message };
+    let mut recorder = gix::traverse::tree::Recorder::default();
+    let commit_id = {
+        let id = repo.rev_parse_single(rev).map_err(|e| bad_rev(e.to_string()))?;
+        let commit =
+            id.object().map_err(|e| bad_rev(e.to_string()))?.peel_to_commit().map_err(|e| bad_rev(e.to_string()))?;
+        let tree = commit.tree().map_err(|e| bad_rev(e.to_string()))?;
+        tree.traverse().breadthfirst(&mut recorder).map_err(|e| Error::Odb(e.to_string()))?;
+        commit.id().to_string()
+    };
+
+    let blobs: HashMap<String, ObjectId> =
+        recorder.records.iter().filter(|r| r.mode.is_blob()).map(|r| (r.filepath.to_string(), r.oid)).collect();
+    let mut entries = Vec::new();
+    for record in recorder.records.iter().filter(|r| r.mode.is_blob() || r.mode.is_link()) {
+        let rel = record.filepath.to_string();
+        let mut entry = Entry { path: rel.clone(), kind: FileKind::Regular, size: 0, blob: record.oid };
+        if record.mode.is_link() {
+            let target = repo.find_object(record.oid).map_err(|e| Error::Odb(e.to_string()))?.data.clone();
+            let target = String::from_utf8_lossy(&target).into_owned();
+            match resolve_inside(&rel, &target).and_then(|inside| blobs.get(&inside).map(|oid| (inside, *oid))) {
+                Some((inside, oid)) => {
+                    entry.kind = FileKind::SymlinkInside(inside);
+                    entry.blob = oid;
+                }
+                None => {
+                    entry.kind = FileKind::SymlinkOutside(target);
+                    entries.push(entry);
+                    continue;
+                }
+            }
+        }
+        entry.size = repo.find_header(entry.blob).map_err(|e| Error::Odb(e.to_string()))?.size();
+        entries.push(entry);
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((commit_id, entries, GitSource { repo: repo.into_sync() }))
+}

@@ -1,0 +1,230 @@
+//! A platform repo as a set of files at one point in time: a working directory, or a git commit (gix).
+//!
+//! Every file carries its git blob id, computed for working-directory files exactly as git would, so the parse
+//! cache ([`crate::model::cache`]) works the same for both. Refusals that protect the loader — oversized files,
+//! symlinks that escape the repo, non-UTF-8 text — are decided here, once, for every reader.
+
+mod git;
+mod worktree;
+
+use crate::diag::{Finding, Pos};
+use gix::ObjectId;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use git::{GitSource, open_git};
+pub use worktree::WorktreeSource;
+
+/// Files larger than this are refused: nothing a platform repo holds by hand needs more, and a 50 MB file must
+/// not cost 50 MB of parsing.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The error returned by the [`Snapshot`] constructors and [`Snapshot::read`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a git repository: {message}")]
+    NotARepository { path: PathBuf, message: String },
+    #[error("revision `{rev}` not found in {path}: {message}")]
+    BadRevision { path: PathBuf, rev: String, message: String },
+    #[error("git object database: {0}")]
+    Odb(String),
+}
+
+/// What kind of thing sits at a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileKind {
+    Regular,
+    /// A symlink whose target resolves inside the repo, to this repo-relative path.
+    SymlinkInside(String),
+    /// A symlink whose target leaves the repo (or cannot be resolved): never followed.
+    SymlinkOutside(String),
+}
+
+/// One file of a snapshot.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Repo-relative, `/`-separated.
+    pub path: String,
+    pub kind: FileKind,
+    pub size: u64,
+    /// The git blob id of the content (for a symlink inside the repo: of the target's content).
+    pub blob: ObjectId,
+}
+
+/// Where the snapshot came from, for plans and audit records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Basis {
+    /// A commit, by full hex id.
+    Commit(String),
+    /// A working directory (uncommitted content): the root path.
+    Worktree(PathBuf),
+}
+
+impl Basis {
+    pub fn commit(&self) -> Option<&str> {
+        match self {
+            Basis::Commit(c) => Some(c),
+            Basis::Worktree(_) => None,
+        }
+    }
+    /// A short label: the abbreviated commit, or `worktree`.
+    pub fn label(&self) -> String {
+        match self {
+            Basis::Commit(c) => c.chars().take(12).collect(),
+            Basis::Worktree(_) => "worktree".to_owned(),
+        }
+    }
+}
+
+/// Read access to file content, implemented by each source.
+pub trait Reader: Send + Sync {
+    fn read(&self, entry: &Entry) -> Result<Vec<u8>, Error>;
+}
+
+/// A platform repo at one point in time.
+#[derive(Clone)]
+pub struct Snapshot {
+    pub basis: Basis,
+    /// The directory on disk (the work tree, or the git dir of a bare repo).
+    pub root: PathBuf,
+    entries: Arc<Vec<Entry>>,
+    reader: Arc<dyn Reader>,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot").field("basis", &self.basis).field("files", &self.entries.len()).finish()
+    }
+}
+
+impl Snapshot {
+    /// Files of a working directory (`.git/` excluded).
+    pub fn worktree(root: &Path) -> Result<Self, Error> {
+        let (entries, reader) = worktree::list(root)?;
+        let root = root.to_path_buf();
+        Ok(Snapshot {
+            basis: Basis::Worktree(root.clone()),
+            root,
+            entries: Arc::new(entries),
+            reader: Arc::new(reader),
+        })
+    }
+
+    /// Files of the tree at `rev` in the git repository at `repo`.
+    pub fn git(repo: &Path, rev: &str) -> Result<Self, Error> {
+        let (commit, entries, reader) = git::list(repo, rev)?;
+        Ok(Snapshot {
+            basis: Basis::Commit(commit),
+            root: repo.to_path_buf(),
+            entries: Arc::new(entries),
+            reader: Arc::new(reader),
+        })
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    pub fn get(&self, path: &str) -> Option<&Entry> {
+        self.entries.binary_search_by(|e| e.path.as_str().cmp(path)).ok().map(|i| &self.entries[i])
+    }
+
+    /// Entries below `dir` (a `/`-terminated prefix is not required).
+    pub fn under<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
+        let prefix = format!("{}/", dir.trim_end_matches('/'));
+        let start = self.entries.partition_point(|e| e.path.as_str() < prefix.as_str());
+        self.entries[start..].iter().take_while(move |e| e.path.starts_with(&prefix))
+    }
+
+    /// Raw bytes of a regular file (or an inside symlink's target).
+    pub fn read(&self, entry: &Entry) -> Result<Vec<u8>, Error> {
+        self.reader.read(entry)
+    }
+
+    /// Why `entry` is refused before reading it: a symlink out of the repo, or too large.
+    pub fn refusal(entry: &Entry) -> Option<Finding> {
+        if let FileKind::SymlinkOutside(target) = &entry.kind {
+            return Some(
+                Finding::error(Pos::FILE, format!("symlink points outside the repo (to `{target}`)")).hint(
+                    "replace the symlink with the file itself; paved never follows links out of the platform repo",
+                ),
+            );
+        }
+        if entry.size > MAX_FILE_BYTES {
+            return Some(
+                Finding::error(
+                    Pos::FILE,
+                    format!("file is {} bytes, over the {} byte limit", entry.size, MAX_FILE_BYTES),
+                )
+                .hint("split it into smaller files, or move generated data out of the platform repo"),
+            );
+        }
+        None
+    }
+
+    /// The text of `entry`, or the finding that says why it cannot be had.
+    pub fn read_text(&self, entry: &Entry) -> Result<String, Finding> {
+        if let Some(refusal) = Self::refusal(entry) {
+            return Err(refusal);
+        }
+        let bytes = self.read(entry).map_err(|e| Finding::error(Pos::FILE, format!("cannot read: {e}")))?;
+        String::from_utf8(bytes).map_err(|e| {
+            let (line, col) = line_col_of_byte(e.as_bytes(), e.utf8_error().valid_up_to());
+            Finding::error(Pos::new(line, col), "file is not valid UTF-8").hint("save the file as UTF-8")
+        })
+    }
+}
+
+/// The git blob id of `data`, as `git hash-object` computes it.
+pub fn blob_id(data: &[u8]) -> ObjectId {
+    gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, data)
+        .expect("hashing in memory cannot fail: SHA-1 collision detection only fails on crafted collisions")
+}
+
+fn line_col_of_byte(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let col = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+    (line, col)
+}
+
+/// Resolve `target` (a symlink's text) relative to the link's directory, staying inside the repo.
+/// Returns the repo-relative path, or `None` when it escapes.
+pub(crate) fn resolve_inside(link_path: &str, target: &str) -> Option<String> {
+    if target.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = link_path.split('/').collect();
+    parts.pop();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blob_ids_match_git() {
+        // `printf 'hello\n' | git hash-object --stdin`
+        assert_eq!(blob_id(b"hello\n").to_string(), "ce013625030ba8dba906f756967f9e9ca394464a");
+    }
+
+    #[test]
+    fn symlink_resolution_stays_inside() {
+        assert_eq!(resolve_inside("catalog/a.yaml", "b.yaml").as_deref(), Some("catalog/b.yaml"));
+        assert_eq!(resolve_inside("catalog/a.yaml", "../x/b.yaml").as_deref(), Some("x/b.yaml"));
+        assert_eq!(resolve_inside("catalog/a.yaml", "../../etc/passwd"), None);
+        assert_eq!(resolve_inside("catalog/a.yaml", "/etc/passwd"), None);
+    }
+}
