@@ -1,5 +1,10 @@
 //! The `paved` binary: everything is in the library; see `paved::cli`.
 
 fn main() -> std::process::ExitCode {
+    // Rust ignores SIGPIPE, which turns `paved plan | head` into a panic on the next print. Restore the default.
+    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is always a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     paved::cli::main()
 }

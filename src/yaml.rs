@@ -276,8 +276,9 @@ impl MarkedEventReceiver for Builder {
                     self.doc_start = Some(pos);
                 }
                 let (path, key_pos) = self.next_path();
-                // A block collection's start marker sits on its first entry; its key is where people look.
-                let at = if key_pos == Pos::default() { pos } else { key_pos };
+                // A block collection's start marker sits on its first entry (a later line); its key is where
+                // people look. A flow collection (`[a, b]`) starts on its key's line, at its bracket.
+                let at = if key_pos == Pos::default() || key_pos.line == pos.line { pos } else { key_pos };
                 self.record(path.clone(), key_pos, at);
                 self.stack.push(if matches!(ev, Event::SequenceStart(..)) {
                     Frame::Seq { path, items: Vec::new(), anchor }

@@ -98,7 +98,9 @@ pub fn apply(
         audit_text.push('\n');
     }
     if report.skipped_audit.len() < plan.actions.len() {
-        changes.push(FileChange::Write { path: audit_path.clone(), before: None, after: audit_text });
+        // The audit record goes first: in a plain directory a crash after it replays the action, and the replay
+        // is recognised by its id; a crash before it loses nothing because nothing was done yet.
+        changes.insert(0, FileChange::Write { path: audit_path.clone(), before: None, after: audit_text });
         report.audit_file = Some(audit_path);
     }
     let subject = format!(

@@ -33,6 +33,14 @@ pub fn for_dir(dir: &Path) -> Box<dyn Workspace> {
     }
 }
 
+/// Fault injection for crash-safety tests: abort the process (as `kill -9` would) at the named point when
+/// `PAVED_TEST_CRASH_AT` names it. Costs one environment lookup per apply.
+pub fn crash_point(name: &str) {
+    if std::env::var("PAVED_TEST_CRASH_AT").is_ok_and(|v| v == name) {
+        std::process::abort();
+    }
+}
+
 fn write_files(dir: &Path, changes: &[FileChange]) -> Result<(), WorkspaceError> {
     let bot_owned = crate::model::bot_owned_matcher();
     for change in changes {
@@ -55,6 +63,7 @@ fn write_files(dir: &Path, changes: &[FileChange]) -> Result<(), WorkspaceError>
                 _ => {}
             },
         }
+        crash_point("after-first-write");
     }
     Ok(())
 }
@@ -113,6 +122,7 @@ impl Workspace for GitWorktree {
 
     fn commit(&self, changes: &[FileChange], message: &str, author: &str) -> Result<Option<String>, WorkspaceError> {
         write_files(&self.dir, changes)?;
+        crash_point("before-commit");
         let mut paths: Vec<&str> = changes.iter().map(FileChange::path).collect();
         paths.sort_unstable();
         paths.dedup();

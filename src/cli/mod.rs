@@ -68,7 +68,11 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse and validate the whole platform repo; print every problem at path:line:col.
-    Validate,
+    Validate {
+        /// Check these catalog files on their own instead (entity rules only: no repo, so no references).
+        #[arg(long = "file", value_name = "PATH")]
+        files: Vec<PathBuf>,
+    },
     /// Show what reconcile would change, without changing anything.
     Plan,
     /// Plan, then apply: write status and audit in one bot commit.
@@ -193,7 +197,18 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
     let g = &cli.global;
     let cache = ParseCache::new();
     match cli.command {
-        Command::Validate => {
+        Command::Validate { files } if !files.is_empty() => {
+            let mut texts = Vec::new();
+            for f in &files {
+                let bytes = std::fs::read(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+                let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{}: not UTF-8", f.display()))?;
+                texts.push((f.display().to_string(), text));
+            }
+            let diags = crate::model::check_entity_files(&texts, &crate::model::LoadOptions { strict: g.strict });
+            p.file_diagnostics(&diags, files.len());
+            Ok(if diags.errors() > 0 { exit::INVALID } else { exit::OK })
+        }
+        Command::Validate { .. } => {
             p.progress("loading the platform repo");
             let loaded = ops::load(&repo_options(g, true), &cache)?;
             p.validation(&loaded);

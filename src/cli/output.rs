@@ -94,6 +94,21 @@ impl Printer {
         }
     }
 
+    pub fn file_diagnostics(&self, diags: &crate::diag::Diagnostics, files: usize) {
+        match self.format {
+            Format::Json => println!(
+                "{}",
+                serde_json::json!({ "errors": diags.errors(), "warnings": diags.warnings(), "diagnostics": diags })
+            ),
+            _ => {
+                for d in diags.iter() {
+                    println!("{d}");
+                }
+                println!("{} error(s), {} warning(s) in {files} file(s)", diags.errors(), diags.warnings());
+            }
+        }
+    }
+
     pub fn plan(&self, plan: &Plan, forge_error: Option<&str>) {
         if let Some(e) = forge_error {
             eprintln!("warning: the forge could not be read: {e}");

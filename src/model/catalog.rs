@@ -57,6 +57,7 @@ impl Catalog {
 
     fn resolve(&mut self, diags: &mut Diagnostics) {
         let mut relations: BTreeMap<EntityRef, BTreeSet<Relation>> = BTreeMap::new();
+        let mut dangling = Vec::new();
         for (source, item) in &self.entities {
             for raw in &item.entity.refs {
                 let target = match EntityRef::parse(&raw.text, raw.default_kind, &item.entity.namespace) {
@@ -66,11 +67,13 @@ impl Catalog {
                             Diagnostic::error(&item.file, raw.pos, format!("spec.{}: {e}", raw.field))
                                 .hint("write `kind:namespace/name`, e.g. `resource:default/orders-db`"),
                         );
+                        dangling.push(source.clone());
                         continue;
                     }
                 };
                 if !self.entities.contains_key(&target) {
                     diags.push(self.dangling(&item.file, raw.pos, raw.field, &target));
+                    dangling.push(source.clone());
                     continue;
                 }
                 relations
@@ -84,6 +87,12 @@ impl Catalog {
             }
         }
         self.relations = relations;
+        // An entity with a broken reference keeps its last good status rather than one missing that relation.
+        for r in dangling {
+            if let Some(item) = self.entities.get_mut(&r) {
+                item.valid = false;
+            }
+        }
     }
 
     fn dangling(&self, file: &str, pos: crate::diag::Pos, field: &str, target: &EntityRef) -> Diagnostic {

@@ -121,7 +121,7 @@ mod tests {
     #[test]
     fn wrong_type_points_at_value() {
         let f = err("spec:\n  count: [1]\n");
-        assert_eq!(f.pos, Pos::new(2, 3));
+        assert_eq!(f.pos, Pos::new(2, 10));
         assert!(f.message.starts_with("`spec.count`: invalid type: sequence"), "{f:?}");
     }
 

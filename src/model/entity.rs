@@ -255,7 +255,15 @@ pub fn read_entity(doc: &Document, findings: &mut Vec<Finding>) -> Option<Entity
         }
     }
     let name = required_str(meta, p, "metadata", "name", findings)?;
-    if name.len() > 63 || !NAME.is_match(&name) {
+    if name.chars().count() > 63 {
+        findings.push(
+            Finding::error(
+                p.value("metadata.name"),
+                format!("name `{name}` is {} characters, over the 63 limit", name.chars().count()),
+            )
+            .hint("shorten it; Backstage refuses names longer than 63 characters"),
+        );
+    } else if !NAME.is_match(&name) {
         findings.push(
             Finding::error(p.value("metadata.name"), format!("`{name}` is not a valid entity name"))
                 .hint("names are 1-63 characters of [a-zA-Z0-9] separated by one of [-_.], e.g. `orders-api`"),
@@ -377,8 +385,14 @@ fn read_spec(ks: &KindSpec, spec: &Value, p: &Positions, findings: &mut Vec<Find
     }
     for field in ["type", "lifecycle"] {
         if spec.get(field).is_some_and(|v| !v.is_null() && !v.is_string()) {
-            findings
-                .push(Finding::error(p.value(&format!("spec.{field}")), format!("`spec.{field}` must be a string")));
+            findings.push(
+                Finding::error(p.value(&format!("spec.{field}")), format!("`spec.{field}` must be a string")).hint(
+                    format!(
+                        "write a string, e.g. `{field}: {}`",
+                        if field == "type" { "service" } else { "production" }
+                    ),
+                ),
+            );
         }
     }
     for rf in ks.refs {

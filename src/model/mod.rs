@@ -167,7 +167,7 @@ pub fn load(snapshot: &Snapshot, cache: &ParseCache, options: &LoadOptions) -> L
         snapshot.under("scorecards").filter(|e| is_yaml(&e.path) && !e.path["scorecards/".len()..].contains('/'))
     {
         files += 1;
-        if let Some(s) = load_scorecard(snapshot, cache, entry, &mut diags) {
+        if let Some(s) = load_scorecard(snapshot, cache, entry, &model.catalog, &mut diags) {
             model.scorecards.insert(s.name.clone(), s);
         }
     }
@@ -178,6 +178,31 @@ pub fn load(snapshot: &Snapshot, cache: &ParseCache, options: &LoadOptions) -> L
     }
     diags.sort();
     Loaded { basis: snapshot.basis.clone(), model, diagnostics: diags, files }
+}
+
+/// Validate standalone catalog files (no platform repo around them): envelope, naming rules, kinds and spec fields
+/// of every entity, as Backstage checks them on ingestion. References are not resolved: there is no catalog.
+pub fn check_entity_files(files: &[(String, String)], options: &LoadOptions) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    let rules = EntityRules::default();
+    for (path, text) in files {
+        let (docs, errors) = yaml::parse_recovering(text);
+        diags.extend(errors.iter().map(|e| Diagnostic::error(path, e.pos, format!("invalid YAML: {}", e.message))));
+        for doc in docs.iter().filter(|d| !d.value.is_null()) {
+            let mut findings = Vec::new();
+            if let Some(e) = entity::read_entity(doc, &mut findings)
+                && let Err(f) = entity::check_allowed_kind(&e, &rules)
+            {
+                findings.push(f);
+            }
+            diags.extend(findings.iter().map(|f| f.at(path)));
+        }
+    }
+    if options.strict {
+        diags.promote_warnings();
+    }
+    diags.sort();
+    diags
 }
 
 /// The globs of bot-owned paths.
@@ -460,6 +485,7 @@ fn load_scorecard(
     snapshot: &Snapshot,
     cache: &ParseCache,
     entry: &Entry,
+    catalog: &Catalog,
     diags: &mut Diagnostics,
 ) -> Option<Scorecard> {
     let (doc, meta, spec) =
@@ -482,6 +508,16 @@ fn load_scorecard(
                 at("check"),
                 format!("exemption names check `{}`, which this scorecard does not have", ex.check),
             ));
+        }
+        if EntityRef::parse(&ex.entity, Some("component"), "default").ok().and_then(|r| catalog.get(&r)).is_none() {
+            diags.push(
+                Diagnostic::error(
+                    &entry.path,
+                    at("entity"),
+                    format!("exemption names {}, which is not in the catalog", ex.entity),
+                )
+                .hint("exemptions are for existing entities; remove it once the entity is gone"),
+            );
         }
         if chrono::NaiveDate::parse_from_str(&ex.expires, "%Y-%m-%d").is_err() {
             diags.push(
@@ -530,17 +566,6 @@ fn check_cross_references(model: &Model, diags: &mut Diagnostics) {
     }
     for r in model.requests.values() {
         check_request(model, r, diags);
-    }
-    for s in model.scorecards.values() {
-        for ex in &s.spec.exemptions {
-            if EntityRef::parse(&ex.entity, Some("component"), "default").ok().and_then(|r| catalog.get(&r)).is_none() {
-                diags.push(Diagnostic::error(
-                    &s.path,
-                    Pos::FILE,
-                    format!("exemption names {}, which is not in the catalog", ex.entity),
-                ));
-            }
-        }
     }
 }
 

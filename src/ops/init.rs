@@ -80,7 +80,13 @@ pub fn init(dir: &Path) -> anyhow::Result<usize> {
         for file in scorecards.files().filter(|f| f.path().extension().is_some_and(|e| e == "yaml")) {
             let path = dir.join(file.path());
             std::fs::create_dir_all(path.parent().expect("has parent"))?;
-            std::fs::write(path, file.contents())?;
+            // The example's exemptions name the example's services; a new platform starts with none.
+            let text = file.contents_utf8().unwrap_or_default();
+            let text = match text.find("\n  exemptions:") {
+                Some(i) => format!("{}\n  exemptions: []\n", &text[..i]),
+                None => text.to_owned(),
+            };
+            std::fs::write(path, text)?;
             count += 1;
         }
     }

@@ -156,7 +156,11 @@ impl Snapshot {
             return Some(
                 Finding::error(
                     Pos::FILE,
-                    format!("file is {} bytes, over the {} byte limit", entry.size, MAX_FILE_BYTES),
+                    format!(
+                        "file is {} bytes ({:.1} MiB), over the 1 MiB limit",
+                        entry.size,
+                        entry.size as f64 / 1048576.0
+                    ),
                 )
                 .hint("split it into smaller files, or move generated data out of the platform repo"),
             );

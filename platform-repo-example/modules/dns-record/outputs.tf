@@ -1,0 +1,4 @@
+output "fqdn" {
+  description = "Fully qualified name of the record."
+  value       = aws_route53_record.this.fqdn
+}

@@ -1,0 +1,263 @@
+use crate::util::{Dir, Paved, example_copy, git, git_init_commit};
+use paved::model::cache::ParseCache;
+use paved::model::{LoadOptions, load};
+use paved::source::Snapshot;
+use std::path::Path;
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf8 path")
+}
+
+fn plan_json(repo: &Path) -> serde_json::Value {
+    Paved::new(&["plan", "--repo", s(repo), "--format", "json"]).run().expect_code(0).json()
+}
+
+fn actions(plan: &serde_json::Value) -> usize {
+    plan["actions"].as_array().expect("actions").len()
+}
+
+/// A git copy of the example with a local forge holding some of its repos.
+fn example_with_forge() -> (Dir, Dir) {
+    let repo = example_copy();
+    git_init_commit(repo.path());
+    let forge = Dir::new();
+    let f = paved::forge::local::LocalForge::new(forge.path());
+    use paved::forge::Forge;
+    f.create_repo("acme/platform", "main").expect("create");
+    f.create_repo("acme/payments-api", "main").expect("create");
+    f.create_repo("acme/mystery-repo", "main").expect("create");
+    (repo, forge)
+}
+
+#[test]
+fn reconcile_twice_leaves_nothing_to_do() {
+    let (repo, forge) = example_with_forge();
+    let head_before = git(repo.path(), &["rev-parse", "HEAD"]);
+    let first = plan_json(repo.path());
+    assert!(actions(&first) > 60, "one status per entity: {}", actions(&first));
+    for a in first["actions"].as_array().expect("actions") {
+        for field in ["id", "kind", "target", "reason"] {
+            assert!(a[field].is_string(), "action has {field}: {a}");
+        }
+    }
+    let run = Paved::new(&["reconcile", "--repo", s(repo.path()), "--forge", s(forge.path())]).run().expect_code(0);
+    assert!(run.stdout().contains("in bot commit"), "{}", run.stdout());
+
+    // One bot commit, only bot-owned paths, one trailer per action.
+    let head = git(repo.path(), &["rev-parse", "HEAD"]);
+    assert_ne!(head, head_before);
+    assert_eq!(git(repo.path(), &["rev-parse", "HEAD~1"]), head_before);
+    let touched = git(repo.path(), &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(touched.lines().all(|p| p.starts_with("status/") || p.starts_with("audit/")), "{touched}");
+    let message = git(repo.path(), &["log", "-1", "--format=%B"]);
+    let trailers = message.lines().filter(|l| l.starts_with("Paved-Action: ")).count();
+    assert_eq!(trailers, actions(&first));
+    assert_eq!(git(repo.path(), &["status", "--porcelain"]), "", "work tree and index match the bot commit");
+
+    let second = Paved::new(&["plan", "--repo", s(repo.path()), "--forge", s(forge.path()), "--format", "json"])
+        .run()
+        .expect_code(0)
+        .json();
+    assert_eq!(actions(&second), 0, "{second:#}");
+    Paved::new(&["reconcile", "--repo", s(repo.path()), "--forge", s(forge.path())]).run().expect_code(0);
+    assert_eq!(git(repo.path(), &["rev-parse", "HEAD"]), head, "nothing new: no commit");
+
+    Paved::new(&["audit", "verify", "--repo", s(repo.path())]).run().expect_code(0);
+}
+
+#[test]
+fn drift_is_reported_in_status() {
+    let (repo, forge) = example_with_forge();
+    Paved::new(&["reconcile", "--repo", s(repo.path()), "--forge", s(forge.path())]).run().expect_code(0);
+    let payments = std::fs::read_to_string(repo.join("status/component/default/payments-api.yaml")).expect("status");
+    assert!(!payments.contains("RepoMissing"), "{payments}");
+    let orders = std::fs::read_to_string(repo.join("status/component/default/order-service.yaml")).expect("status");
+    assert!(orders.contains("kind: RepoMissing") && orders.contains("acme/order-service"), "{orders}");
+    assert!(orders.contains("reason: DriftDetected"), "{orders}");
+    let unclaimed = std::fs::read_to_string(repo.join("status/forge/unclaimed-repos.yaml")).expect("unclaimed");
+    assert!(unclaimed.contains("acme/mystery-repo"), "{unclaimed}");
+    assert!(!unclaimed.contains("acme/platform"), "the platform repo is claimed by platform.yaml: {unclaimed}");
+    let group = std::fs::read_to_string(repo.join("status/group/default/payments.yaml")).expect("group status");
+    assert!(group.contains("teamTopology: stream-aligned"), "{group}");
+    assert!(group.contains("type: ownerOf"), "{group}");
+}
+
+#[test]
+fn a_change_to_one_entity_plans_one_action_and_removal_plans_a_delete() {
+    let (repo, forge) = example_with_forge();
+    let f = s(forge.path());
+    Paved::new(&["reconcile", "--repo", s(repo.path()), "--forge", f]).run().expect_code(0);
+    let path = repo.join("catalog/checkout/components.yaml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains("title: Payments API\n"));
+    std::fs::write(&path, text.replacen("title: Payments API\n", "title: Payments API (renamed)\n", 1)).expect("write");
+    git(repo.path(), &["commit", "--quiet", "-am", "retitle payments-api"]);
+    let plan =
+        Paved::new(&["plan", "--repo", s(repo.path()), "--forge", f, "--format", "json"]).run().expect_code(0).json();
+    let targets: Vec<&str> =
+        plan["actions"].as_array().expect("actions").iter().map(|a| a["target"].as_str().expect("target")).collect();
+    assert_eq!(targets, vec!["component:default/payments-api"], "{plan:#}");
+    assert!(plan["actions"][0]["reason"].as_str().expect("reason").contains("title"), "{plan:#}");
+    Paved::new(&["reconcile", "--repo", s(repo.path()), "--forge", f]).run().expect_code(0);
+
+    // An entity that leaves the catalog has its status file deleted.
+    repo.write(
+        "catalog/tmp.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: scratch-bucket\nspec:\n  type: s3-bucket\n  owner: payments\n",
+    );
+    git(repo.path(), &["add", "--all"]);
+    git(repo.path(), &["commit", "--quiet", "-m", "add a bucket"]);
+    Paved::new(&["reconcile", "--repo", s(repo.path()), "--forge", f]).run().expect_code(0);
+    assert!(repo.join("status/resource/default/scratch-bucket.yaml").exists());
+    git(repo.path(), &["rm", "--quiet", "catalog/tmp.yaml"]);
+    git(repo.path(), &["commit", "--quiet", "-m", "drop the bucket"]);
+    let plan =
+        Paved::new(&["plan", "--repo", s(repo.path()), "--forge", f, "--format", "json"]).run().expect_code(0).json();
+    let kinds: Vec<(&str, &str)> = plan["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .map(|a| (a["kind"].as_str().expect("kind"), a["target"].as_str().expect("target")))
+        .filter(|(_, t)| !t.starts_with("group:"))
+        .collect();
+    assert_eq!(kinds, vec![("status.delete", "resource/default/scratch-bucket")], "{plan:#}");
+    Paved::new(&["reconcile", "--repo", s(repo.path()), "--forge", f]).run().expect_code(0);
+    assert!(!repo.join("status/resource/default/scratch-bucket.yaml").exists());
+}
+
+#[test]
+fn an_invalid_file_keeps_its_entities_last_good_state() {
+    let (repo, forge) = example_with_forge();
+    let f = s(forge.path());
+    Paved::new(&["reconcile", "--repo", s(repo.path()), "--forge", f]).run().expect_code(0);
+    let path = repo.join("catalog/checkout/components.yaml");
+    std::fs::write(&path, "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: [broken\n").expect("write");
+    git(repo.path(), &["commit", "--quiet", "-am", "break a file"]);
+    let run = Paved::new(&["plan", "--repo", s(repo.path()), "--forge", f, "--format", "json"]).run().expect_code(1);
+    assert!(run.stderr().contains("catalog/checkout/components.yaml:4:1: error: invalid YAML"), "{}", run.stderr());
+    let plan = run.json();
+    let deletes: Vec<&serde_json::Value> =
+        plan["actions"].as_array().expect("actions").iter().filter(|a| a["kind"] == "status.delete").collect();
+    assert!(deletes.is_empty(), "entities of a broken file keep their status: {deletes:#?}");
+    assert_eq!(plan["errored"], true);
+}
+
+/// Killing the process mid-apply (as `kill -9` would) and running again completes the work once.
+#[test]
+fn a_crash_mid_apply_completes_on_the_next_run_without_duplicates() {
+    for point in ["after-first-write", "before-commit"] {
+        let (repo, forge) = example_with_forge();
+        let f = s(forge.path());
+        let head = git(repo.path(), &["rev-parse", "HEAD"]);
+        let planned =
+            actions(&Paved::new(&["plan", "--repo", s(repo.path()), "--forge", f, "--format", "json"]).run().json());
+        let crashed =
+            Paved::new(&["reconcile", "--repo", s(repo.path()), "--forge", f]).env("PAVED_TEST_CRASH_AT", point).run();
+        assert!(crashed.0.status.code().is_none(), "{point}: the process was killed by a signal");
+        assert_eq!(git(repo.path(), &["rev-parse", "HEAD"]), head, "{point}: nothing committed by the crashed run");
+        Paved::new(&["reconcile", "--repo", s(repo.path()), "--forge", f]).run().expect_code(0);
+        assert_eq!(
+            git(repo.path(), &["rev-list", "--count", &format!("{head}..HEAD")]),
+            "1",
+            "{point}: exactly one bot commit"
+        );
+        let audit: String = std::fs::read_dir(repo.join("audit"))
+            .expect("audit")
+            .filter_map(Result::ok)
+            .map(|e| std::fs::read_to_string(e.path()).expect("read"))
+            .collect();
+        assert_eq!(audit.lines().count(), planned, "{point}: one audit record per action");
+        Paved::new(&["audit", "verify", "--repo", s(repo.path())]).run().expect_code(0);
+        assert_eq!(
+            actions(&Paved::new(&["plan", "--repo", s(repo.path()), "--forge", f, "--format", "json"]).run().json()),
+            0
+        );
+    }
+}
+
+/// Without git, files are written in place; a crash after the audit record replays without recording twice.
+#[test]
+fn a_plain_directory_reconciles_in_place_and_survives_a_crash() {
+    let repo = example_copy();
+    let r = s(repo.path());
+    let planned = actions(&plan_json(repo.path()));
+    let crashed = Paved::new(&["reconcile", "--repo", r]).env("PAVED_TEST_CRASH_AT", "after-first-write").run();
+    assert!(crashed.0.status.code().is_none());
+    Paved::new(&["reconcile", "--repo", r]).run().expect_code(0);
+    let audit: String = std::fs::read_dir(repo.join("audit"))
+        .expect("audit")
+        .filter_map(Result::ok)
+        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
+        .collect();
+    assert_eq!(audit.lines().count(), planned);
+    assert_eq!(actions(&plan_json(repo.path())), 0);
+}
+
+#[test]
+fn audit_verify_detects_an_edited_line() {
+    let (repo, forge) = example_with_forge();
+    Paved::new(&["reconcile", "--repo", s(repo.path()), "--forge", s(forge.path())]).run().expect_code(0);
+    let run = Paved::new(&["audit", "verify", "--repo", s(repo.path()), "--format", "json"]).run().expect_code(0);
+    assert!(run.json()["records"].as_u64().expect("records") > 60);
+    let file = std::fs::read_dir(repo.join("audit"))
+        .expect("audit")
+        .filter_map(Result::ok)
+        .next()
+        .expect("a month file")
+        .path();
+    let text = std::fs::read_to_string(&file).expect("read");
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[4] = lines[4].replace("\"actor\":\"paved\"", "\"actor\":\"mallory\"");
+    std::fs::write(&file, lines.join("\n") + "\n").expect("write");
+    git(repo.path(), &["commit", "--quiet", "-am", "tamper"]);
+    let run = Paved::new(&["audit", "verify", "--repo", s(repo.path())]).run().expect_code(1);
+    assert!(run.stdout().contains(":5: error: record was modified"), "{}", run.stdout());
+}
+
+#[test]
+fn plans_are_deterministic_and_render_as_markdown() {
+    let (repo, forge) = example_with_forge();
+    let f = s(forge.path());
+    let a =
+        Paved::new(&["plan", "--repo", s(repo.path()), "--forge", f, "--format", "json"]).run().expect_code(0).stdout();
+    let b =
+        Paved::new(&["plan", "--repo", s(repo.path()), "--forge", f, "--format", "json"]).run().expect_code(0).stdout();
+    assert_eq!(a, b, "same inputs, same plan, byte for byte");
+    let md = Paved::new(&["plan", "--repo", s(repo.path()), "--forge", f, "--format", "markdown"])
+        .run()
+        .expect_code(0)
+        .stdout();
+    assert!(md.starts_with("### paved plan\n\nPlan: "), "{md}");
+    assert!(md.contains("<details><summary>"), "diffs fold");
+    assert!(md.len() <= paved::plan::render::GITHUB_COMMENT_LIMIT);
+}
+
+/// Loading a commit that changed one file parses one file.
+#[test]
+fn the_parse_cache_reparses_only_what_changed() {
+    let repo = example_copy();
+    git_init_commit(repo.path());
+    let cache = ParseCache::new();
+    let first = load(&Snapshot::git(repo.path(), "HEAD").expect("snapshot"), &cache, &LoadOptions::default());
+    cache.retain_used();
+    let parsed_cold = cache.parses();
+    assert!(parsed_cold > 40, "{parsed_cold}");
+    assert_eq!(first.diagnostics.errors(), 0);
+    let path = repo.join("requests/payments/orders-db.yaml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, text.replace("backupRetentionDays: 30", "backupRetentionDays: 21")).expect("write");
+    git(repo.path(), &["commit", "--quiet", "-am", "longer backups"]);
+    let second = load(&Snapshot::git(repo.path(), "HEAD").expect("snapshot"), &cache, &LoadOptions::default());
+    assert_eq!(cache.parses() - parsed_cold, 1, "one changed file, one parse");
+    assert_eq!(second.model.requests.len(), first.model.requests.len());
+    cache.retain_used();
+    assert_eq!(cache.len(), parsed_cold, "the replaced blob was dropped");
+}
+
+#[test]
+fn a_stale_rev_or_missing_revision_is_a_clear_error() {
+    let repo = example_copy();
+    git_init_commit(repo.path());
+    let run = Paved::new(&["plan", "--repo", s(repo.path()), "--rev", "no-such-branch"]).run().expect_code(2);
+    assert!(run.stderr().contains("revision `no-such-branch` not found"), "{}", run.stderr());
+}

@@ -1,0 +1,115 @@
+//! Test harness: temporary platform repos and a `paved` command runner (after ripgrep's `Dir`/`TestCommand`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The checkout root (where Cargo.toml is).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A temporary directory removed on drop.
+pub struct Dir {
+    tmp: tempfile::TempDir,
+}
+
+impl Dir {
+    pub fn new() -> Self {
+        Dir { tmp: tempfile::tempdir().expect("temp dir") }
+    }
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+    /// Write `body` at `rel`, creating parents.
+    pub fn write(&self, rel: &str, body: &str) -> &Self {
+        let path = self.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, body).expect("write");
+        self
+    }
+}
+
+/// Copy a directory tree, keeping symlinks as symlinks.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    let status = Command::new("cp").arg("-a").arg(format!("{}/.", from.display())).arg(to).status().expect("cp");
+    assert!(status.success(), "cp -a {} {}", from.display(), to.display());
+}
+
+/// A copy of the example platform repo (with the shipped paths/ and modules/) in a fresh directory.
+pub fn example_copy() -> Dir {
+    let dir = Dir::new();
+    copy_tree(&root().join("platform-repo-example"), dir.path());
+    dir
+}
+
+/// Run git in `dir`, panicking on failure; returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Make `dir` a git repo with everything committed.
+pub fn git_init_commit(dir: &Path) {
+    git(dir, &["init", "--quiet", "--initial-branch=main"]);
+    git(dir, &["add", "--all"]);
+    git(dir, &["commit", "--quiet", "-m", "initial"]);
+}
+
+/// `paved` with a clean environment: no `PAVED_*` variables leak in from the developer's shell.
+pub struct Paved {
+    cmd: Command,
+}
+
+impl Paved {
+    pub fn new(args: &[&str]) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_paved"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("PAVED_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.args(args);
+        Paved { cmd }
+    }
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.cmd.env(k, v);
+        self
+    }
+    pub fn run(mut self) -> Run {
+        let out = self.cmd.output().expect("paved runs");
+        Run(out)
+    }
+}
+
+pub struct Run(pub Output);
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    /// Assert the exit code, showing both streams when it differs.
+    pub fn expect_code(self, code: i32) -> Self {
+        assert_eq!(self.code(), code, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout(), self.stderr());
+        self
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout()).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout()))
+    }
+}
