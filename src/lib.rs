@@ -26,5 +26,8 @@ pub mod model;
 pub mod observe;
 pub mod ops;
 pub mod plan;
+pub mod policy;
+pub mod render;
+pub mod review;
 pub mod source;
 pub mod yaml;

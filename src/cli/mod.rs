@@ -73,8 +73,16 @@ pub enum Command {
         #[arg(long = "file", value_name = "PATH")]
         files: Vec<PathBuf>,
     },
-    /// Show what reconcile would change, without changing anything.
-    Plan,
+    /// Show what reconcile would change, without changing anything. With --base, plan a PR instead: what the
+    /// head changes in requests, judged by the base branch's policies.
+    Plan {
+        /// Plan the change from this revision (a PR's base branch) to --head.
+        #[arg(long)]
+        base: Option<String>,
+        /// The PR's head revision.
+        #[arg(long, requires = "base", default_value = "HEAD")]
+        head: String,
+    },
     /// Plan, then apply: write status and audit in one bot commit.
     Reconcile {
         /// Plan only; write nothing.
@@ -156,6 +164,12 @@ pub enum PrCmd {
         #[arg(long = "by", default_value = "reviewer", env = "USER")]
         by: String,
     },
+    /// Compute the PR's plan and post it: one comment (edited in place) and the `paved/policy` check.
+    Plan {
+        number: u64,
+        #[command(flatten)]
+        target: PrTarget,
+    },
     /// Close a pull request without merging.
     Close {
         number: u64,
@@ -214,7 +228,13 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             p.validation(&loaded);
             Ok(if loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
         }
-        Command::Plan => {
+        Command::Plan { base: Some(base), head } => {
+            p.progress("planning the pull request");
+            let review = ops::review::review_revs(&g.repo, &base, &head, &cache)?;
+            p.review(&review);
+            Ok(if review.conclusion() == crate::forge::CheckConclusion::Failure { exit::INVALID } else { exit::OK })
+        }
+        Command::Plan { base: None, .. } => {
             p.progress("loading, observing and planning");
             let planned = ops::reconcile::plan(&repo_options(g, false), &cache)?;
             p.diagnostics(&planned.loaded);
@@ -285,6 +305,13 @@ fn run_pr(g: &Global, cmd: PrCmd, cache: &ParseCache, p: &Printer) -> anyhow::Re
         PrCmd::Approve { number, target, by, body } => (pick(&target)?, C::Approve { number, by, body }),
         PrCmd::Merge { number, target, by } => (pick(&target)?, C::Merge { number, by }),
         PrCmd::Close { number, target } => (pick(&target)?, C::Close { number }),
+        PrCmd::Plan { number, target } => {
+            let repo = pick(&target)?;
+            let (review, body) = ops::review::post(&forge, &repo, number, cache)?;
+            p.posted(&review, &body);
+            let failed = review.conclusion() == crate::forge::CheckConclusion::Failure;
+            return Ok(if failed { exit::INVALID } else { exit::OK });
+        }
     };
     match ops::pr::run(&forge as &dyn Forge, &repo, command) {
         Ok(outcome) => {

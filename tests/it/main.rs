@@ -8,5 +8,7 @@ mod forge;
 mod init_demo;
 /// The engine end to end: reconcile, idempotency, crash safety, audit.
 mod reconcile;
+/// Plans on pull requests, judged by the base branch.
+mod review;
 /// `paved validate`: the example, the broken corpus, real Backstage files.
 mod validate;
