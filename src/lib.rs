@@ -27,6 +27,7 @@ pub mod observe;
 pub mod ops;
 pub mod plan;
 pub mod policy;
+pub mod provision;
 pub mod render;
 pub mod review;
 pub mod source;

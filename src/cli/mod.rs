@@ -43,6 +43,9 @@ pub struct Global {
     /// The local forge directory (overrides platform.yaml spec.forge.path).
     #[arg(long, global = true, env = "PAVED_FORGE")]
     pub forge: Option<PathBuf>,
+    /// paved's state directory: the secret store and what native backends write (default <repo>/.paved/state).
+    #[arg(long, global = true, env = "PAVED_STATE")]
+    pub state: Option<PathBuf>,
     /// Treat warnings (unknown fields in Backstage entities) as errors.
     #[arg(long, global = true)]
     pub strict: bool,
@@ -204,6 +207,7 @@ fn repo_options(g: &Global, default_worktree: bool) -> RepoOptions {
         worktree: g.worktree || (default_worktree && g.rev.is_none()),
         strict: g.strict,
         forge: g.forge.clone(),
+        state: g.state.clone(),
     }
 }
 
@@ -246,7 +250,8 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             let done = ops::reconcile::reconcile(&repo_options(g, false), &cache, dry_run, "paved")?;
             p.diagnostics(&done.planned.loaded);
             p.reconciled(&done);
-            Ok(if done.planned.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
+            let failed = done.report.as_ref().is_some_and(|r| !r.failed.is_empty());
+            Ok(if failed || done.planned.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
         }
         Command::Pr(cmd) => run_pr(g, cmd, &cache, p),
         Command::Audit(AuditCmd::Verify) => match ops::audit_verify::verify(&repo_options(g, false))? {

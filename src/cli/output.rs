@@ -129,6 +129,9 @@ impl Printer {
             ),
             _ => {
                 self.plan(plan, done.planned.forge_error.as_deref());
+                for (id, e) in done.report.iter().flat_map(|r| &r.failed) {
+                    eprintln!("error: action {id} failed: {e}");
+                }
                 match &done.report {
                     None => println!("Dry run: nothing written."),
                     Some(r) if r.applied.is_empty() => {}

@@ -26,6 +26,8 @@ pub struct RepoOptions {
     pub strict: bool,
     /// Overrides platform.yaml's local forge directory.
     pub forge: Option<PathBuf>,
+    /// paved's state directory (secret store, provisioned files); see `reconcile::state_dir`.
+    pub state: Option<PathBuf>,
 }
 
 /// Open the snapshot `options` name.

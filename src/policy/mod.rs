@@ -6,7 +6,7 @@
 pub mod input;
 
 use crate::model::Model;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -23,7 +23,7 @@ pub enum Error {
 }
 
 /// One message from one policy.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Message {
     /// The Rego package that said it, e.g. `paved.org.production`.
     pub policy: String,
@@ -31,7 +31,7 @@ pub struct Message {
 }
 
 /// What the policies say about one subject.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
     pub deny: Vec<Message>,
     pub warn: Vec<Message>,

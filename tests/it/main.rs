@@ -6,6 +6,8 @@ mod util;
 mod forge;
 /// `paved init` and `paved demo`.
 mod init_demo;
+/// Provisioning after merge: backends, drift, deletion, secrets.
+mod provision;
 /// The engine end to end: reconcile, idempotency, crash safety, audit.
 mod reconcile;
 /// Plans on pull requests, judged by the base branch.

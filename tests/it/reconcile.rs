@@ -1,12 +1,8 @@
-use crate::util::{Dir, Paved, example_copy, git, git_init_commit};
+use crate::util::{Dir, Paved, example_copy, git, git_init_commit, s};
 use paved::model::cache::ParseCache;
 use paved::model::{LoadOptions, load};
 use paved::source::Snapshot;
 use std::path::Path;
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf8 path")
-}
 
 fn plan_json(repo: &Path) -> serde_json::Value {
     Paved::new(&["plan", "--repo", s(repo), "--format", "json"]).run().expect_code(0).json()

@@ -1,11 +1,6 @@
 //! Plans on PRs: base-branch policies judge head requests; the comment stays under GitHub's limit.
 
-use crate::util::{Dir, Paved, example_copy, git, git_init_commit};
-use std::path::Path;
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf8 path")
-}
+use crate::util::{Dir, Paved, example_copy, git, git_init_commit, s};
 
 const LEDGER_DB: &str = "apiVersion: paved.dev/v1\nkind: Request\nmetadata:\n  name: ledger-db\nspec:\n  capability: database\n  moduleVersion: 1\n  environment: production\n  owner: group:payments\n  deletionProtection: true\n  parameters:\n    engine: postgres\n    sizeGb: 50\n    publiclyAccessible: PUBLIC\n    backupRetentionDays: 14\n";
 
