@@ -47,9 +47,10 @@ pub struct ApplyOptions {
     pub provisioning: Option<crate::provision::Context>,
 }
 
-/// Carry out the provisioning half of `action`. Returns the status change to commit and, on failure, the error.
-fn provision(action: &PlannedAction, options: &ApplyOptions) -> (FileChange, Option<String>) {
-    let Some(op) = &action.provision else { return (action.change.clone(), None) };
+/// Carry out the provisioning half of `action`. Returns the changes to commit (the status, and any files the
+/// backend produced for the repo) and, on failure, the error.
+fn provision(action: &PlannedAction, options: &ApplyOptions) -> (Vec<FileChange>, Option<String>) {
+    let Some(op) = &action.provision else { return (vec![action.change.clone()], None) };
     let result = match &options.provisioning {
         None => Err("no provisioning context".to_owned()),
         Some(ctx) => match crate::provision::backend_for(&op.target.capability, op.target.backend, ctx) {
@@ -57,23 +58,30 @@ fn provision(action: &PlannedAction, options: &ApplyOptions) -> (FileChange, Opt
             Some(backend) => {
                 let secrets = crate::provision::SecretStore::new(&ctx.state_dir);
                 match action.kind {
-                    ActionKind::Deprovision => backend.destroy(&op.target, &secrets).map(|_| ()),
-                    _ => backend.apply(&op.target, &secrets).map(|_| ()),
+                    ActionKind::Deprovision => backend.destroy(&op.target, &secrets).map(|_| Vec::new()),
+                    _ => backend.apply(&op.target, &secrets).map(|a| a.repo_files),
                 }
                 .map_err(|e| e.to_string())
             }
         },
     };
     match (result, &action.change) {
-        (Ok(()), change) => (change.clone(), None),
+        (Ok(files), change) => {
+            let mut changes = vec![change.clone()];
+            changes.extend(files.into_iter().map(|(path, after)| FileChange::Write { path, before: None, after }));
+            if action.kind == ActionKind::Deprovision && op.target.capability == "secret" {
+                let (file, list) = crate::provision::secret::repo_paths(&op.target);
+                changes.push(FileChange::Delete { path: file, before: String::new() });
+                changes.push(FileChange::Delete { path: list, before: String::new() });
+            }
+            (changes, None)
+        }
         (Err(e), FileChange::Write { path, before, after }) => {
             let failed = crate::plan::requests::failed_status(after, op.previous_applied.as_deref(), &e);
-            (FileChange::Write { path: path.clone(), before: before.clone(), after: failed }, Some(e))
+            (vec![FileChange::Write { path: path.clone(), before: before.clone(), after: failed }], Some(e))
         }
         // A failed deprovision keeps its status file (it still says what exists).
-        (Err(e), FileChange::Delete { path, before }) => {
-            (FileChange::Write { path: path.clone(), before: Some(before.clone()), after: before.clone() }, Some(e))
-        }
+        (Err(e), FileChange::Delete { .. }) => (Vec::new(), Some(e)),
     }
 }
 
@@ -105,8 +113,8 @@ pub fn apply(
     let mut changes: Vec<FileChange> = Vec::new();
     let mut trailers = Vec::new();
     for action in &plan.actions {
-        let (change, error) = provision(action, options);
-        changes.push(change);
+        let (produced, error) = provision(action, options);
+        changes.extend(produced);
         trailers.push(format!("Paved-Action: {}", action.id));
         match &error {
             None => report.applied.push(action.id.0.clone()),

@@ -61,11 +61,11 @@ impl Observed {
 /// Ask each request's backend what it sees. Requests whose backend paved lacks are left out (the planner says
 /// so in their status).
 pub fn observe_requests(model: &crate::model::Model, ctx: &crate::provision::Context, observed: &mut Observed) {
-    use crate::plan::requests::{RequestStatus, backend_of};
+    use crate::plan::requests::{RequestStatus, backend_of, target_for};
     for (key, r) in &model.requests {
         let Some(kind) = backend_of(model, r) else { continue };
         if let Some(backend) = crate::provision::backend_for(&r.spec.capability, kind, ctx) {
-            let target = crate::provision::Target::of(r, kind);
+            let target = target_for(model, r, kind);
             observed.requests.insert(key.clone(), backend.observe(&target));
         }
     }

@@ -44,6 +44,7 @@ pub fn context(options: &RepoOptions, loaded: &Loaded) -> provision::Context {
         output_dir,
         postgres: native.postgres.clone(),
         nats: native.nats.clone(),
+        repo_root: Some(options.repo.clone()),
     }
 }
 

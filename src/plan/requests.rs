@@ -72,9 +72,13 @@ pub fn backend_of(model: &Model, r: &Request) -> Option<BackendKind> {
         .or_else(|| model.modules.get(&r.spec.capability)?.spec.backends.first().copied())
 }
 
-/// Secret parameters are never written anywhere: replace their values.
-fn redacted_target(model: &Model, r: &Request, backend: BackendKind) -> Target {
+/// The provisioning target of a request: its parameters with secret ones redacted (they are never written
+/// anywhere), and for secrets the recipient groups' age keys from the catalog.
+pub fn target_for(model: &Model, r: &Request, backend: BackendKind) -> Target {
     let mut t = Target::of(r, backend);
+    if r.spec.capability == "secret" {
+        t.recipients = age_recipients(model, r);
+    }
     if let (Some(m), serde_json::Value::Object(map)) = (model.modules.get(&r.spec.capability), &mut t.parameters) {
         for p in m.spec.parameters.iter().filter(|p| p.secret) {
             if map.contains_key(&p.name) {
@@ -83,6 +87,29 @@ fn redacted_target(model: &Model, r: &Request, backend: BackendKind) -> Target {
         }
     }
     t
+}
+
+/// The age public keys of a secret's recipient groups (`paved.dev/age-recipients`, comma or space separated).
+fn age_recipients(model: &Model, r: &Request) -> Vec<String> {
+    let groups: Vec<String> = r
+        .spec
+        .parameters
+        .get("recipients")
+        .and_then(|v| v.as_sequence())
+        .map(|s| s.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect())
+        .unwrap_or_else(|| vec![r.spec.owner.clone()]);
+    let mut keys: Vec<String> = groups
+        .iter()
+        .filter_map(|g| crate::model::entity_ref::EntityRef::parse(g, Some("group"), "default").ok())
+        .filter_map(|g| model.catalog.get(&g))
+        .filter_map(|g| g.entity.annotations.get("paved.dev/age-recipients"))
+        .flat_map(|a| {
+            a.split([',', ' ', '\n']).filter(|k| k.starts_with("age1")).map(str::to_owned).collect::<Vec<_>>()
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 fn digest(model: &Model, r: &Request, backend: BackendKind) -> String {
@@ -98,6 +125,12 @@ fn digest(model: &Model, r: &Request, backend: BackendKind) -> String {
 fn expected_outputs(ctx: &provision::Context, t: &Target) -> BTreeMap<String, String> {
     match (t.capability.as_str(), t.backend) {
         ("database", BackendKind::Native) => provision::postgres::expected_outputs(ctx, t).into_iter().collect(),
+        ("queue", BackendKind::Native) => provision::nats::expected_outputs(ctx, t).into_iter().collect(),
+        ("tls-certificate", BackendKind::Native) => provision::tls::expected_outputs(ctx, t).into_iter().collect(),
+        ("secret", BackendKind::Native) => {
+            let (file, _) = provision::secret::repo_paths(t);
+            BTreeMap::from([("path".to_owned(), file), ("recipients".to_owned(), t.recipients.len().to_string())])
+        }
         (cap, BackendKind::Native) => provision::files::expected_outputs(cap, ctx, t).into_iter().collect(),
         _ => BTreeMap::new(),
     }
@@ -169,7 +202,7 @@ pub fn plan(
             continue;
         };
         let supported = model.modules.get(&r.spec.capability).is_some_and(|m| m.spec.backends.contains(&backend));
-        let target = redacted_target(model, r, backend);
+        let target = target_for(model, r, backend);
         let observation = observed.requests.get(key).cloned().unwrap_or(Observation::Unavailable {
             reason: format!(
                 "paved has no {backend:?} backend for `{}` yet; choose another in platform.yaml spec.backends",
@@ -202,7 +235,7 @@ pub fn plan(
         status.message = "provisioned".into();
         status.applied = Some(wanted.clone());
         status.outputs = expected_outputs(ctx, &target);
-        status.secrets = matches!(r.spec.capability.as_str(), "database" | "sandbox-ai-key")
+        status.secrets = matches!(r.spec.capability.as_str(), "database" | "sandbox-ai-key" | "tls-certificate")
             .then(|| provision::SecretStore::reference(&r.team, &r.name));
         status.target = Some(target.clone());
         let Some(reason) = reason else {

@@ -1,6 +1,7 @@
 //! Native backends whose product is a file a real system reads: a DNS record in a zone file (serial bumped on
 //! every change), Kubernetes manifests for a namespace (Namespace, ResourceQuota, RoleBinding), a flagd flag
-//! definition, and a sandbox AI key in the gateway's key registry (the key itself goes to the secret store).
+//! definition, a sandbox AI key in the gateway's key registry (the key itself goes to the secret store), and an
+//! IAM role as the JSON documents `aws iam create-role` / `put-role-policy` take (trust and permissions).
 //!
 //! Each renders the content it wants, observes by comparing with what is on disk, and applies by writing
 //! atomically. Rendering is deterministic, so a second apply changes nothing.
@@ -17,8 +18,9 @@ pub struct FileBackend {
 
 impl FileBackend {
     pub fn new(capability: &str, ctx: &Context) -> Option<Self> {
-        let capability =
-            ["dns-record", "namespace", "feature-flag", "sandbox-ai-key"].into_iter().find(|c| *c == capability)?;
+        let capability = ["dns-record", "namespace", "feature-flag", "sandbox-ai-key", "iam-role"]
+            .into_iter()
+            .find(|c| *c == capability)?;
         Some(FileBackend { capability, out: ctx.output_dir.clone(), platform: ctx.platform.clone() })
     }
 
@@ -29,6 +31,7 @@ impl FileBackend {
             "dns-record" => self.out.join("dns").join(format!("{}.zone", t.param_str("zone").unwrap_or("internal"))),
             "namespace" => self.out.join("kubernetes").join(format!("{slug}.yaml")),
             "feature-flag" => self.out.join("flagd").join(format!("{slug}.flagd.json")),
+            "iam-role" => self.out.join("iam").join(format!("{slug}.json")),
             _ => self.out.join("ai-keys").join(format!("{slug}.json")),
         }
     }
@@ -112,6 +115,44 @@ impl FileBackend {
                         "defaultVariant": t.param_str("defaultVariant").unwrap_or("off"),
                         "metadata": { "owner": format!("group:{}", t.team), "request": t.key() },
                     }}
+                });
+                serde_json::to_string_pretty(&doc).expect("json") + "\n"
+            }
+            "iam-role" => {
+                let statements: Vec<serde_json::Value> = t
+                    .parameters
+                    .get("policies")
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.as_str())
+                    .filter_map(|p| p.split_once(" on "))
+                    .map(|(actions, resource)| {
+                        let actions: Vec<&str> = actions.split(',').map(str::trim).collect();
+                        json!({ "Effect": "Allow", "Action": actions, "Resource": resource.trim() })
+                    })
+                    .collect();
+                let managed: Vec<&str> = t
+                    .parameters
+                    .get("policies")
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.as_str())
+                    .filter(|p| p.starts_with("arn:") && !p.contains(" on "))
+                    .collect();
+                let doc = json!({
+                    "RoleName": iam_role_name(&self.platform, t),
+                    "MaxSessionDuration": t.parameters.get("maxSessionHours").and_then(|v| v.as_u64()).unwrap_or(1) * 3600,
+                    "AssumeRolePolicyDocument": { "Version": "2012-10-17", "Statement": [{
+                        "Effect": "Allow",
+                        "Principal": { "Federated": "kubernetes-oidc" },
+                        "Action": "sts:AssumeRoleWithWebIdentity",
+                        "Condition": { "StringEquals": { "oidc:sub": format!("system:serviceaccount:{}:{}", t.team, t.param_str("service").unwrap_or(&t.name)) } }
+                    }]},
+                    "PolicyDocument": { "Version": "2012-10-17", "Statement": statements },
+                    "ManagedPolicyArns": managed,
+                    "Tags": [{ "Key": "paved.dev/team", "Value": t.team }, { "Key": "paved.dev/request", "Value": t.key() }],
                 });
                 serde_json::to_string_pretty(&doc).expect("json") + "\n"
             }
@@ -203,6 +244,12 @@ impl Backend for FileBackend {
     }
 }
 
+/// An IAM role name: at most 64 characters of `[A-Za-z0-9+=,.@_-]`.
+fn iam_role_name(platform: &str, t: &Target) -> String {
+    let raw = format!("{platform}-{}-{}", t.team, t.name);
+    raw.chars().map(|c| if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) { c } else { '-' }).take(64).collect()
+}
+
 /// The outputs of a file-backed request, known before it is applied.
 pub fn expected_outputs(capability: &str, ctx: &Context, t: &Target) -> Vec<(String, String)> {
     match capability {
@@ -213,6 +260,7 @@ pub fn expected_outputs(capability: &str, ctx: &Context, t: &Target) -> Vec<(Str
         "namespace" => vec![("namespace".into(), namespace_name(t))],
         "feature-flag" => vec![("flagKey".into(), t.param_str("key").unwrap_or(&t.name).to_owned())],
         "sandbox-ai-key" => vec![("keyId".into(), format!("{}-{}-{}", ctx.platform, t.team, t.name))],
+        "iam-role" => vec![("roleName".into(), iam_role_name(&ctx.platform, t))],
         _ => Vec::new(),
     }
 }

@@ -6,8 +6,11 @@
 //! into the [`SecretStore`] — never into a plan, status, log, commit or PR.
 
 pub mod files;
+pub mod nats;
 pub mod postgres;
+pub mod secret;
 pub mod secrets;
+pub mod tls;
 
 use crate::model::platform::BackendKind;
 use crate::model::request::Request;
@@ -45,6 +48,8 @@ pub enum Observation {
 pub struct Applied {
     pub outputs: BTreeMap<String, String>,
     pub secrets: BTreeMap<String, String>,
+    /// Bot-owned files to commit with the request's status (an encrypted secret), repo path to content.
+    pub repo_files: Vec<(String, String)>,
 }
 
 /// Everything a backend needs from its environment.
@@ -58,6 +63,8 @@ pub struct Context {
     pub output_dir: PathBuf,
     pub postgres: Option<String>,
     pub nats: Option<String>,
+    /// The platform repo's work tree, for backends whose product is committed there.
+    pub repo_root: Option<PathBuf>,
 }
 
 /// The identity of a provisioned thing: enough to observe or destroy it after its request file is gone.
@@ -70,6 +77,9 @@ pub struct Target {
     /// Parameters as applied (for backends whose identity depends on them, e.g. a DNS zone).
     #[serde(skip_serializing_if = "serde_json::Value::is_null", default)]
     pub parameters: serde_json::Value,
+    /// For secrets: the age public keys of the recipient groups, resolved from the catalog.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<String>,
 }
 
 impl Target {
@@ -80,6 +90,7 @@ impl Target {
             capability: request.spec.capability.clone(),
             backend,
             parameters: serde_json::to_value(&request.spec.parameters).unwrap_or_default(),
+            recipients: Vec::new(),
         }
     }
     pub fn key(&self) -> String {
@@ -118,10 +129,14 @@ pub fn physical_name(platform: &str, target: &Target, sep: char) -> String {
 pub fn backend_for(capability: &str, kind: BackendKind, ctx: &Context) -> Option<Box<dyn Backend>> {
     match (capability, kind) {
         ("database", BackendKind::Native) => Some(Box::new(postgres::Postgres::new(ctx))),
+        ("queue", BackendKind::Native) => Some(Box::new(nats::Nats::new(ctx))),
+        ("tls-certificate", BackendKind::Native) => Some(Box::new(tls::Tls::new(ctx))),
+        ("secret", BackendKind::Native) => Some(Box::new(secret::Secret::new(ctx))),
         ("dns-record", BackendKind::Native)
         | ("namespace", BackendKind::Native)
         | ("feature-flag", BackendKind::Native)
-        | ("sandbox-ai-key", BackendKind::Native) => Some(Box::new(files::FileBackend::new(capability, ctx)?)),
+        | ("sandbox-ai-key", BackendKind::Native)
+        | ("iam-role", BackendKind::Native) => Some(Box::new(files::FileBackend::new(capability, ctx)?)),
         _ => None,
     }
 }
