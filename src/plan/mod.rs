@@ -9,6 +9,7 @@
 //!
 //! `reason` is for people only; executors never branch on it (as in Terraform's `ActionReason`).
 
+pub mod paths;
 pub mod render;
 pub mod status;
 
@@ -50,6 +51,12 @@ pub enum ActionKind {
     /// Remove the status file of an entity that left the catalog.
     #[serde(rename = "status.delete")]
     DeleteStatus,
+    /// Create a service repo on the forge and render its paved path into it.
+    #[serde(rename = "repo.scaffold")]
+    ScaffoldRepo,
+    /// Open or update the PR that moves a service repo to a newer version of its paved path.
+    #[serde(rename = "path.migrate")]
+    MigratePath,
 }
 
 impl ActionKind {
@@ -57,6 +64,8 @@ impl ActionKind {
         match self {
             ActionKind::WriteStatus => "status.write",
             ActionKind::DeleteStatus => "status.delete",
+            ActionKind::ScaffoldRepo => "repo.scaffold",
+            ActionKind::MigratePath => "path.migrate",
         }
     }
 }

@@ -351,8 +351,7 @@ pub struct AnswersFile {
 impl AnswersFile {
     /// The answers file for `answers` rendered from `version`; secret parameters are dropped.
     pub fn new(version: &PathVersion, origin: &str, answers: &Mapping) -> Self {
-        let secret: Vec<&str> =
-            version.spec.parameters.iter().filter(|p| p.secret).map(|p| p.name.as_str()).collect();
+        let secret: Vec<&str> = version.spec.parameters.iter().filter(|p| p.secret).map(|p| p.name.as_str()).collect();
         let answers =
             answers.iter().filter(|(k, _)| !k.as_str().is_some_and(|k| secret.contains(&k))).map(clone_pair).collect();
         AnswersFile {
