@@ -271,10 +271,8 @@ fn a_service_two_versions_behind_gets_one_pr_that_keeps_local_edits() {
     assert!(catalog.contains("# team note: keep me"), "local edit survives:\n{catalog}");
     assert!(catalog.contains("<<<<<<<") && catalog.contains("~1.4") && catalog.contains("\"^2\""), "{catalog}");
     assert!(file_at(&forge, head, "deploy/values.yaml").contains("OTEL_EXPORTER_OTLP_ENDPOINT"), "shell codemod");
-    if tool("ast-grep").is_some() {
-        let extra = file_at(&forge, head, "app/extra.py");
-        assert!(extra.contains("os.getenv(\"OTEL_EXPORTER_OTLP_ENDPOINT\""), "ast-grep codemod:\n{extra}");
-    }
+    let extra = file_at(&forge, head, "app/extra.py");
+    assert!(extra.contains("os.getenv(\"OTEL_EXPORTER_OTLP_ENDPOINT\""), "ast-grep codemod:\n{extra}");
     assert!(file_at(&forge, "main", ".paved/answers.yaml").contains("1.4.0"), "main untouched");
 
     // Running again opens nothing new and changes nothing.
