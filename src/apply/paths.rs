@@ -90,7 +90,10 @@ pub fn execute(plan: &PathsPlan, snapshot: &Snapshot, forge: &dyn Forge, options
             RepoWork::Scaffold { path, version, answers } => {
                 scaffold(action, snapshot, forge, options, &dir, path, version, answers).map(|o| (o, vec![], vec![]))
             }
-            RepoWork::Migrate { .. } => migrate(action, snapshot, forge, options, &dir),
+            RepoWork::Migrate { path, from, to, steps, branch, .. } => {
+                let step = Step { path, from, to, steps, branch };
+                migrate(action, &step, snapshot, forge, options, &dir)
+            }
         };
         let _ = std::fs::remove_dir_all(&dir);
         report.results.push(match result {
@@ -174,16 +177,24 @@ fn scaffold(
 
 type Migrated = (String, Vec<String>, Vec<String>);
 
+/// The fields of a [`RepoWork::Migrate`].
+struct Step<'a> {
+    path: &'a String,
+    from: &'a String,
+    to: &'a String,
+    steps: &'a Vec<String>,
+    branch: &'a String,
+}
+
 fn migrate(
     action: &RepoAction,
+    step: &Step<'_>,
     snapshot: &Snapshot,
     forge: &dyn Forge,
     options: &PathsOptions,
     dir: &Path,
 ) -> Result<Migrated, Error> {
-    let RepoWork::Migrate { path, from, to, steps, branch, .. } = &action.work else {
-        unreachable!("migrate is called for migrations only")
-    };
+    let Step { path, from, to, steps, branch } = *step;
     let info = forge.get_repo(&action.target)?.ok_or_else(|| crate::forge::Error::NoSuchRepo(action.target.clone()))?;
     let files = PathFiles::from_snapshot(snapshot, path)?;
     let parse = |s: &str| semver::Version::parse(s).map_err(|e| Error::Answers(format!("`{s}`: {e}")));
@@ -257,7 +268,7 @@ fn migrate(
     }
     let mut labels = vec!["paved".to_owned(), "paved:migration".to_owned()];
     if !conflicts.is_empty() {
-        labels.push("paved:conflicts".to_owned());
+        labels.push(crate::observe::services::CONFLICTS_LABEL.to_owned());
     }
     let existing =
         forge.list_prs(&action.target, Some(crate::forge::PrState::Open))?.into_iter().find(|p| p.head == *branch);

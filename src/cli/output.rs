@@ -253,6 +253,8 @@ pub fn paths(format: Format, run: &crate::ops::paths::PathsRun) -> bool {
             "actions": run.plan.actions,
             "held": run.plan.held,
             "results": run.report.as_ref().map(|r| &r.results),
+            "tagged": run.tagged,
+            "campaigns": run.campaigns,
         });
         println!("{v}");
         return failed;
@@ -284,6 +286,12 @@ pub fn paths(format: Format, run: &crate::ops::paths::PathsRun) -> bool {
     }
     for h in &run.plan.held {
         println!("held: {h}");
+    }
+    for t in &run.tagged {
+        println!("tagged release {t}");
+    }
+    for c in &run.campaigns {
+        println!("campaign page {c}");
     }
     match &run.report {
         None => {

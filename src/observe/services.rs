@@ -10,12 +10,17 @@ use std::collections::BTreeMap;
 /// Branches of paved's migration PRs start with this.
 pub const MIGRATION_BRANCH_PREFIX: &str = "paved/migrate/";
 
+/// The label of a migration PR whose update left conflicts to resolve.
+pub const CONFLICTS_LABEL: &str = "paved:conflicts";
+
 /// One paved PR as observed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PavedPr {
     pub number: u64,
     pub head: String,
     pub state: PrState,
+    /// The PR carries `paved:conflicts`.
+    pub conflicted: bool,
 }
 
 /// One service repo as observed.
@@ -67,7 +72,12 @@ fn observe_one(forge: &dyn Forge, repo: &str) -> Result<Option<ServiceRepo>, cra
         .list_prs(repo, None)?
         .into_iter()
         .filter(|p| p.head.starts_with(MIGRATION_BRANCH_PREFIX))
-        .map(|p| PavedPr { number: p.number, head: p.head, state: p.state })
+        .map(|p| PavedPr {
+            number: p.number,
+            conflicted: p.labels.iter().any(|l| l == CONFLICTS_LABEL),
+            head: p.head,
+            state: p.state,
+        })
         .collect();
     Ok(Some(ServiceRepo { default_branch: info.default_branch, answers, prs }))
 }

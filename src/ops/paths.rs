@@ -81,6 +81,38 @@ pub struct PathsRun {
     pub loaded: Loaded,
     pub plan: PathsPlan,
     pub report: Option<PathsReport>,
+    /// Release tags created by this run.
+    pub tagged: Vec<String>,
+    /// Campaign pages written (committed in a git platform repo).
+    pub campaigns: Vec<String>,
+}
+
+/// Tag every path version of the platform repo's commit that has no release tag yet (`paths/<name>/v<version>`),
+/// so that version can be rendered again after `path.yaml` moves on. Only for a git platform repo read at a
+/// commit; an existing tag is never moved.
+pub fn tag_releases(snapshot: &Snapshot, loaded: &Loaded) -> anyhow::Result<Vec<String>> {
+    let Some(commit) = snapshot.basis.commit() else { return Ok(Vec::new()) };
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(&snapshot.root)
+            .args(["-c", "user.name=paved", "-c", "user.email=paved@paved.local", "-c", "tag.gpgSign=false"])
+            .args(args)
+            .output()
+    };
+    let mut created = Vec::new();
+    for p in loaded.model.paths.values() {
+        let tag = render::release_tag(&p.name, &p.version.to_string());
+        let exists = git(&["rev-parse", "--verify", "--quiet", &format!("refs/tags/{tag}")])?.status.success();
+        if exists {
+            continue;
+        }
+        let message = format!("{} {}\n\nReleased by paved from {commit}.", p.name, p.version);
+        let out = git(&["tag", "--annotate", "--message", &message, &tag, commit])?;
+        anyhow::ensure!(out.status.success(), "git tag {tag}: {}", String::from_utf8_lossy(&out.stderr).trim());
+        created.push(tag);
+    }
+    Ok(created)
 }
 
 /// Observe every paved-path service repo and plan; with `execute`, scaffold and open/update migration PRs.
@@ -98,7 +130,84 @@ pub fn sync(
     let observed = services::observe_services(&loaded.model, &forge as &dyn Forge);
     let catalogue = catalogue(&snapshot, &loaded);
     let plan = paths::plan(&loaded.model, &catalogue, &observed, max_new_prs);
+    let tagged = if execute { tag_releases(&snapshot, &loaded)? } else { Vec::new() };
     let report = execute
         .then(|| exec::execute(&plan, &snapshot, &forge, &PathsOptions { actor: actor.to_owned(), workdir: None }));
-    Ok(PathsRun { loaded, plan, report })
+    let campaigns = match &report {
+        Some(report) if repo.rev.is_none() || super::is_worktree(&repo.repo) => {
+            write_campaigns(repo, &snapshot, &plan, report, actor)?
+        }
+        _ => Vec::new(),
+    };
+    Ok(PathsRun { loaded, plan, report, tagged, campaigns })
+}
+
+/// Update the campaign page of every (path, target version) rollout after a run, committed as one bot commit.
+fn write_campaigns(
+    repo: &RepoOptions,
+    snapshot: &Snapshot,
+    plan: &PathsPlan,
+    report: &PathsReport,
+    actor: &str,
+) -> anyhow::Result<Vec<String>> {
+    use crate::plan::campaign;
+    use crate::plan::paths::CampaignState;
+    use crate::plan::{ActionId, ActionKind, FileChange};
+    // What this run did moves a repo's state on.
+    let mut rows = plan.drift.clone();
+    for row in &mut rows {
+        let Some(result) = report.results.iter().find(|r| r.target == row.repo) else { continue };
+        row.campaign = match (&result.error, result.kind) {
+            (Some(_), _) => CampaignState::Failed,
+            (None, "repo.scaffold") => CampaignState::Merged,
+            (None, _) if !result.conflicts.is_empty() => CampaignState::Conflicted,
+            (None, _) => CampaignState::Open,
+        };
+        if let Some(e) = &result.error {
+            row.error = Some(e.clone());
+        }
+        if let Some(n) = result.outcome.as_deref().and_then(|o| o.split_once('#')).map(|(_, n)| n) {
+            row.pr = Some(format!("#{n} open"));
+        }
+    }
+    let mut groups: std::collections::BTreeMap<(String, String), Vec<&crate::plan::paths::ServiceDrift>> =
+        Default::default();
+    for row in &rows {
+        if let Some(target) = &row.target {
+            groups.entry((row.path.clone(), target.clone())).or_default().push(row);
+        }
+    }
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%MZ").to_string();
+    let mut changes = Vec::new();
+    let mut trailers = Vec::new();
+    for ((path, version), rows) in &groups {
+        let file = campaign::page_path(path, version);
+        let previous = snapshot.get(&file).and_then(|e| snapshot.read_text(e).ok());
+        let released = release_date(&snapshot.root, &render::release_tag(path, version));
+        let page = campaign::page(path, version, released.as_deref(), rows, previous.as_deref(), &now);
+        if previous.as_deref() == Some(page.as_str()) {
+            continue;
+        }
+        trailers.push(format!("Paved-Action: {}", ActionId::new(ActionKind::WriteCampaign, &file, page.as_bytes())));
+        changes.push(FileChange::Write { path: file, before: previous, after: page });
+    }
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let written: Vec<String> = changes.iter().map(|c| c.path().to_owned()).collect();
+    let message = format!("paved: update {} campaign page(s)\n\n{}\n", changes.len(), trailers.join("\n"));
+    crate::apply::workspace::for_dir(&repo.repo).commit(&changes, &message, actor)?;
+    Ok(written)
+}
+
+/// When the release tag was made, if the platform repo has it.
+fn release_date(repo: &std::path::Path, tag: &str) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["for-each-ref", "--format=%(creatordate:iso-strict)", &format!("refs/tags/{tag}")])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (!text.is_empty()).then_some(text)
 }

@@ -9,6 +9,7 @@
 //!
 //! `reason` is for people only; executors never branch on it (as in Terraform's `ActionReason`).
 
+pub mod campaign;
 pub mod paths;
 pub mod render;
 pub mod status;
@@ -57,6 +58,9 @@ pub enum ActionKind {
     /// Open or update the PR that moves a service repo to a newer version of its paved path.
     #[serde(rename = "path.migrate")]
     MigratePath,
+    /// Write the page of a path version's rollout campaign.
+    #[serde(rename = "campaign.write")]
+    WriteCampaign,
 }
 
 impl ActionKind {
@@ -66,6 +70,7 @@ impl ActionKind {
             ActionKind::DeleteStatus => "status.delete",
             ActionKind::ScaffoldRepo => "repo.scaffold",
             ActionKind::MigratePath => "path.migrate",
+            ActionKind::WriteCampaign => "campaign.write",
         }
     }
 }

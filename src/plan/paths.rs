@@ -55,6 +55,37 @@ pub struct ServiceDrift {
     /// The migration PR, when one exists for the target.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pr: Option<String>,
+    /// Where the rollout of `target` stands for this repo (the campaign page's column).
+    pub campaign: CampaignState,
+}
+
+/// A repo's state in the campaign that rolls out one version of a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CampaignState {
+    /// Behind, no PR yet (held by the cap, or to be opened).
+    Pending,
+    Open,
+    /// On the target version.
+    Merged,
+    /// A human closed the PR.
+    Closed,
+    Failed,
+    /// The PR is open with conflicts to resolve.
+    Conflicted,
+}
+
+impl CampaignState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignState::Pending => "pending",
+            CampaignState::Open => "open",
+            CampaignState::Merged => "merged",
+            CampaignState::Closed => "closed",
+            CampaignState::Failed => "failed",
+            CampaignState::Conflicted => "conflicted",
+        }
+    }
 }
 
 /// What a repo action does.
@@ -109,6 +140,7 @@ pub fn plan(model: &Model, catalogue: &Catalogue, services: &Services, max_new_p
             state: DriftState::Error,
             error: None,
             pr: None,
+            campaign: CampaignState::Failed,
         };
         let fail = |mut row: ServiceDrift, msg: String| {
             row.error = Some(msg);
@@ -138,6 +170,7 @@ pub fn plan(model: &Model, catalogue: &Catalogue, services: &Services, max_new_p
         let Some(seen) = services.repos.get(&row.repo) else { continue };
         let Some(seen) = seen else {
             row.state = DriftState::Missing;
+            row.campaign = CampaignState::Pending;
             let answers = scaffold_answers(model, r, e, catalogue.parameters.get(path));
             let content = format!("{path}@{target}\n{}", serde_yaml::to_string(&answers).unwrap_or_default());
             out.actions.push(RepoAction {
@@ -189,6 +222,7 @@ pub fn plan(model: &Model, catalogue: &Catalogue, services: &Services, max_new_p
         row.behind = steps.len();
         if steps.is_empty() {
             row.state = DriftState::UpToDate;
+            row.campaign = CampaignState::Merged;
             out.drift.push(row);
             continue;
         }
@@ -197,11 +231,15 @@ pub fn plan(model: &Model, catalogue: &Catalogue, services: &Services, max_new_p
         let id = ActionId::new(ActionKind::MigratePath, &row.repo, step.as_bytes());
         let branch = format!("{MIGRATION_BRANCH_PREFIX}{id}");
         let prs: Vec<_> = seen.prs.iter().filter(|p| p.head == branch).collect();
-        let open = prs.iter().find(|p| p.state == PrState::Open).map(|p| p.number);
-        if let Some(n) = open {
-            row.pr = Some(format!("#{n} open"));
+        let open_pr = prs.iter().find(|p| p.state == PrState::Open);
+        let open = open_pr.map(|p| p.number);
+        row.campaign = CampaignState::Pending;
+        if let Some(p) = open_pr {
+            row.pr = Some(format!("#{} open", p.number));
+            row.campaign = if p.conflicted { CampaignState::Conflicted } else { CampaignState::Open };
         } else if let Some(p) = prs.iter().max_by_key(|p| p.number) {
             row.pr = Some(format!("#{} {}", p.number, p.state));
+            row.campaign = if p.state == PrState::Merged { CampaignState::Merged } else { CampaignState::Closed };
             out.held
                 .push(format!("{}: PR #{} for {target} was {} by a human; not reopened", row.repo, p.number, p.state));
             out.drift.push(row);

@@ -99,8 +99,50 @@ impl PathFiles {
                 .map_err(|e| Error::Manifest { file: entry.path.clone(), message: e.to_string() })?;
             files.insert(entry.path[dir.len() + 1..].to_owned(), bytes);
         }
-        let origin = snapshot.basis.commit().unwrap_or("worktree").to_owned();
-        Ok(PathFiles { name: name.to_owned(), origin, files })
+        let origin = match snapshot.basis.commit() {
+            Some(commit) => last_change(&snapshot.root, commit, &dir).unwrap_or_else(|| commit.to_owned()),
+            None => "worktree".to_owned(),
+        };
+        let mut path = PathFiles { name: name.to_owned(), origin, files };
+        path.add_tagged_versions(&snapshot.root);
+        Ok(path)
+    }
+
+    /// Versions released as tags `paths/<name>/v<version>` in the platform repo at `repo` that `history/` does not
+    /// hold: their files join as `history/<version>/`, so every released version can be rendered again. A repo
+    /// that is not git, or a tag that cannot be read, adds nothing.
+    fn add_tagged_versions(&mut self, repo: &Path) {
+        let prefix = release_tag(&self.name, "");
+        let Ok(out) = std::process::Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(["tag", "--list", &format!("{prefix}*")])
+            .output()
+        else {
+            return;
+        };
+        let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+        let current = self.manifest("path.yaml").map(|(v, _)| v).ok();
+        for tag in listed.lines() {
+            let Some(version) = tag.strip_prefix(&prefix).and_then(|v| semver::Version::parse(v).ok()) else {
+                continue;
+            };
+            let dir = format!("history/{version}/");
+            if Some(&version) == current.as_ref() || self.files.contains_key(&format!("{dir}path.yaml")) {
+                continue;
+            }
+            let Ok(snapshot) = Snapshot::git(repo, tag) else { continue };
+            let base = format!("paths/{}/", self.name);
+            for entry in snapshot.under(&base) {
+                let rel = &entry.path[base.len()..];
+                if rel.starts_with("history/") || Snapshot::refusal(entry).is_some() {
+                    continue;
+                }
+                if let Ok(bytes) = snapshot.read(entry) {
+                    self.files.insert(format!("{dir}{rel}"), bytes);
+                }
+            }
+        }
     }
 
     /// The path as shipped in the standard library built into this binary.
@@ -194,6 +236,24 @@ impl PathFiles {
         }
         Ok(PathVersion { name: self.name.clone(), version, spec, template, support })
     }
+}
+
+/// The last commit up to `commit` that changed `dir`: the platform commit a rendering really depends on, so an
+/// unrelated platform commit does not make every answers file (and migration branch) change.
+fn last_change(repo: &Path, commit: &str, dir: &str) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["log", "-1", "--format=%H", commit, "--", dir])
+        .output()
+        .ok()?;
+    let sha = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && !sha.is_empty()).then_some(sha)
+}
+
+/// The release tag of a path version: `paths/<name>/v<version>`.
+pub fn release_tag(name: &str, version: &str) -> String {
+    format!("paths/{name}/v{version}")
 }
 
 fn collect_embedded(dir: &include_dir::Dir<'_>, name: &str, out: &mut BTreeMap<String, Vec<u8>>) {

@@ -275,6 +275,14 @@ fn a_service_two_versions_behind_gets_one_pr_that_keeps_local_edits() {
     assert!(extra.contains("os.getenv(\"OTEL_EXPORTER_OTLP_ENDPOINT\""), "ast-grep codemod:\n{extra}");
     assert!(file_at(&forge, "main", ".paved/answers.yaml").contains("1.4.0"), "main untouched");
 
+    // The rollout is a campaign, reported as a committed page in the platform repo.
+    let page = std::fs::read_to_string(platform.join("scorecards/campaigns/microservice/v2.1.0.md")).expect("page");
+    assert!(page.contains("| acme/demo-svc | component:default/demo-svc | 1.4.0 | conflicted | #1 open |"), "{page}");
+    assert!(page.contains("xychart-beta") && page.contains("Released "), "{page}");
+    let message = git(platform.path(), &["log", "-1", "--format=%B"]);
+    assert!(message.contains("campaign page") && message.contains("Paved-Action: "), "{message}");
+    let platform_head = git(platform.path(), &["rev-parse", "HEAD"]);
+
     // Running again opens nothing new and changes nothing.
     let before = git(Path::new(&forge.repo_path("acme/demo-svc").expect("path")), &["rev-parse", head]);
     let second = sync(platform.path(), forge_dir.path());
@@ -282,6 +290,16 @@ fn a_service_two_versions_behind_gets_one_pr_that_keeps_local_edits() {
     assert_eq!(forge.list_prs("acme/demo-svc", None).expect("prs").len(), 1);
     let after = git(Path::new(&forge.repo_path("acme/demo-svc").expect("path")), &["rev-parse", head]);
     assert_eq!(before, after, "the branch did not move");
+    // The other services of the example were scaffolded by the first run: their pages moved once; now nothing does.
+    let platform_head = if git(platform.path(), &["rev-parse", "HEAD"]) == platform_head {
+        platform_head
+    } else {
+        let _ = sync(platform.path(), forge_dir.path());
+        git(platform.path(), &["rev-parse", "HEAD"])
+    };
+    let fourth = sync(platform.path(), forge_dir.path());
+    assert!(!fourth.stdout().contains("campaign page"), "{}", fourth.stdout());
+    assert_eq!(git(platform.path(), &["rev-parse", "HEAD"]), platform_head, "no new campaign commit");
 
     // A PR a human closed is not reopened for that version.
     forge.close_pr("acme/demo-svc", 1).expect("close");
@@ -290,6 +308,8 @@ fn a_service_two_versions_behind_gets_one_pr_that_keeps_local_edits() {
     let prs = forge.list_prs("acme/demo-svc", None).expect("prs");
     assert_eq!(prs.len(), 1);
     assert_eq!(prs[0].state, PrState::Closed);
+    let page = std::fs::read_to_string(platform.join("scorecards/campaigns/microservice/v2.1.0.md")).expect("page");
+    assert!(page.contains("| 1.4.0 | closed | #1 closed |"), "{page}");
 }
 
 #[test]
@@ -308,6 +328,7 @@ fn components_without_a_repo_are_scaffolded_and_bad_repos_are_reported() {
     assert!(plan.stdout().contains("planned repo.scaffold acme/order-service"), "{}", plan.stdout());
     assert!(forge.get_repo("acme/order-service").expect("get").is_none(), "dry run changes nothing");
 
+    let commit = git(platform.path(), &["rev-parse", "HEAD"]);
     let run = sync(platform.path(), forge_dir.path()).expect_code(1);
     let out = run.stdout();
     assert!(out.contains("repo.scaffold acme/order-service: scaffolded microservice"), "{out}");
@@ -316,7 +337,6 @@ fn components_without_a_repo_are_scaffolded_and_bad_repos_are_reported() {
     let answers = forge.read_file("acme/order-service", "main", ".paved/answers.yaml").expect("read").expect("exists");
     let answers = String::from_utf8(answers).expect("utf8");
     assert!(answers.contains("path: microservice") && answers.contains("owner: group:"), "{answers}");
-    let commit = git(platform.path(), &["rev-parse", "HEAD"]);
     assert!(answers.contains(&format!("platformCommit: {commit}")), "{answers}");
     let log = git(Path::new(&forge.repo_path("acme/order-service").expect("p")), &["log", "-1", "--format=%B"]);
     assert!(log.contains("Paved-Action: "), "{log}");
@@ -325,4 +345,45 @@ fn components_without_a_repo_are_scaffolded_and_bad_repos_are_reported() {
     let again = sync(platform.path(), forge_dir.path());
     assert!(!again.stdout().contains("repo.scaffold"), "{}", again.stdout());
     assert!(again.stdout().contains("up to date"), "{}", again.stdout());
+}
+
+#[test]
+fn released_versions_are_tagged_and_render_again_after_the_path_moves_on() {
+    let platform = example_copy();
+    platform.write(
+        "catalog/demo/demo-svc.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: demo-svc\n  annotations:\n    \
+         paved.dev/path: microservice\n    paved.dev/repo: acme/demo-svc\nspec:\n  type: service\n  \
+         lifecycle: production\n  owner: payments\n",
+    );
+    git_init_commit(platform.path());
+    let forge_dir = Dir::new();
+    let forge = LocalForge::new(forge_dir.path());
+    // The catalog entry has no repo: sync scaffolds it at 2.0.0 and tags every path's release.
+    let first = sync(platform.path(), forge_dir.path());
+    assert!(first.stdout().contains("tagged release paths/microservice/v2.0.0"), "{}", first.stdout());
+    assert!(forge.get_repo("acme/demo-svc").expect("get").is_some());
+    let tags = git(platform.path(), &["tag", "--list", "paths/*"]);
+    assert!(tags.lines().any(|t| t == "paths/scheduled-job/v1.0.0"), "{tags}");
+
+    // 2.1.0 replaces 2.0.0 in place (no history/ copy): the tag is what lets 2.0.0 render as the merge base.
+    let ms = platform.join("paths/microservice/path.yaml");
+    let manifest = std::fs::read_to_string(&ms).expect("read").replace("  version: 2.0.0\n", "  version: 2.1.0\n");
+    std::fs::write(&ms, manifest).expect("write");
+    platform.write("paths/microservice/template/docs/runbook.md", "# {{ name }} runbook\n");
+    git(platform.path(), &["commit", "--quiet", "--all", "--message", "microservice 2.1.0"]);
+    git(platform.path(), &["add", "--all"]);
+    git(platform.path(), &["commit", "--quiet", "--message", "runbook"]);
+
+    let second = sync(platform.path(), forge_dir.path());
+    let out = second.stdout();
+    assert!(out.contains("tagged release paths/microservice/v2.1.0"), "{out}");
+    assert!(out.contains("path.migrate acme/demo-svc: opened #1"), "{out}\n{}", second.stderr());
+    let pr = forge.get_pr("acme/demo-svc", 1).expect("pr");
+    assert!(!pr.title.contains("needs attention"), "a clean update: {}", pr.title);
+    assert_eq!(file_at(&forge, &pr.head, "docs/runbook.md"), "# demo-svc runbook\n");
+    assert!(pr.body.contains("added `docs/runbook.md`"), "{}", pr.body);
+    // Existing tags are never moved.
+    let again = sync(platform.path(), forge_dir.path());
+    assert!(!again.stdout().contains("tagged release"), "{}", again.stdout());
 }
