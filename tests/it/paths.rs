@@ -367,8 +367,15 @@ fn released_versions_are_tagged_and_render_again_after_the_path_moves_on() {
     assert!(tags.lines().any(|t| t == "paths/scheduled-job/v1.0.0"), "{tags}");
 
     // 2.1.0 replaces 2.0.0 in place (no history/ copy): the tag is what lets 2.0.0 render as the merge base.
+    // Its migration has a codemod that hangs and one that fails: both are reported, the update still lands.
     let ms = platform.join("paths/microservice/path.yaml");
     let manifest = std::fs::read_to_string(&ms).expect("read").replace("  version: 2.0.0\n", "  version: 2.1.0\n");
+    let manifest = manifest.replace(
+        "  migrations:\n",
+        "  migrations:\n    - from: \"2.0\"\n      to: \"2.1\"\n      codemods:\n        \
+         - command: [\"sh\", \"-c\", \"sleep 60\"]\n          timeout: 1s\n        \
+         - command: [\"sh\", \"-c\", \"echo no such tool >&2; exit 7\"]\n",
+    );
     std::fs::write(&ms, manifest).expect("write");
     platform.write("paths/microservice/template/docs/runbook.md", "# {{ name }} runbook\n");
     git(platform.path(), &["commit", "--quiet", "--all", "--message", "microservice 2.1.0"]);
@@ -380,7 +387,9 @@ fn released_versions_are_tagged_and_render_again_after_the_path_moves_on() {
     assert!(out.contains("tagged release paths/microservice/v2.1.0"), "{out}");
     assert!(out.contains("path.migrate acme/demo-svc: opened #1"), "{out}\n{}", second.stderr());
     let pr = forge.get_pr("acme/demo-svc", 1).expect("pr");
-    assert!(!pr.title.contains("needs attention"), "a clean update: {}", pr.title);
+    assert!(pr.title.contains("needs attention"), "codemods failed: {}", pr.title);
+    assert!(pr.body.contains("timed out after 1s") && pr.body.contains("exited with exit status: 7"), "{}", pr.body);
+    assert!(pr.body.contains("no such tool") && !pr.body.contains("Conflicts"), "{}", pr.body);
     assert_eq!(file_at(&forge, &pr.head, "docs/runbook.md"), "# demo-svc runbook\n");
     assert!(pr.body.contains("added `docs/runbook.md`"), "{}", pr.body);
     // Existing tags are never moved.
