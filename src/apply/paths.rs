@@ -169,7 +169,7 @@ fn scaffold(
     git(dir, &["commit", "--quiet", "--no-verify", "-m", &message], &options.actor)?;
     git(
         dir,
-        &["push", "--quiet", &info.clone_url, &format!("HEAD:refs/heads/{}", info.default_branch)],
+        &["push", "--quiet", &clone_url(&info), &format!("HEAD:refs/heads/{}", info.default_branch)],
         &options.actor,
     )?;
     Ok(format!("scaffolded {path} {}", version.version))
@@ -204,7 +204,8 @@ fn migrate(
 
     let parent = dir.parent().expect("scratch dirs have a parent");
     std::fs::create_dir_all(parent).map_err(|source| Error::Io { path: parent.to_path_buf(), source })?;
-    git(parent, &["clone", "--quiet", &info.clone_url, &dir.to_string_lossy()], actor)?;
+    let url = clone_url(&info);
+    git(parent, &["clone", "--quiet", &url, &dir.to_string_lossy()], actor)?;
     git(dir, &["checkout", "--quiet", "-B", branch, &format!("origin/{}", info.default_branch)], actor)?;
 
     let ours = read_tree(dir)?;
@@ -264,7 +265,7 @@ fn migrate(
     let local_tree = git(dir, &["rev-parse", "HEAD^{tree}"], actor)?;
     let pushed = remote_tree.as_deref() != Some(local_tree.as_str());
     if pushed {
-        git(dir, &["push", "--quiet", "--force", &info.clone_url, &format!("HEAD:refs/heads/{branch}")], actor)?;
+        git(dir, &["push", "--quiet", "--force", &url, &format!("HEAD:refs/heads/{branch}")], actor)?;
     }
     let mut labels = vec!["paved".to_owned(), "paved:migration".to_owned()];
     if !conflicts.is_empty() {
@@ -299,6 +300,19 @@ fn migrate(
         }
     };
     Ok((outcome, conflicts, codemod_failures))
+}
+
+/// The repo's clone URL, usable from a scratch directory: a local forge given as a relative path
+/// (`--forge forge`) yields relative clone URLs, which are made absolute.
+fn clone_url(info: &crate::forge::RepoInfo) -> String {
+    let path = Path::new(&info.clone_url);
+    if path.is_relative()
+        && path.exists()
+        && let Ok(abs) = std::path::absolute(path)
+    {
+        return abs.to_string_lossy().into_owned();
+    }
+    info.clone_url.clone()
 }
 
 /// A migration's `from`/`to` names a major (`"2"`), a minor (`"2.1"`) or an exact version.
