@@ -67,7 +67,7 @@ pub fn scaffold(repo: &RepoOptions, options: &ScaffoldOptions) -> anyhow::Result
 pub fn catalogue(snapshot: &Snapshot, loaded: &Loaded) -> Catalogue {
     let mut c = Catalogue::default();
     for name in loaded.model.paths.keys() {
-        if let Ok(files) = PathFiles::from_snapshot(snapshot, name) {
+        if let Ok(files) = PathFiles::manifests(snapshot, name) {
             c.versions.insert(name.clone(), files.versions());
             if let Ok(latest) = files.latest() {
                 c.parameters.insert(name.clone(), latest.spec.parameters.iter().map(|p| p.name.clone()).collect());

@@ -79,6 +79,16 @@ impl PathFiles {
     /// # Errors
     /// [`Error::NoSuchPath`] when there is no `paths/<name>/path.yaml`; [`Error::Manifest`] for unreadable files.
     pub fn from_snapshot(snapshot: &Snapshot, name: &str) -> Result<Self, Error> {
+        Self::load(snapshot, name, false)
+    }
+
+    /// Only the manifests (`path.yaml` of the current version, of `history/` and of release tags): enough for
+    /// [`PathFiles::versions`], without reading every template file.
+    pub fn manifests(snapshot: &Snapshot, name: &str) -> Result<Self, Error> {
+        Self::load(snapshot, name, true)
+    }
+
+    fn load(snapshot: &Snapshot, name: &str, manifests_only: bool) -> Result<Self, Error> {
         let dir = format!("paths/{name}");
         if snapshot.get(&format!("{dir}/path.yaml")).is_none() {
             let available = snapshot
@@ -90,7 +100,7 @@ impl PathFiles {
             return Err(Error::NoSuchPath { name: name.to_owned(), available });
         }
         let mut files = BTreeMap::new();
-        for entry in snapshot.under(&dir) {
+        for entry in snapshot.under(&dir).filter(|e| !manifests_only || e.path.ends_with("/path.yaml")) {
             if let Some(refusal) = Snapshot::refusal(entry) {
                 return Err(Error::Manifest { file: entry.path.clone(), message: refusal.message });
             }
@@ -100,18 +110,19 @@ impl PathFiles {
             files.insert(entry.path[dir.len() + 1..].to_owned(), bytes);
         }
         let origin = match snapshot.basis.commit() {
+            Some(commit) if manifests_only => commit.to_owned(),
             Some(commit) => last_change(&snapshot.root, commit, &dir).unwrap_or_else(|| commit.to_owned()),
             None => "worktree".to_owned(),
         };
         let mut path = PathFiles { name: name.to_owned(), origin, files };
-        path.add_tagged_versions(&snapshot.root);
+        path.add_tagged_versions(&snapshot.root, manifests_only);
         Ok(path)
     }
 
     /// Versions released as tags `paths/<name>/v<version>` in the platform repo at `repo` that `history/` does not
     /// hold: their files join as `history/<version>/`, so every released version can be rendered again. A repo
     /// that is not git, or a tag that cannot be read, adds nothing.
-    fn add_tagged_versions(&mut self, repo: &Path) {
+    fn add_tagged_versions(&mut self, repo: &Path, manifests_only: bool) {
         let prefix = release_tag(&self.name, "");
         let Ok(out) = std::process::Command::new("git")
             .arg("-C")
@@ -135,7 +146,10 @@ impl PathFiles {
             let base = format!("paths/{}/", self.name);
             for entry in snapshot.under(&base) {
                 let rel = &entry.path[base.len()..];
-                if rel.starts_with("history/") || Snapshot::refusal(entry).is_some() {
+                if rel.starts_with("history/")
+                    || Snapshot::refusal(entry).is_some()
+                    || manifests_only && rel != "path.yaml"
+                {
                     continue;
                 }
                 if let Ok(bytes) = snapshot.read(entry) {
