@@ -396,3 +396,20 @@ fn released_versions_are_tagged_and_render_again_after_the_path_moves_on() {
     let again = sync(platform.path(), forge_dir.path());
     assert!(!again.stdout().contains("tagged release"), "{}", again.stdout());
 }
+
+/// Regression: `--forge` given as a relative path made the scratch clone of a service repo fail.
+#[test]
+fn a_relative_forge_path_works() {
+    let (platform, forge_dir) = three_version_platform();
+    let forge = LocalForge::new(forge_dir.path());
+    service_at_1_4(platform.path(), &forge);
+    let (parent, name) = (forge_dir.path().parent().expect("parent"), forge_dir.path().file_name().expect("name"));
+    let out = Command::new(env!("CARGO_BIN_EXE_paved"))
+        .args(["paths", "sync", "--repo", s(platform.path()), "--forge"])
+        .arg(name)
+        .current_dir(parent)
+        .output()
+        .expect("paved runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("path.migrate acme/demo-svc: opened #1"), "{stdout}");
+}
