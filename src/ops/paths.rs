@@ -100,11 +100,12 @@ pub fn tag_releases(snapshot: &Snapshot, loaded: &Loaded) -> anyhow::Result<Vec<
             .args(args)
             .output()
     };
+    let existing: std::collections::BTreeSet<String> =
+        render::release_tags(&snapshot.root, "paths/").into_iter().collect();
     let mut created = Vec::new();
     for p in loaded.model.paths.values() {
         let tag = render::release_tag(&p.name, &p.version.to_string());
-        let exists = git(&["rev-parse", "--verify", "--quiet", &format!("refs/tags/{tag}")])?.status.success();
-        if exists {
+        if existing.contains(&tag) {
             continue;
         }
         let message = format!("{} {}\n\nReleased by paved from {commit}.", p.name, p.version);

@@ -124,17 +124,9 @@ impl PathFiles {
     /// that is not git, or a tag that cannot be read, adds nothing.
     fn add_tagged_versions(&mut self, repo: &Path, manifests_only: bool) {
         let prefix = release_tag(&self.name, "");
-        let Ok(out) = std::process::Command::new("git")
-            .arg("-C")
-            .arg(repo)
-            .args(["tag", "--list", &format!("{prefix}*")])
-            .output()
-        else {
-            return;
-        };
-        let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+        let listed = release_tags(repo, &prefix);
         let current = self.manifest("path.yaml").map(|(v, _)| v).ok();
-        for tag in listed.lines() {
+        for tag in &listed {
             let Some(version) = tag.strip_prefix(&prefix).and_then(|v| semver::Version::parse(v).ok()) else {
                 continue;
             };
@@ -263,6 +255,18 @@ fn last_change(repo: &Path, commit: &str, dir: &str) -> Option<String> {
         .ok()?;
     let sha = String::from_utf8_lossy(&out.stdout).trim().to_owned();
     (out.status.success() && !sha.is_empty()).then_some(sha)
+}
+
+/// The tags of the git repo at `repo` that start with `prefix` (without `refs/tags/`), read in-process. A repo that
+/// is not git has none.
+pub fn release_tags(repo: &Path, prefix: &str) -> Vec<String> {
+    let Ok(r) = gix::open(repo) else { return Vec::new() };
+    let Ok(platform) = r.references() else { return Vec::new() };
+    let Ok(tags) = platform.tags() else { return Vec::new() };
+    tags.filter_map(Result::ok)
+        .filter_map(|t| t.name().as_bstr().to_string().strip_prefix("refs/tags/").map(str::to_owned))
+        .filter(|t| t.starts_with(prefix))
+        .collect()
 }
 
 /// The release tag of a path version: `paths/<name>/v<version>`.
