@@ -482,6 +482,11 @@ fn git(dir: &Path, args: &[&str], author: &str) -> Result<String, Error> {
             &format!("user.email={author}@paved.local"),
             "-c",
             "commit.gpgsign=false",
+            // Scratch checkouts live for one action: no background maintenance or gc after commits.
+            "-c",
+            "maintenance.auto=false",
+            "-c",
+            "gc.auto=0",
         ])
         .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
