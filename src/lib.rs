@@ -9,6 +9,7 @@
 //! | [`model`] | load and validate the whole repo into typed desired state, cached by blob id |
 //! | [`observe`] | what is real: status files paved wrote, repos on the forge |
 //! | [`plan`] | `plan(desired, observed) -> Plan`: pure, deterministic, every action with a stable id |
+//! | [`render`] | render a paved path version with its answers; the answers file |
 //! | [`apply`] | executors that carry out a plan: bot commits to bot-owned paths, with audit records |
 //! | [`audit`] | the append-only, hash-chained audit log |
 //! | [`forge`] | the `Forge` trait and the embedded local forge |

@@ -103,6 +103,23 @@ pub enum Command {
         /// Where to create it (must not exist, or be empty).
         dir: PathBuf,
     },
+    /// Render a paved path into a new directory (the platform repo's paths/, else the built-in library).
+    Scaffold {
+        /// The paved path (microservice, data-pipeline, genai-feature, scheduled-job).
+        path: String,
+        /// A parameter, `name=value`; repeatable.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        /// Where to write (a new or empty directory).
+        #[arg(long)]
+        out: PathBuf,
+        /// Render this version instead of the latest.
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Paved paths across every service repo: drift, scaffolding, migration PRs.
+    #[command(subcommand)]
+    Paths(PathsCmd),
     /// Run the main job end to end on the example platform repo with the local forge.
     Demo {
         /// Where to lay out the demo (a new directory).
@@ -178,6 +195,21 @@ pub enum PrCmd {
         number: u64,
         #[command(flatten)]
         target: PrTarget,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PathsCmd {
+    /// Every service on a paved path: its version, the allowed range, and how far behind it is.
+    Status,
+    /// Scaffold missing repos and open or update one migration PR per service behind its path.
+    Sync {
+        /// Plan only; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// At most this many migration PRs are newly opened in one run.
+        #[arg(long, default_value_t = crate::plan::paths::DEFAULT_MAX_NEW_PRS)]
+        max_new_prs: usize,
     },
 }
 
@@ -271,6 +303,42 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
                 dir.display()
             ));
             Ok(exit::OK)
+        }
+        Command::Scaffold { path, set, out, version } => {
+            let mut pairs = Vec::new();
+            for kv in set {
+                let (k, v) = kv.split_once('=').ok_or_else(|| anyhow::anyhow!("--set {kv}: expected NAME=VALUE"))?;
+                pairs.push((k.trim().to_owned(), v.to_owned()));
+            }
+            let options = ops::paths::ScaffoldOptions { path, version, set: pairs, out };
+            match ops::paths::scaffold(&repo_options(g, true), &options) {
+                Ok(done) => {
+                    p.line(&format!(
+                        "Rendered {} {} ({} files) into {} from {}.",
+                        done.path,
+                        done.version,
+                        done.files,
+                        done.out.display(),
+                        done.origin
+                    ));
+                    Ok(exit::OK)
+                }
+                Err(e) if e.downcast_ref::<crate::render::Error>().is_some() => {
+                    p.error(&e);
+                    Ok(exit::INVALID)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Command::Paths(cmd) => {
+            let (execute, cap) = match cmd {
+                PathsCmd::Status => (false, crate::plan::paths::DEFAULT_MAX_NEW_PRS),
+                PathsCmd::Sync { dry_run, max_new_prs } => (!dry_run, max_new_prs),
+            };
+            let run = ops::paths::sync(&repo_options(g, false), &cache, execute, cap, "paved")?;
+            p.diagnostics(&run.loaded);
+            let failed = output::paths(g.format, &run);
+            Ok(if failed { exit::INVALID } else { exit::OK })
         }
         Command::Demo { out } => {
             p.progress("laying out the demo and reconciling");

@@ -261,3 +261,83 @@ impl Printer {
         println!("  paved plan --repo {}           (no changes now)", demo.platform.display());
     }
 }
+
+/// `paved paths status|sync`: the drift table, then planned actions and what was done. Returns whether any
+/// service is in error or any action failed.
+pub fn paths(format: Format, run: &crate::ops::paths::PathsRun) -> bool {
+    use crate::plan::paths::DriftState;
+    let failed = run.plan.drift.iter().any(|d| d.state == DriftState::Error)
+        || run.report.as_ref().is_some_and(|r| r.failed() > 0);
+    if format == Format::Json {
+        let v = serde_json::json!({
+            "services": run.plan.drift,
+            "actions": run.plan.actions,
+            "held": run.plan.held,
+            "results": run.report.as_ref().map(|r| &r.results),
+            "tagged": run.tagged,
+            "campaigns": run.campaigns,
+        });
+        println!("{v}");
+        return failed;
+    }
+    println!(
+        "{:<42} {:<26} {:<14} {:<9} {:<9} {:<7} {:<7} state",
+        "service", "repo", "path", "version", "allowed", "target", "behind"
+    );
+    for d in &run.plan.drift {
+        let state = match (&d.error, d.state) {
+            (Some(e), _) => format!("error: {e}"),
+            (None, DriftState::UpToDate) => "up to date".to_owned(),
+            (None, DriftState::Behind) => {
+                format!("behind{}", d.pr.as_deref().map(|p| format!(" (PR {p})")).unwrap_or_default())
+            }
+            (None, DriftState::Missing) => "repo missing: will be scaffolded".to_owned(),
+            (None, DriftState::Error) => "error".to_owned(),
+        };
+        println!(
+            "{:<42} {:<26} {:<14} {:<9} {:<9} {:<7} {:<7} {state}",
+            d.entity,
+            d.repo,
+            d.path,
+            d.current.as_deref().unwrap_or("-"),
+            d.allowed,
+            d.target.as_deref().unwrap_or("-"),
+            d.behind
+        );
+    }
+    for h in &run.plan.held {
+        println!("held: {h}");
+    }
+    for t in &run.tagged {
+        println!("tagged release {t}");
+    }
+    for c in &run.campaigns {
+        println!("campaign page {c}");
+    }
+    match &run.report {
+        None => {
+            for a in &run.plan.actions {
+                println!("planned {} {}: {}  [{}]", a.kind.as_str(), a.target, a.reason, a.id);
+            }
+        }
+        Some(r) => {
+            for x in &r.results {
+                match (&x.outcome, &x.error) {
+                    (Some(o), _) => {
+                        let mut line = format!("{} {}: {o}", x.kind, x.target);
+                        if !x.conflicts.is_empty() {
+                            line.push_str(&format!(" (conflicts: {})", x.conflicts.join(", ")));
+                        }
+                        if !x.codemod_failures.is_empty() {
+                            line.push_str(&format!(" (codemods failed: {})", x.codemod_failures.join("; ")));
+                        }
+                        println!("{line}");
+                    }
+                    (None, Some(e)) => println!("{} {}: FAILED: {e}", x.kind, x.target),
+                    (None, None) => {}
+                }
+            }
+        }
+    }
+    failed
+}

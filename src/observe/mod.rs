@@ -5,6 +5,8 @@
 //! service repos, evidence) add fields here; [`plan`](crate::plan) stays pure because it only ever sees this
 //! value.
 
+pub mod services;
+
 use crate::forge::Forge;
 use crate::source::Snapshot;
 use sha2::{Digest, Sha256};

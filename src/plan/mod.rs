@@ -9,6 +9,8 @@
 //!
 //! `reason` is for people only; executors never branch on it (as in Terraform's `ActionReason`).
 
+pub mod campaign;
+pub mod paths;
 pub mod render;
 pub mod requests;
 pub mod status;
@@ -57,6 +59,15 @@ pub enum ActionKind {
     /// Remove what a removed request had provisioned, then its status.
     #[serde(rename = "request.deprovision")]
     Deprovision,
+    /// Create a service repo on the forge and render its paved path into it.
+    #[serde(rename = "repo.scaffold")]
+    ScaffoldRepo,
+    /// Open or update the PR that moves a service repo to a newer version of its paved path.
+    #[serde(rename = "path.migrate")]
+    MigratePath,
+    /// Write the page of a path version's rollout campaign.
+    #[serde(rename = "campaign.write")]
+    WriteCampaign,
 }
 
 impl ActionKind {
@@ -66,6 +77,9 @@ impl ActionKind {
             ActionKind::DeleteStatus => "status.delete",
             ActionKind::Provision => "request.provision",
             ActionKind::Deprovision => "request.deprovision",
+            ActionKind::ScaffoldRepo => "repo.scaffold",
+            ActionKind::MigratePath => "path.migrate",
+            ActionKind::WriteCampaign => "campaign.write",
         }
     }
 }

@@ -6,6 +6,8 @@ mod util;
 mod forge;
 /// `paved init` and `paved demo`.
 mod init_demo;
+/// Paved paths: scaffolds judged by real tools, GitOps scaffolding, drift, migration PRs.
+mod paths;
 /// Provisioning after merge: backends, drift, deletion, secrets.
 mod provision;
 /// The engine end to end: reconcile, idempotency, crash safety, audit.
