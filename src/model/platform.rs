@@ -21,6 +21,17 @@ pub struct PlatformSpec {
     pub schedules: Schedules,
     #[serde(default)]
     pub sunset: Sunset,
+    #[serde(default)]
+    pub evidence: EvidenceConfig,
+}
+
+/// Where evidence that does not live in the platform repo is read from.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EvidenceConfig {
+    /// The CISA KEV catalog JSON (about 1.3 MB, over the repo's 1 MiB file limit), relative to the repo root.
+    #[serde(default)]
+    pub kev_catalog: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]

@@ -25,6 +25,12 @@ pub struct Observed {
     pub forge: Option<ForgeState>,
     /// Why the forge could not be read.
     pub forge_error: Option<String>,
+    /// Scorecard facts derived from evidence; `None` when not collected (then no report is planned).
+    pub evidence: Option<crate::evidence::Facts>,
+    /// Bot-owned scorecard pages in the snapshot (`scorecards/**/*.md`): path to content.
+    pub reports: BTreeMap<String, String>,
+    /// Trend points recorded by previous org summaries in git history, oldest first, one per label.
+    pub trend: Vec<crate::scorecard::report::TrendPoint>,
 }
 
 impl Observed {
@@ -43,6 +49,14 @@ impl Observed {
                 h.update([1]);
             }
         }
+        for (path, content) in &self.reports {
+            h.update(path.as_bytes());
+            h.update([2]);
+            h.update(content.as_bytes());
+        }
+        if let Some(facts) = &self.evidence {
+            h.update(serde_json::to_vec(facts).expect("facts serialise: plain data"));
+        }
         hex::encode(&h.finalize()[..8])
     }
 
@@ -59,6 +73,12 @@ pub fn observe(snapshot: &Snapshot, forge: Option<&dyn Forge>) -> Observed {
         // Bot-owned files are ours; one that cannot be read is treated as absent and rewritten.
         if let Ok(text) = snapshot.read_text(entry) {
             observed.status.insert(entry.path.clone(), text);
+        }
+    }
+    let bot_owned = crate::model::bot_owned_matcher();
+    for entry in snapshot.under("scorecards").filter(|e| e.path.ends_with(".md") && bot_owned.is_match(&e.path)) {
+        if let Ok(text) = snapshot.read_text(entry) {
+            observed.reports.insert(entry.path.clone(), text);
         }
     }
     if let Some(forge) = forge {

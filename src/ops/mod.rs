@@ -6,6 +6,7 @@ pub mod demo;
 pub mod init;
 pub mod pr;
 pub mod reconcile;
+pub mod scorecard;
 
 use crate::forge::local::LocalForge;
 use crate::model::cache::ParseCache;

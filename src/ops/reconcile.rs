@@ -19,9 +19,26 @@ pub fn plan(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Planned
     let loaded = load(options, cache)?;
     let snapshot = open_snapshot(options)?;
     let forge = local_forge(options, &loaded);
-    let observed = observe::observe(&snapshot, forge.as_ref().map(|f| f as &dyn Forge));
+    let mut observed = observe::observe(&snapshot, forge.as_ref().map(|f| f as &dyn Forge));
+    observe_evidence(options, &snapshot, &loaded, &mut observed)?;
     let plan = plan::plan(&loaded, &observed);
     Ok(Planned { loaded, plan, forge_error: observed.forge_error })
+}
+
+/// The evidence half of observing: scorecard facts and the trend history, when the repo has scorecards.
+fn observe_evidence(
+    options: &RepoOptions,
+    snapshot: &crate::source::Snapshot,
+    loaded: &Loaded,
+    observed: &mut observe::Observed,
+) -> anyhow::Result<()> {
+    if loaded.model.scorecards.is_empty() {
+        return Ok(());
+    }
+    let now = super::scorecard::now()?;
+    observed.evidence = Some(super::scorecard::gather(options, snapshot, loaded, now));
+    observed.trend = super::scorecard::trend_history(options, loaded);
+    Ok(())
 }
 
 pub struct Reconciled {
@@ -34,7 +51,8 @@ pub fn reconcile(options: &RepoOptions, cache: &ParseCache, dry_run: bool, actor
     let snapshot = open_snapshot(options)?;
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
     let forge = local_forge(options, &loaded);
-    let observed = observe::observe(&snapshot, forge.as_ref().map(|f| f as &dyn Forge));
+    let mut observed = observe::observe(&snapshot, forge.as_ref().map(|f| f as &dyn Forge));
+    observe_evidence(options, &snapshot, &loaded, &mut observed)?;
     let plan = plan::plan(&loaded, &observed);
     let planned = Planned { loaded, plan, forge_error: observed.forge_error };
     if dry_run || options.rev.is_some() && !super::is_worktree(&options.repo) {

@@ -50,6 +50,9 @@ pub enum ActionKind {
     /// Remove the status file of an entity that left the catalog.
     #[serde(rename = "status.delete")]
     DeleteStatus,
+    /// Write (or remove) a bot-owned scorecard report page, `scorecards/**/*.md`, computed from observed evidence.
+    #[serde(rename = "scorecard.write")]
+    WriteReport,
 }
 
 impl ActionKind {
@@ -57,6 +60,7 @@ impl ActionKind {
         match self {
             ActionKind::WriteStatus => "status.write",
             ActionKind::DeleteStatus => "status.delete",
+            ActionKind::WriteReport => "scorecard.write",
         }
     }
 }
@@ -174,12 +178,63 @@ pub fn plan(desired: &Loaded, observed: &Observed) -> Plan {
             change: FileChange::Delete { path: path.clone(), before: before.clone() },
         });
     }
+    if let Some(facts) = &observed.evidence {
+        plan_reports(&mut actions, desired, observed, facts);
+    }
     actions.sort_by(|a, b| (a.change.path(), a.kind).cmp(&(b.change.path(), b.kind)));
     Plan {
         basis: Basis { desired: desired.basis.commit().unwrap_or("worktree").to_owned(), observed: observed.digest() },
         actions,
         errored: desired.diagnostics.errors() > 0,
         complete: observed.forge.is_some(),
+    }
+}
+
+/// Scorecard pages from the evidence facts observed: written when their content changes, removed when no longer
+/// produced (unless the desired state has errors: a scorecard file that failed to load keeps its pages).
+fn plan_reports(
+    actions: &mut Vec<PlannedAction>,
+    desired: &Loaded,
+    observed: &Observed,
+    facts: &crate::evidence::Facts,
+) {
+    use crate::scorecard::{evaluate, report};
+    let eval = evaluate(&desired.model, facts);
+    let label = facts
+        .by_entity
+        .values()
+        .flat_map(|f| f.values())
+        .filter_map(|f| f.as_of.filter(|t| *t <= facts.now + crate::evidence::CLOCK_SKEW))
+        .max()
+        .map_or_else(|| "undated".to_owned(), |t| t.format("%Y-%m-%d").to_string());
+    let pages = report::pages(&eval, &observed.trend, &label);
+    let target = |path: &str| format!("scorecard:{}", path.trim_start_matches("scorecards/").trim_end_matches(".md"));
+    for (path, content) in &pages {
+        let before = observed.reports.get(path);
+        if before == Some(content) {
+            continue;
+        }
+        let t = target(path);
+        actions.push(PlannedAction {
+            id: ActionId::new(ActionKind::WriteReport, &t, content.as_bytes()),
+            kind: ActionKind::WriteReport,
+            target: t,
+            reason: if before.is_some() { "evidence or rules changed".to_owned() } else { "new report".to_owned() },
+            change: FileChange::Write { path: path.clone(), before: before.cloned(), after: content.clone() },
+        });
+    }
+    if desired.diagnostics.errors() > 0 {
+        return;
+    }
+    for (path, before) in observed.reports.iter().filter(|(p, _)| !pages.contains_key(*p)) {
+        let t = target(path);
+        actions.push(PlannedAction {
+            id: ActionId::new(ActionKind::WriteReport, &t, b""),
+            kind: ActionKind::WriteReport,
+            target: t,
+            reason: "no scorecard applies any more".to_owned(),
+            change: FileChange::Delete { path: path.clone(), before: before.clone() },
+        });
     }
 }
 
