@@ -21,6 +21,9 @@ pub mod sbom;
 pub mod slo;
 pub mod vulns;
 
+#[cfg(test)]
+mod tests;
+
 use crate::model::Model;
 use crate::model::entity_ref::EntityRef;
 use crate::source::Snapshot;
@@ -112,7 +115,9 @@ impl Fact {
 /// Facts by component, then by fact name (`sbom.present`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Facts {
-    /// When the evidence was observed: freshness and exemption expiry are judged against it.
+    /// When the evidence was observed: freshness and exemption expiry are judged against it. Not part of the
+    /// serialised facts, so an observation an hour later with the same evidence has the same digest.
+    #[serde(skip)]
     pub now: DateTime<Utc>,
     pub by_entity: BTreeMap<EntityRef, BTreeMap<String, Fact>>,
 }

@@ -43,7 +43,9 @@ fn names_component(name: Option<&str>, purl: Option<&str>, component: &str) -> b
         let path = p.split(['@', '?', '#']).next().unwrap_or_default();
         path.rsplit('/').next().is_some_and(|last| last.eq_ignore_ascii_case(component))
     });
-    name.is_some_and(|n| n.eq_ignore_ascii_case(component)) || by_purl
+    // Go modules and monorepo packages are named by path: the last segment is the component.
+    let by_name = name.is_some_and(|n| n.rsplit('/').next().is_some_and(|last| last.eq_ignore_ascii_case(component)));
+    by_name || by_purl
 }
 
 fn cyclonedx(doc: &Value, component: &str) -> Result<Parsed, String> {

@@ -8,5 +8,7 @@ mod forge;
 mod init_demo;
 /// The engine end to end: reconcile, idempotency, crash safety, audit.
 mod reconcile;
+/// Scorecards from evidence and their committed reports.
+mod scorecard;
 /// `paved validate`: the example, the broken corpus, real Backstage files.
 mod validate;
