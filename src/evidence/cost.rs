@@ -143,7 +143,9 @@ fn add_file(totals: &mut Totals, text: &str) -> Result<(), String> {
 #[cfg(test)]
 pub(crate) mod tests_support {
     /// Sum one export: the services' spend and the number of months, or the located error.
-    pub fn totals(text: &str) -> Result<(std::collections::BTreeMap<(String, String), f64>, usize), String> {
+    pub type Spend = std::collections::BTreeMap<(String, String), f64>;
+
+    pub fn totals(text: &str) -> Result<(Spend, usize), String> {
         let mut t = super::Totals::default();
         super::add_file(&mut t, text)?;
         Ok((t.spend, t.months.len()))
