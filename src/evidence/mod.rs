@@ -14,6 +14,7 @@
 pub mod attestation;
 pub mod ci;
 pub mod cost;
+pub mod deployments;
 pub mod mfa;
 pub mod oncall;
 pub mod ownership;
@@ -120,6 +121,8 @@ pub struct Facts {
     #[serde(skip)]
     pub now: DateTime<Utc>,
     pub by_entity: BTreeMap<EntityRef, BTreeMap<String, Fact>>,
+    /// Deployment events (for DORA), when the repo has any.
+    pub deployments: Option<deployments::Deployments>,
 }
 
 impl Facts {
@@ -222,7 +225,7 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 
 /// Collect every fact for every component in the catalog.
 pub fn collect(inputs: &Inputs<'_>) -> Facts {
-    let mut facts = Facts { now: inputs.now, by_entity: BTreeMap::new() };
+    let mut facts = Facts { now: inputs.now, by_entity: BTreeMap::new(), deployments: deployments::collect(inputs) };
     let cost = cost::Billing::read(inputs);
     let schedules = oncall::Schedules::read(inputs);
     let mfa = mfa::Export::read(inputs);

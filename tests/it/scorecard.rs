@@ -209,6 +209,9 @@ fn reconcile_commits_reports_once_and_the_trend_grows_with_new_evidence() {
     );
     assert!(page.contains("Upgrade the affected packages"), "how to fix: {page}");
     assert!(repo.join("scorecards/teams/default/payments.md").exists());
+    let dora = std::fs::read_to_string(repo.join("scorecards/dora.md")).expect("the DORA page is committed");
+    assert!(dora.contains("| **organisation** | 253 |"), "{dora}");
+    assert!(dora.contains("## Performance levels") && dora.contains("| elite | at most 1 day"), "{dora}");
     let touched = git(repo.path(), &["show", "--name-only", "--format=", "HEAD"]);
     assert!(touched.lines().any(|l| l == "scorecards/README.md"), "{touched}");
     assert!(git(repo.path(), &["log", "-1", "--format=%B"]).contains("Paved-Action: "));
