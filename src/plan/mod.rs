@@ -207,7 +207,7 @@ fn plan_reports(
         .filter_map(|f| f.as_of.filter(|t| *t <= facts.now + crate::evidence::CLOCK_SKEW))
         .max()
         .map_or_else(|| "undated".to_owned(), |t| t.format("%Y-%m-%d").to_string());
-    let mut pages = report::pages(&eval, &observed.trend, &label);
+    let mut pages = report::pages(&eval, &observed.trend, &label, &observed.reports);
     if let Some(d) = &facts.deployments {
         pages.insert(crate::scorecard::dora::PATH.to_owned(), crate::scorecard::dora::page(&desired.model, d));
     }

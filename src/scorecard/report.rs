@@ -94,7 +94,12 @@ pub fn decode_point(page: &str) -> Option<TrendPoint> {
 
 /// Every page, by repo-relative path. `history` holds the trend points of previous summaries, oldest first;
 /// `label` names this evaluation's point (the date of the newest evidence).
-pub fn pages(eval: &Evaluation, history: &[TrendPoint], label: &str) -> BTreeMap<String, String> {
+pub fn pages(
+    eval: &Evaluation,
+    history: &[TrendPoint],
+    label: &str,
+    previous: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut teams: BTreeMap<Option<&EntityRef>, Vec<&EntityResult>> = BTreeMap::new();
     for e in &eval.entities {
@@ -106,8 +111,50 @@ pub fn pages(eval: &Evaluation, history: &[TrendPoint], label: &str) -> BTreeMap
         let path = team_path(*team);
         out.insert(path.clone(), team_page(&path, *team, members, eval));
     }
-    out.insert(SUMMARY.to_owned(), summary(eval, &teams, history, label));
+    let changed = what_changed(eval, previous);
+    out.insert(SUMMARY.to_owned(), summary(eval, &teams, history, label, &changed));
     out
+}
+
+/// The level and score per scorecard title a service page shows (`## Title: Level (NN%)`).
+fn read_levels(page: &str) -> BTreeMap<String, (String, String)> {
+    page.lines()
+        .filter_map(|l| l.strip_prefix("## "))
+        .filter_map(|l| {
+            let (title, rest) = l.rsplit_once(": ")?;
+            let (level, score) = rest.split_once(' ')?;
+            Some((title.to_owned(), (level.to_owned(), score.trim_matches(['(', ')']).to_owned())))
+        })
+        .collect()
+}
+
+/// The "What changed" section: level and score moves against the pages of the last report. When nothing moved,
+/// the last report's section is kept, so a report with nothing new is byte-identical to the last one.
+fn what_changed(eval: &Evaluation, previous: &BTreeMap<String, String>) -> String {
+    let Some(last) = previous.get(SUMMARY) else {
+        return "First report.\n".to_owned();
+    };
+    let mut lines = Vec::new();
+    for e in &eval.entities {
+        let before = previous.get(&service_path(&e.entity)).map(|p| read_levels(p));
+        for c in &e.cards {
+            let now = (level(c.level).to_owned(), format!("{}%", c.score));
+            match before.as_ref().map(|b| b.get(&c.title)) {
+                None | Some(None) => {
+                    lines.push(format!("- {} · {}: newly scored, {} ({})", e.entity, c.title, now.0, now.1))
+                }
+                Some(Some(was)) if *was != now => {
+                    lines.push(format!("- {} · {}: {} ({}) → {} ({})", e.entity, c.title, was.0, was.1, now.0, now.1))
+                }
+                Some(Some(_)) => {}
+            }
+        }
+    }
+    if lines.is_empty() {
+        let kept = last.split("\n## What changed\n\n").nth(1).and_then(|rest| rest.split("\n## ").next());
+        return kept.map_or_else(|| "Nothing.\n".to_owned(), |k| format!("{}\n", k.trim_end()));
+    }
+    format!("{}\n", lines.join("\n"))
 }
 
 fn card_cell(c: Option<&CardResult>) -> String {
@@ -122,6 +169,7 @@ fn summary(
     teams: &BTreeMap<Option<&EntityRef>, Vec<&EntityResult>>,
     history: &[TrendPoint],
     label: &str,
+    changed: &str,
 ) -> String {
     let mut s = String::from(HEADER);
     s.push_str("# Scorecards\n\nEvery result is derived from evidence (signed attestations, SBOMs, scans, exports, git history), never \
@@ -192,6 +240,8 @@ fn summary(
             );
         }
     }
+    s.push_str("\n## What changed\n\n");
+    s.push_str(changed);
     let current = TrendPoint { label: label.to_owned(), scores: mean_scores(eval) };
     let mut points: Vec<&TrendPoint> = history.iter().filter(|p| p.label != current.label).collect();
     points.push(&current);

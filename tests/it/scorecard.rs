@@ -202,6 +202,7 @@ fn reconcile_commits_reports_once_and_the_trend_grows_with_new_evidence() {
     let summary = std::fs::read_to_string(repo.join("scorecards/README.md")).expect("the org summary is committed");
     assert!(summary.contains("## Levels per team") && summary.contains("## Worst offenders"), "{summary}");
     assert!(summary.contains("```mermaid\nxychart-beta"), "{summary}");
+    assert!(summary.contains("## What changed\n\nFirst report.\n"), "{summary}");
     let page = std::fs::read_to_string(repo.join("scorecards/services/default/legacy-billing.md")).expect("page");
     assert!(
         page.contains("CVE-2022-22965") && page.contains("evidence/legacy-billing/vulns.trivy.json @ blob"),
@@ -235,6 +236,10 @@ fn reconcile_commits_reports_once_and_the_trend_grows_with_new_evidence() {
     let after = summary.lines().filter(|l| l.starts_with("| 2026-")).count();
     assert_eq!(after, before + 1, "one more trend point:\n{summary}");
     assert!(summary.contains("x-axis [\"2026-11-27\", \"2026-11-29\"]"), "{summary}");
+    assert!(
+        summary.contains("- component:default/inventory-sync · Production readiness: none (29%) → none (57%)"),
+        "what changed since the last report:\n{summary}"
+    );
     let inv = std::fs::read_to_string(repo.join("scorecards/services/default/inventory-sync.md")).expect("page");
     assert!(inv.contains("inventory-sync-freshness"), "{inv}");
     assert_eq!(reconcile(repo.path(), "2026-11-29T12:30:00Z"), third, "and then nothing again");
