@@ -123,6 +123,8 @@ pub struct Facts {
     pub by_entity: BTreeMap<EntityRef, BTreeMap<String, Fact>>,
     /// Deployment events (for DORA), when the repo has any.
     pub deployments: Option<deployments::Deployments>,
+    /// Git dates of every `requests/**` file (for adoption and sunset).
+    pub request_dates: BTreeMap<String, crate::scorecard::adoption::FileDates>,
 }
 
 impl Facts {
@@ -160,6 +162,8 @@ pub struct External {
     pub delivered: BTreeMap<String, CommitInfo>,
     /// CI state per service repo (`owner/name`).
     pub ci: BTreeMap<String, CiState>,
+    /// Git dates of every `requests/**` file.
+    pub request_dates: BTreeMap<String, crate::scorecard::adoption::FileDates>,
 }
 
 /// One evidence file, read.
@@ -225,7 +229,12 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 
 /// Collect every fact for every component in the catalog.
 pub fn collect(inputs: &Inputs<'_>) -> Facts {
-    let mut facts = Facts { now: inputs.now, by_entity: BTreeMap::new(), deployments: deployments::collect(inputs) };
+    let mut facts = Facts {
+        now: inputs.now,
+        by_entity: BTreeMap::new(),
+        deployments: deployments::collect(inputs),
+        request_dates: inputs.external.request_dates.clone(),
+    };
     let cost = cost::Billing::read(inputs);
     let schedules = oncall::Schedules::read(inputs);
     let mfa = mfa::Export::read(inputs);

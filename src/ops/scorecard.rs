@@ -9,6 +9,7 @@ use crate::forge::Forge;
 use crate::forge::local::LocalForge;
 use crate::model::cache::ParseCache;
 use crate::model::{Loaded, Model};
+use crate::scorecard::adoption::FileDates;
 use crate::scorecard::report::{self, TrendPoint};
 use crate::scorecard::{self, Evaluation};
 use crate::source::Snapshot;
@@ -66,6 +67,25 @@ fn delivered(dir: &Path, rev: &str) -> BTreeMap<String, CommitInfo> {
     out
 }
 
+/// When each file under `requests/` was first added and last changed.
+fn request_dates(dir: &Path, rev: &str) -> BTreeMap<String, FileDates> {
+    let mut out: BTreeMap<String, FileDates> = BTreeMap::new();
+    let Some(log) = git_out(dir, &["log", "--format=%x01%cI", "--name-only", rev, "--", "requests"]) else {
+        return out;
+    };
+    // Newest first: the first date seen is the last change, the last one the addition.
+    for block in log.split('\u{1}').filter(|b| !b.trim().is_empty()) {
+        let mut lines = block.lines();
+        let Some(time) = lines.next().and_then(evidence::parse_time) else { continue };
+        for path in lines.filter(|l| !l.is_empty()) {
+            out.entry(path.to_owned())
+                .and_modify(|d| d.added = time)
+                .or_insert(FileDates { added: time, changed: time });
+        }
+    }
+    out
+}
+
 /// The KEV catalog: `PAVED_KEV_CATALOG`, then platform.yaml `spec.evidence.kevCatalog`, then the repo's own copy.
 fn kev(options: &RepoOptions, model: &Model, snapshot: &Snapshot) -> Option<Result<vulns::Kev, String>> {
     let configured = std::env::var_os("PAVED_KEV_CATALOG")
@@ -82,7 +102,11 @@ fn kev(options: &RepoOptions, model: &Model, snapshot: &Snapshot) -> Option<Resu
                     std::fs::read(&path).map_err(|e| format!("{shown}: {e}"))
                 }
             })
-            .and_then(|bytes| vulns::Kev::parse(&bytes, &shown));
+            // Cited by file name, catalog version and digest: the same catalog cites the same on every machine.
+            .and_then(|bytes| {
+                let name = path.file_name().map_or(shown.clone(), |n| n.to_string_lossy().into_owned());
+                vulns::Kev::parse(&bytes, &name).map_err(|e| format!("{shown}: {e}"))
+            });
         return Some(read);
     }
     let entry = snapshot.get(vulns::KEV_IN_REPO)?;
@@ -122,6 +146,7 @@ pub fn gather(options: &RepoOptions, snapshot: &Snapshot, loaded: &Loaded, now: 
     if is_git {
         authors(&options.repo, &rev, "platform", &mut external.authors);
         external.delivered = delivered(&options.repo, &rev);
+        external.request_dates = request_dates(&options.repo, &rev);
     }
     if let Some(forge) = local_forge(options, loaded) {
         for (_, item) in model.catalog.of_kind("component") {

@@ -208,6 +208,10 @@ fn plan_reports(
         .max()
         .map_or_else(|| "undated".to_owned(), |t| t.format("%Y-%m-%d").to_string());
     let mut pages = report::pages(&eval, &observed.trend, &label, &observed.reports);
+    pages.insert(
+        crate::scorecard::adoption::PATH.to_owned(),
+        crate::scorecard::adoption::page(&desired.model, &facts.request_dates, facts.now),
+    );
     if let Some(d) = &facts.deployments {
         pages.insert(crate::scorecard::dora::PATH.to_owned(), crate::scorecard::dora::page(&desired.model, d));
     }

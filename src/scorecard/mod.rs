@@ -9,6 +9,7 @@
 //! - The score is the weighted share of checks passing, 0 to 100.
 //! - Pure: [`evaluate`] reads no clock; "now" is the observation time carried by [`Facts`].
 
+pub mod adoption;
 pub mod dora;
 pub mod report;
 

@@ -309,3 +309,40 @@ fn ci_is_green_only_when_the_forge_reports_checks_passing_on_the_default_branch_
     assert_eq!(green["status"], "pass", "{green:#}");
     assert!(green["cited"].to_string().contains(&head[..12]), "{green:#}");
 }
+
+#[test]
+fn capabilities_used_by_too_few_teams_for_a_quarter_are_sunset_candidates() {
+    let dir = example_copy();
+    git(dir.path(), &["init", "--quiet", "--initial-branch=main"]);
+    commit_at(dir.path(), "jane.okafor@acme.example", "2026-06-01T10:00:00Z", "requests from last spring");
+    // A new team adopts feature flags this quarter.
+    dir.write(
+        "requests/payments/checkout-flag.yaml",
+        "apiVersion: paved.dev/v1\nkind: Request\nmetadata:\n  name: checkout-flag\nspec:\n  capability: feature-flag\n  \
+         moduleVersion: 1\n  environment: production\n  owner: group:payments\n  parameters:\n    key: payments-new-psp\n",
+    );
+    commit_at(dir.path(), "jane.okafor@acme.example", "2026-11-20T10:00:00Z", "a new flag");
+    let md = paved(dir.path(), &["scorecard", "--format", "markdown"], NOW).stdout();
+    let page = md
+        .split("<!-- scorecards/adoption.md -->")
+        .nth(1)
+        .expect("adoption page")
+        .split("<!-- scorecards/")
+        .next()
+        .expect("page");
+    let row = |cap: &str| {
+        page.lines()
+            .find(|l| l.starts_with(&format!("| {cap} |")))
+            .unwrap_or_else(|| panic!("{cap}:\n{page}"))
+            .to_owned()
+    };
+    assert!(
+        row("iam-role").ends_with("| 2026-06-01 | yes: remaining data-engineering/lakehouse-writer-role |"),
+        "{}",
+        row("iam-role")
+    );
+    assert!(row("database").ends_with("| no |"), "two teams use databases: {}", row("database"));
+    let flag = row("feature-flag");
+    assert!(flag.contains("| payments | 2026-11-20 | no |"), "payments is a new adopter this quarter: {flag}");
+    assert!(page.contains("| microservice | 2.0.0 | 7 | 37% | 5 of 7 | no |"), "{page}");
+}
