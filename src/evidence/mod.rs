@@ -235,30 +235,66 @@ pub fn collect(inputs: &Inputs<'_>) -> Facts {
         deployments: deployments::collect(inputs),
         request_dates: inputs.external.request_dates.clone(),
     };
-    let cost = cost::Billing::read(inputs);
-    let schedules = oncall::Schedules::read(inputs);
-    let mfa = mfa::Export::read(inputs);
-    for (r, item) in inputs.model.catalog.of_kind("component") {
-        let name = item.entity.name.as_str();
-        let mut out = BTreeMap::new();
-        let sbom = sbom::collect(inputs, name);
-        out.insert("attestation.signed".to_owned(), attestation::collect(inputs, name, sbom.1.as_deref()));
-        out.insert("sbom.present".to_owned(), sbom.0);
-        out.insert("vulns.kev_count".to_owned(), vulns::collect(inputs, name));
-        let (defined, budget) = slo::collect(inputs, name);
-        out.insert("slo.defined".to_owned(), defined);
-        out.insert("slo.budget_remaining".to_owned(), budget);
-        out.insert("oncall.wired".to_owned(), schedules.collect(inputs, r, &item.entity));
-        let (within, trend) = cost.collect(&item.entity);
-        out.insert("cost.within_budget".to_owned(), within);
-        out.insert("cost.trend_ok".to_owned(), trend);
-        out.insert("mfa.enforced".to_owned(), mfa.collect(inputs, r));
-        out.insert("ownership.fresh".to_owned(), ownership::collect(inputs, r));
-        out.insert("ci.green".to_owned(), ci::collect(inputs, &item.entity));
-        let out = out.into_iter().map(|(k, f)| (k, f.not_from_future(inputs.now))).collect();
-        facts.by_entity.insert(r.clone(), out);
-    }
+    let shared = Shared {
+        cost: cost::Billing::read(inputs),
+        schedules: oncall::Schedules::read(inputs),
+        mfa: mfa::Export::read(inputs),
+    };
+    let components: Vec<(&EntityRef, &crate::model::catalog::CatalogEntity)> =
+        inputs.model.catalog.of_kind("component").collect();
+    // Components are independent: split them over the cores (results are merged into a sorted map, so the
+    // outcome does not depend on the split).
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = components.len().div_ceil(threads).max(64);
+    let results: Vec<Vec<(EntityRef, BTreeMap<String, Fact>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = components
+            .chunks(chunk)
+            .map(|part| {
+                let shared = &shared;
+                scope.spawn(move || {
+                    part.iter().map(|(r, item)| ((*r).clone(), component_facts(inputs, shared, r, item))).collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a collector thread does not panic: collectors return facts"))
+            .collect()
+    });
+    facts.by_entity.extend(results.into_iter().flatten());
     facts
+}
+
+/// Evidence read once and shared by every component.
+struct Shared {
+    cost: cost::Billing,
+    schedules: oncall::Schedules,
+    mfa: mfa::Export,
+}
+
+fn component_facts(
+    inputs: &Inputs<'_>,
+    shared: &Shared,
+    r: &EntityRef,
+    item: &crate::model::catalog::CatalogEntity,
+) -> BTreeMap<String, Fact> {
+    let name = item.entity.name.as_str();
+    let mut out = BTreeMap::new();
+    let sbom = sbom::collect(inputs, name);
+    out.insert("attestation.signed".to_owned(), attestation::collect(inputs, name, sbom.1.as_deref()));
+    out.insert("sbom.present".to_owned(), sbom.0);
+    out.insert("vulns.kev_count".to_owned(), vulns::collect(inputs, name));
+    let (defined, budget) = slo::collect(inputs, name);
+    out.insert("slo.defined".to_owned(), defined);
+    out.insert("slo.budget_remaining".to_owned(), budget);
+    out.insert("oncall.wired".to_owned(), shared.schedules.collect(inputs, r, &item.entity));
+    let (within, trend) = shared.cost.collect(&item.entity);
+    out.insert("cost.within_budget".to_owned(), within);
+    out.insert("cost.trend_ok".to_owned(), trend);
+    out.insert("mfa.enforced".to_owned(), shared.mfa.collect(inputs, r));
+    out.insert("ownership.fresh".to_owned(), ownership::collect(inputs, r));
+    out.insert("ci.green".to_owned(), ci::collect(inputs, &item.entity));
+    out.into_iter().map(|(k, f)| (k, f.not_from_future(inputs.now))).collect()
 }
 
 /// Users of the owner group of `component`, with their email (lowercase) when the catalog gives one.
