@@ -2,8 +2,7 @@
 //! (`evidence/idp/mfa.json`: `users[]` with `login`, `status`, `mfaEnforced`, `factors[]`), with MFA enforced and
 //! an active factor of a type the export's policy requires. Members are matched by their catalog email.
 
-use super::{Citation, Fact, Inputs, owner_members, parse_time};
-use crate::model::entity_ref::EntityRef;
+use super::{Citation, Fact, Inputs, Team, parse_time};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -61,12 +60,13 @@ impl Export {
         })
     }
 
-    pub fn collect(&self, inputs: &Inputs<'_>, component: &EntityRef) -> Fact {
+    /// `team`: the component's owner and its members.
+    pub fn collect(&self, team: Option<&Team>) -> Fact {
         let (idp, at, citation) = match &self.0 {
             Ok(x) => x,
             Err(e) => return Fact::fail(e.clone()),
         };
-        let Some((owner, members)) = owner_members(inputs.model, component) else {
+        let Some((owner, members)) = team else {
             return Fact::fail("the component has no owner");
         };
         if members.is_empty() {
@@ -74,7 +74,7 @@ impl Export {
         }
         let required = idp.policy.as_ref().map(|p| p.required_factor_types.as_slice()).unwrap_or_default();
         let mut missing = Vec::new();
-        for (user, email) in &members {
+        for (user, email) in members {
             let found = email.as_ref().and_then(|e| idp.users.iter().find(|u| u.login.eq_ignore_ascii_case(e)));
             let ok = found.is_some_and(|u| {
                 u.mfa_enforced

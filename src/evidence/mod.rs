@@ -239,6 +239,20 @@ pub fn collect(inputs: &Inputs<'_>) -> Facts {
         cost: cost::Billing::read(inputs),
         schedules: oncall::Schedules::read(inputs),
         mfa: mfa::Export::read(inputs),
+        teams: {
+            // Members per owning group, resolved once: a group that owns thousands of components has thousands of
+            // relations to walk.
+            let mut teams = BTreeMap::new();
+            for (r, _) in inputs.model.catalog.of_kind("component") {
+                if let Some(owner) = inputs.model.catalog.owner_of(r)
+                    && !teams.contains_key(owner)
+                    && let Some(t) = owner_members(inputs.model, r)
+                {
+                    teams.insert(owner.clone(), t);
+                }
+            }
+            teams
+        },
     };
     let components: Vec<(&EntityRef, &crate::model::catalog::CatalogEntity)> =
         inputs.model.catalog.of_kind("component").collect();
@@ -270,7 +284,11 @@ struct Shared {
     cost: cost::Billing,
     schedules: oncall::Schedules,
     mfa: mfa::Export,
+    teams: BTreeMap<EntityRef, Team>,
 }
+
+/// An owning group and its members.
+pub type Team = (EntityRef, Vec<Member>);
 
 fn component_facts(
     inputs: &Inputs<'_>,
@@ -291,8 +309,9 @@ fn component_facts(
     let (within, trend) = shared.cost.collect(&item.entity);
     out.insert("cost.within_budget".to_owned(), within);
     out.insert("cost.trend_ok".to_owned(), trend);
-    out.insert("mfa.enforced".to_owned(), shared.mfa.collect(inputs, r));
-    out.insert("ownership.fresh".to_owned(), ownership::collect(inputs, r));
+    let team = inputs.model.catalog.owner_of(r).and_then(|o| shared.teams.get(o));
+    out.insert("mfa.enforced".to_owned(), shared.mfa.collect(team));
+    out.insert("ownership.fresh".to_owned(), ownership::collect(inputs, team));
     out.insert("ci.green".to_owned(), ci::collect(inputs, &item.entity));
     out.into_iter().map(|(k, f)| (k, f.not_from_future(inputs.now))).collect()
 }
@@ -301,7 +320,7 @@ fn component_facts(
 /// A user and their email (lowercase), if the catalog gives one.
 pub type Member = (EntityRef, Option<String>);
 
-pub fn owner_members(model: &Model, component: &EntityRef) -> Option<(EntityRef, Vec<Member>)> {
+pub fn owner_members(model: &Model, component: &EntityRef) -> Option<Team> {
     let owner = model.catalog.owner_of(component)?.clone();
     let members = model
         .catalog

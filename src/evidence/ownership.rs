@@ -2,13 +2,13 @@
 //! last [`FRESH_DAYS`] days. Commit authors come from git history (gathered by `ops` into
 //! [`External::authors`](super::External)) and are matched to catalog users by email.
 
-use super::{Citation, Fact, Inputs, owner_members};
-use crate::model::entity_ref::EntityRef;
+use super::{Citation, Fact, Inputs, Team};
 
 pub const FRESH_DAYS: i64 = 30;
 
-pub fn collect(inputs: &Inputs<'_>, component: &EntityRef) -> Fact {
-    let Some((owner, members)) = owner_members(inputs.model, component) else {
+/// `team`: the component's owner and its members.
+pub fn collect(inputs: &Inputs<'_>, team: Option<&Team>) -> Fact {
+    let Some((owner, members)) = team else {
         return Fact::fail("the component has no owner");
     };
     if members.is_empty() {

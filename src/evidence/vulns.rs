@@ -3,6 +3,7 @@
 //! catalog. Passes at zero. Without the KEV catalog the count is unknown, so it fails.
 
 use super::{Citation, Fact, Inputs, parse_time};
+use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -51,41 +52,80 @@ struct Scan {
     tool: &'static str,
 }
 
-fn read_scan(v: &Value) -> Result<Scan, String> {
-    if let Some(results) = v.get("Results") {
-        let results = results.as_array().ok_or("Trivy `Results` is not a list")?;
+/// The fields paved reads of a Trivy (`Results`, …) or Grype (`matches`, …) JSON report; the rest is skipped
+/// without being built.
+#[derive(Deserialize)]
+struct Report {
+    #[serde(rename = "Results")]
+    results: Option<Vec<TrivyResult>>,
+    #[serde(rename = "ArtifactName")]
+    artifact_name: Option<String>,
+    #[serde(rename = "CreatedAt")]
+    created_at: Option<String>,
+    matches: Option<Vec<GrypeMatch>>,
+    source: Option<GrypeSource>,
+    descriptor: Option<GrypeDescriptor>,
+}
+
+#[derive(Deserialize)]
+struct TrivyResult {
+    #[serde(rename = "Vulnerabilities")]
+    vulnerabilities: Option<Vec<TrivyVuln>>,
+}
+
+#[derive(Deserialize)]
+struct TrivyVuln {
+    #[serde(rename = "VulnerabilityID")]
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct GrypeMatch {
+    vulnerability: GrypeId,
+    #[serde(default, rename = "relatedVulnerabilities")]
+    related: Vec<GrypeId>,
+}
+
+#[derive(Deserialize)]
+struct GrypeId {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct GrypeSource {
+    target: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct GrypeDescriptor {
+    timestamp: Option<String>,
+}
+
+fn read_scan(text: &str) -> Result<Scan, String> {
+    let r: Report = serde_json::from_str(text).map_err(|e| format!("not a valid Trivy or Grype JSON report ({e})"))?;
+    if let Some(results) = r.results {
         let ids = results
-            .iter()
-            .filter_map(|r| r.get("Vulnerabilities")?.as_array())
-            .flatten()
-            .filter_map(|x| x.get("VulnerabilityID")?.as_str())
-            .map(str::to_ascii_uppercase)
+            .into_iter()
+            .flat_map(|r| r.vulnerabilities.unwrap_or_default())
+            .map(|v| v.id.to_ascii_uppercase())
             .collect();
         return Ok(Scan {
-            artifact: v.get("ArtifactName").and_then(Value::as_str).map(str::to_owned),
+            artifact: r.artifact_name,
             ids,
-            date: v.get("CreatedAt").and_then(Value::as_str).and_then(parse_time),
+            date: r.created_at.as_deref().and_then(parse_time),
             tool: "Trivy",
         });
     }
-    if let Some(matches) = v.get("matches") {
-        let matches = matches.as_array().ok_or("Grype `matches` is not a list")?;
-        let mut ids = BTreeSet::new();
-        for m in matches {
-            ids.extend(m.pointer("/vulnerability/id").and_then(Value::as_str).map(str::to_ascii_uppercase));
-            ids.extend(
-                m.get("relatedVulnerabilities")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|r| r.get("id")?.as_str())
-                    .map(str::to_ascii_uppercase),
-            );
-        }
+    if let Some(matches) = r.matches {
+        let ids = matches
+            .into_iter()
+            .flat_map(|m| std::iter::once(m.vulnerability).chain(m.related))
+            .map(|v| v.id.to_ascii_uppercase())
+            .collect();
         return Ok(Scan {
-            artifact: v.pointer("/source/target/userInput").and_then(Value::as_str).map(str::to_owned),
+            artifact: r.source.and_then(|s| s.target?.get("userInput")?.as_str().map(str::to_owned)),
             ids,
-            date: v.pointer("/descriptor/timestamp").and_then(Value::as_str).and_then(parse_time),
+            date: r.descriptor.and_then(|d| d.timestamp).as_deref().and_then(parse_time),
             tool: "Grype",
         });
     }
@@ -102,9 +142,7 @@ pub fn collect(inputs: &Inputs<'_>, component: &str) -> Fact {
         Some(Err(reason)) => return Fact::fail(reason),
         Some(Ok(f)) => f,
     };
-    let scan = serde_json::from_str::<Value>(&file.text)
-        .map_err(|e| format!("not valid JSON ({e})"))
-        .and_then(|v| read_scan(&v));
+    let scan = read_scan(&file.text);
     let scan = match scan {
         Ok(s) => s,
         Err(e) => return Fact::fail(format!("{}: {e}", file.path)).cite(file.citation),

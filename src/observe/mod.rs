@@ -75,12 +75,7 @@ pub fn observe(snapshot: &Snapshot, forge: Option<&dyn Forge>) -> Observed {
             observed.status.insert(entry.path.clone(), text);
         }
     }
-    let bot_owned = crate::model::bot_owned_matcher();
-    for entry in snapshot.under("scorecards").filter(|e| e.path.ends_with(".md") && bot_owned.is_match(&e.path)) {
-        if let Ok(text) = snapshot.read_text(entry) {
-            observed.reports.insert(entry.path.clone(), text);
-        }
-    }
+    observed.reports = reports(snapshot);
     if let Some(forge) = forge {
         match forge.list_repos() {
             Ok(repos) => observed.forge = Some(ForgeState { repos: repos.into_iter().map(|r| r.full_name).collect() }),
@@ -88,4 +83,15 @@ pub fn observe(snapshot: &Snapshot, forge: Option<&dyn Forge>) -> Observed {
         }
     }
     observed
+}
+
+/// The scorecard report pages paved committed (`scorecards/**/*.md`), by path.
+pub fn reports(snapshot: &Snapshot) -> BTreeMap<String, String> {
+    let bot_owned = crate::model::bot_owned_matcher();
+    snapshot
+        .under("scorecards")
+        .filter(|e| e.path.ends_with(".md") && bot_owned.is_match(&e.path))
+        // Bot-owned files are ours; one that cannot be read is treated as absent and rewritten.
+        .filter_map(|e| Some((e.path.clone(), snapshot.read_text(e).ok()?)))
+        .collect()
 }

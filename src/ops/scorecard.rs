@@ -196,18 +196,11 @@ pub fn scorecard(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Sc
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
     let facts = gather(options, &snapshot, &loaded, now()?);
     let evaluation = scorecard::evaluate(&loaded.model, &facts);
-    let mut observed = crate::observe::Observed { evidence: Some(facts), ..Default::default() };
-    observed.trend = trend_history(options, &loaded);
-    let plan = crate::plan::plan(&loaded, &observed);
-    let pages = plan
-        .actions
-        .into_iter()
-        .filter_map(|a| match a.change {
-            crate::plan::FileChange::Write { path, after, .. } if path.starts_with("scorecards/") => {
-                Some((path, after))
-            }
-            _ => None,
-        })
-        .collect();
+    let observed = crate::observe::Observed {
+        reports: crate::observe::reports(&snapshot),
+        trend: trend_history(options, &loaded),
+        ..Default::default()
+    };
+    let pages = crate::plan::report_pages(&loaded, &observed, &facts, &evaluation);
     Ok(Scored { loaded, evaluation, pages })
 }

@@ -198,23 +198,8 @@ fn plan_reports(
     observed: &Observed,
     facts: &crate::evidence::Facts,
 ) {
-    use crate::scorecard::{evaluate, report};
-    let eval = evaluate(&desired.model, facts);
-    let label = facts
-        .by_entity
-        .values()
-        .flat_map(|f| f.values())
-        .filter_map(|f| f.as_of.filter(|t| *t <= facts.now + crate::evidence::CLOCK_SKEW))
-        .max()
-        .map_or_else(|| "undated".to_owned(), |t| t.format("%Y-%m-%d").to_string());
-    let mut pages = report::pages(&eval, &observed.trend, &label, &observed.reports);
-    pages.insert(
-        crate::scorecard::adoption::PATH.to_owned(),
-        crate::scorecard::adoption::page(&desired.model, &facts.request_dates, facts.now),
-    );
-    if let Some(d) = &facts.deployments {
-        pages.insert(crate::scorecard::dora::PATH.to_owned(), crate::scorecard::dora::page(&desired.model, d));
-    }
+    let eval = crate::scorecard::evaluate(&desired.model, facts);
+    let pages = report_pages(desired, observed, facts, &eval);
     let target = |path: &str| format!("scorecard:{}", path.trim_start_matches("scorecards/").trim_end_matches(".md"));
     for (path, content) in &pages {
         let before = observed.reports.get(path);
@@ -243,6 +228,30 @@ fn plan_reports(
             change: FileChange::Delete { path: path.clone(), before: before.clone() },
         });
     }
+}
+
+/// Every report page (scorecards, DORA, adoption) for `eval`, the evaluation of `facts`: what the reconcile
+/// commits and `paved scorecard` prints.
+pub fn report_pages(
+    desired: &Loaded,
+    observed: &Observed,
+    facts: &crate::evidence::Facts,
+    eval: &crate::scorecard::Evaluation,
+) -> std::collections::BTreeMap<String, String> {
+    use crate::scorecard::{adoption, dora, report};
+    let label = facts
+        .by_entity
+        .values()
+        .flat_map(|f| f.values())
+        .filter_map(|f| f.as_of.filter(|t| *t <= facts.now + crate::evidence::CLOCK_SKEW))
+        .max()
+        .map_or_else(|| "undated".to_owned(), |t| t.format("%Y-%m-%d").to_string());
+    let mut pages = report::pages(eval, &observed.trend, &label, &observed.reports);
+    pages.insert(adoption::PATH.to_owned(), adoption::page(&desired.model, &facts.request_dates, facts.now));
+    if let Some(d) = &facts.deployments {
+        pages.insert(dora::PATH.to_owned(), dora::page(&desired.model, d));
+    }
+    pages
 }
 
 fn push_write(
