@@ -232,7 +232,7 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
         }
         Command::Scorecard => {
             p.progress("collecting evidence and evaluating scorecards");
-            let scored = ops::scorecard::scorecard(&repo_options(g, false), &cache)?;
+            let scored = ops::scorecard::scorecard(&repo_options(g, false), &cache, g.format == Format::Markdown)?;
             p.diagnostics(&scored.loaded);
             p.scorecard(&scored);
             Ok(if scored.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })

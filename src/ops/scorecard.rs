@@ -190,12 +190,15 @@ pub struct Scored {
     pub pages: BTreeMap<String, String>,
 }
 
-/// Compute the scorecards and their pages without writing anything.
-pub fn scorecard(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Scored> {
+/// Compute the scorecards (and, with `pages`, their report pages) without writing anything.
+pub fn scorecard(options: &RepoOptions, cache: &ParseCache, pages: bool) -> anyhow::Result<Scored> {
     let snapshot = open_snapshot(options)?;
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
     let facts = gather(options, &snapshot, &loaded, now()?);
     let evaluation = scorecard::evaluate(&loaded.model, &facts);
+    if !pages {
+        return Ok(Scored { loaded, evaluation, pages: BTreeMap::new() });
+    }
     let observed = crate::observe::Observed {
         reports: crate::observe::reports(&snapshot),
         trend: trend_history(options, &loaded),
