@@ -20,6 +20,7 @@ pub mod oncall;
 pub mod ownership;
 pub mod sbom;
 pub mod slo;
+pub mod survey;
 pub mod vulns;
 
 #[cfg(test)]
@@ -123,6 +124,8 @@ pub struct Facts {
     pub by_entity: BTreeMap<EntityRef, BTreeMap<String, Fact>>,
     /// Deployment events (for DORA), when the repo has any.
     pub deployments: Option<deployments::Deployments>,
+    /// Developer survey exports (for NPS).
+    pub surveys: Vec<survey::Survey>,
     /// Git dates of every `requests/**` file (for adoption and sunset).
     pub request_dates: BTreeMap<String, crate::scorecard::adoption::FileDates>,
 }
@@ -233,6 +236,7 @@ pub fn collect(inputs: &Inputs<'_>) -> Facts {
         now: inputs.now,
         by_entity: BTreeMap::new(),
         deployments: deployments::collect(inputs),
+        surveys: survey::collect(inputs),
         request_dates: inputs.external.request_dates.clone(),
     };
     let shared = Shared {

@@ -238,7 +238,7 @@ pub fn report_pages(
     facts: &crate::evidence::Facts,
     eval: &crate::scorecard::Evaluation,
 ) -> std::collections::BTreeMap<String, String> {
-    use crate::scorecard::{adoption, dora, report};
+    use crate::scorecard::{adoption, dora, outcomes, report};
     let label = facts
         .by_entity
         .values()
@@ -248,6 +248,7 @@ pub fn report_pages(
         .map_or_else(|| "undated".to_owned(), |t| t.format("%Y-%m-%d").to_string());
     let mut pages = report::pages(eval, &observed.trend, &label, &observed.reports);
     pages.insert(adoption::PATH.to_owned(), adoption::page(&desired.model, &facts.request_dates, facts.now));
+    pages.insert(outcomes::PATH.to_owned(), outcomes::page(&desired.model, &facts.surveys));
     if let Some(d) = &facts.deployments {
         pages.insert(dora::PATH.to_owned(), dora::page(&desired.model, d));
     }

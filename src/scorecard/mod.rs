@@ -11,6 +11,7 @@
 
 pub mod adoption;
 pub mod dora;
+pub mod outcomes;
 pub mod report;
 
 use crate::evidence::{Citation, Facts};

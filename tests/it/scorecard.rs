@@ -213,6 +213,10 @@ fn reconcile_commits_reports_once_and_the_trend_grows_with_new_evidence() {
     let dora = std::fs::read_to_string(repo.join("scorecards/dora.md")).expect("the DORA page is committed");
     assert!(dora.contains("| **organisation** | 253 |"), "{dora}");
     assert!(dora.contains("## Performance levels") && dora.contains("| elite | at most 1 day"), "{dora}");
+    let outcomes = std::fs::read_to_string(repo.join("scorecards/outcomes.md")).expect("the outcomes page");
+    assert!(outcomes.contains("| nps-2026-q3 (`blob "), "{outcomes}");
+    assert!(outcomes.contains("| 20 | +25 |"), "NPS of the example survey: {outcomes}");
+    assert!(outcomes.contains("| group:default/storefront | 2 | 4 |"), "team load: {outcomes}");
     let touched = git(repo.path(), &["show", "--name-only", "--format=", "HEAD"]);
     assert!(touched.lines().any(|l| l == "scorecards/README.md"), "{touched}");
     assert!(git(repo.path(), &["log", "-1", "--format=%B"]).contains("Paved-Action: "));
