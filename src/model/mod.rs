@@ -500,6 +500,19 @@ fn load_scorecard(
             ));
         }
     }
+    for (i, c) in spec.checks.iter().enumerate() {
+        if !scorecard::FACTS.contains(&c.fact.as_str()) {
+            let d = Diagnostic::error(
+                &entry.path,
+                doc.positions.value(&format!("spec.checks[{i}].fact")),
+                format!("no evidence collector derives the fact `{}`", c.fact),
+            );
+            diags.push(match crate::diag::did_you_mean(&c.fact, scorecard::FACTS) {
+                Some(s) => d.hint(format!("did you mean `{s}`?")),
+                None => d.hint(format!("facts: {}", scorecard::FACTS.join(", "))),
+            });
+        }
+    }
     for (i, ex) in spec.exemptions.iter().enumerate() {
         let at = |f: &str| doc.positions.value(&format!("spec.exemptions[{i}].{f}"));
         if !ids.contains(ex.check.as_str()) {

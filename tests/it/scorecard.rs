@@ -350,3 +350,20 @@ fn capabilities_used_by_too_few_teams_for_a_quarter_are_sunset_candidates() {
     assert!(flag.contains("| payments | 2026-11-20 | no |"), "payments is a new adopter this quarter: {flag}");
     assert!(page.contains("| microservice | 2.0.0 | 7 | 37% | 5 of 7 | no |"), "{page}");
 }
+
+#[test]
+fn a_check_on_a_fact_no_collector_derives_is_a_located_error() {
+    let repo = example_copy();
+    let path = repo.join("scorecards/production-readiness.yaml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, text.replace("fact: slo.defined", "fact: slo.definde")).expect("write");
+    let run = Paved::new(&["validate", "--repo", s(repo.path())]).run().expect_code(1);
+    let out = run.stdout() + &run.stderr();
+    assert!(
+        out.contains(
+            "scorecards/production-readiness.yaml:30:13: error: no evidence collector derives the fact `slo.definde`"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("did you mean `slo.defined`?"), "{out}");
+}
