@@ -128,6 +128,8 @@ pub struct Facts {
     pub surveys: Vec<survey::Survey>,
     /// Git dates of every `requests/**` file (for adoption and sunset).
     pub request_dates: BTreeMap<String, crate::scorecard::adoption::FileDates>,
+    /// When each component (by lowercase name) first appeared in the catalog (for time to first deploy).
+    pub components_added: BTreeMap<String, DateTime<Utc>>,
 }
 
 impl Facts {
@@ -167,6 +169,8 @@ pub struct External {
     pub ci: BTreeMap<String, CiState>,
     /// Git dates of every `requests/**` file.
     pub request_dates: BTreeMap<String, crate::scorecard::adoption::FileDates>,
+    /// When each component (by lowercase name) first appeared in the catalog, from git history.
+    pub components_added: BTreeMap<String, DateTime<Utc>>,
 }
 
 /// One evidence file, read.
@@ -238,6 +242,7 @@ pub fn collect(inputs: &Inputs<'_>) -> Facts {
         deployments: deployments::collect(inputs),
         surveys: survey::collect(inputs),
         request_dates: inputs.external.request_dates.clone(),
+        components_added: inputs.external.components_added.clone(),
     };
     let shared = Shared {
         cost: cost::Billing::read(inputs),

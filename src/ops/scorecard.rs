@@ -86,6 +86,33 @@ fn request_dates(dir: &Path, rev: &str) -> BTreeMap<String, FileDates> {
     out
 }
 
+/// When each Component first appeared in the catalog (by name): the oldest commit whose diff adds a
+/// `kind: Component` document with that `metadata.name`.
+fn components_added(dir: &Path, rev: &str) -> BTreeMap<String, DateTime<Utc>> {
+    let mut out = BTreeMap::new();
+    let args = ["log", "--reverse", "--format=%x01%cI", "-p", "--unified=0", "--no-renames", rev, "--", "catalog"];
+    let Some(log) = git_out(dir, &args) else { return out };
+    for block in log.split('\u{1}').filter(|b| !b.trim().is_empty()) {
+        let mut lines = block.lines();
+        let Some(time) = lines.next().and_then(evidence::parse_time) else { continue };
+        let mut kind = None;
+        for line in lines {
+            if line.starts_with("@@") || line == "+---" {
+                kind = None;
+            } else if let Some(k) = line.strip_prefix("+kind:") {
+                kind = Some(k.trim().to_owned());
+            } else if let Some(name) = line.strip_prefix("+  name:")
+                && kind.as_deref() == Some("Component")
+            {
+                let name = name.trim().trim_matches(['"', '\'']).to_ascii_lowercase();
+                out.entry(name).or_insert(time);
+                kind = None;
+            }
+        }
+    }
+    out
+}
+
 /// The KEV catalog: `PAVED_KEV_CATALOG`, then platform.yaml `spec.evidence.kevCatalog`, then the repo's own copy.
 fn kev(options: &RepoOptions, model: &Model, snapshot: &Snapshot) -> Option<Result<vulns::Kev, String>> {
     let configured = std::env::var_os("PAVED_KEV_CATALOG")
@@ -147,6 +174,7 @@ pub fn gather(options: &RepoOptions, snapshot: &Snapshot, loaded: &Loaded, now: 
         authors(&options.repo, &rev, "platform", &mut external.authors);
         external.delivered = delivered(&options.repo, &rev);
         external.request_dates = request_dates(&options.repo, &rev);
+        external.components_added = components_added(&options.repo, &rev);
     }
     if let Some(forge) = local_forge(options, loaded) {
         for (_, item) in model.catalog.of_kind("component") {

@@ -47,7 +47,7 @@ pub struct Metrics {
     pub time_to_restore: Option<Duration>,
 }
 
-fn median(mut v: Vec<Duration>) -> Option<Duration> {
+pub(crate) fn median(mut v: Vec<Duration>) -> Option<Duration> {
     if v.is_empty() {
         return None;
     }

@@ -367,3 +367,27 @@ fn a_check_on_a_fact_no_collector_derives_is_a_located_error() {
     );
     assert!(out.contains("did you mean `slo.defined`?"), "{out}");
 }
+
+#[test]
+fn time_to_first_deploy_runs_from_the_catalog_commit_to_the_first_production_deployment() {
+    let repo = example();
+    repo.write(
+        "catalog/checkout/returns.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: returns-service\nspec:\n  type: service\n  \
+         lifecycle: experimental\n  owner: storefront\n  system: checkout\n",
+    );
+    commit_at(repo.path(), "tom.becker@acme.example", "2026-11-27T09:00:00Z", "returns-service joins the catalog");
+    let deployments = repo.join("evidence/deployments.jsonl");
+    let mut text = std::fs::read_to_string(&deployments).expect("read");
+    text.push_str(
+        "{\"component\":\"component:default/returns-service\",\"environment\":\"production\",\"commit\":\"abc\",\
+         \"committedAt\":\"2026-11-27T09:10:00Z\",\"deployedAt\":\"2026-11-27T09:25:00Z\",\"status\":\"succeeded\",\
+         \"changeFailure\":false}\nnot json at all\n",
+    );
+    std::fs::write(&deployments, text).expect("write");
+    commit_at(repo.path(), "tom.becker@acme.example", "2026-11-27T10:00:00Z", "first deployment");
+    let md = paved(repo.path(), &["scorecard", "--format", "markdown"], NOW).expect_code(0).stdout();
+    assert!(md.contains("| returns-service | 2026-11-27 09:00 | 2026-11-27 09:25 | 0.4 h |"), "{md}");
+    assert!(md.contains("Median: 3.8 h over 6 component(s)."), "with the example's components deployed after 11-26");
+    assert!(md.contains("- evidence/deployments.jsonl:256: not JSON"), "a bad line is skipped, not fatal");
+}
