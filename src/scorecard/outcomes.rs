@@ -98,6 +98,7 @@ pub fn page(model: &Model, facts: &Facts) -> String {
             );
         }
     }
+    maturity(&mut s, model, facts);
     s.push_str(
         "\n## Team load\n\nComponents owned, and resources owned in the catalog plus self-service requests, per member of \
          each stream-aligned team.\n\n| team | members | components | resources and requests | components per member | \
@@ -118,6 +119,118 @@ pub fn page(model: &Model, facts: &Facts) -> String {
             writeln!(s, "| {g} | {members} | {components} | {resources} | {} | {} |", per(components), per(resources));
     }
     s
+}
+
+const LEVELS: [&str; 4] = ["Provisional", "Operational", "Scalable", "Optimizing"];
+
+/// The CNCF Platform Engineering Maturity Model placement, aspect by aspect, each with the rule applied and the
+/// evidence it rests on.
+fn maturity(s: &mut String, model: &Model, facts: &Facts) {
+    let catalog = &model.catalog;
+    let users = catalog.of_kind("user").count();
+    let platform_teams: Vec<_> = catalog
+        .of_kind("group")
+        .filter(|(_, g)| g.entity.team_topology() == Some("platform"))
+        .map(|(r, _)| r)
+        .collect();
+    let platform_members: std::collections::BTreeSet<_> =
+        platform_teams.iter().flat_map(|g| catalog.members(g)).collect();
+    let share = if users == 0 { 0.0 } else { platform_members.len() as f64 / users as f64 };
+    let investment = if platform_members.is_empty() {
+        0
+    } else if share < 0.10 {
+        1
+    } else {
+        2
+    };
+    let components: Vec<_> = catalog.of_kind("component").collect();
+    let on_path =
+        components.iter().filter(|(_, c)| c.entity.annotations.contains_key(crate::model::annotations::PATH)).count();
+    let path_share = if components.is_empty() { 0.0 } else { on_path as f64 / components.len() as f64 };
+    let adoption = match path_share {
+        x if x < 0.25 => 0,
+        x if x < 0.50 => 1,
+        x if x < 0.80 => 2,
+        _ => 3,
+    };
+    let used: std::collections::BTreeSet<&str> = model.requests.values().map(|r| r.spec.capability.as_str()).collect();
+    let modules = model.modules.len();
+    let interfaces = if used.is_empty() {
+        0
+    } else if used.len() * 2 < modules {
+        1
+    } else if used.len() < modules {
+        2
+    } else {
+        3
+    };
+    let platform_components: Vec<_> = components
+        .iter()
+        .filter(|(r, _)| catalog.owner_of(r).is_some_and(|o| platform_teams.contains(&o)))
+        .map(|(r, _)| *r)
+        .collect();
+    let holds = |fact: &str| platform_components.iter().any(|r| facts.get(r, fact).is_some_and(|f| f.ok));
+    let operations = match (holds("oncall.wired"), holds("slo.defined"), holds("slo.budget_remaining")) {
+        (false, _, _) => 0,
+        (true, false, _) => 1,
+        (true, true, false) => 2,
+        (true, true, true) => 3,
+    };
+    let measurement = 1
+        + usize::from(facts.deployments.as_ref().is_some_and(|d| !d.events.is_empty()))
+        + usize::from(facts.surveys.iter().any(|s| !s.responses.is_empty()));
+    let measurement = measurement.min(3);
+    s.push_str(
+        "\n## Platform maturity\n\nPlacement on the CNCF Platform Engineering Maturity Model (Provisional, Operational, \
+         Scalable, Optimizing), by the rules stated, from the evidence named.\n\n| aspect | level | rule | evidence |\n|---|---|---|---|\n",
+    );
+    let rows = [
+        (
+            "Investment",
+            investment,
+            "a platform-type team with members: Operational; holding at least 10% of the engineers: Scalable",
+            format!(
+                "{} platform team(s), {} of {users} users ({:.0}%)",
+                platform_teams.len(),
+                platform_members.len(),
+                share * 100.0
+            ),
+        ),
+        (
+            "Adoption",
+            adoption,
+            "share of components on a paved path: 25% Operational, 50% Scalable, 80% Optimizing",
+            format!("{on_path} of {} components ({:.0}%)", components.len(), path_share * 100.0),
+        ),
+        (
+            "Interfaces",
+            interfaces,
+            "capabilities requested self-service: some Operational, half Scalable, all Optimizing",
+            format!("{} of {modules} capabilities have requests", used.len()),
+        ),
+        (
+            "Operations",
+            operations,
+            "the platform's own components: on-call wired Operational, + SLO defined Scalable, + error budget left Optimizing",
+            format!(
+                "{} component(s) owned by platform teams, facts oncall.wired / slo.defined / slo.budget_remaining",
+                platform_components.len()
+            ),
+        ),
+        (
+            "Measurement",
+            measurement,
+            "scorecards from evidence Operational, + DORA from deployments Scalable, + developer survey Optimizing",
+            format!(
+                "scorecards; {} deployment events; {} survey response(s)",
+                facts.deployments.as_ref().map_or(0, |d| d.events.len()),
+                facts.surveys.iter().map(|s| s.responses.len()).sum::<usize>()
+            ),
+        ),
+    ];
+    for (aspect, level, rule, evidence) in rows {
+        let _ = writeln!(s, "| {aspect} | {} | {rule} | {evidence} |", LEVELS[level]);
+    }
 }
 
 #[cfg(test)]
