@@ -265,6 +265,10 @@ impl Printer {
         );
         println!("  {}/status/forge/unclaimed-repos.yaml", demo.platform.display());
         println!(
+            "  {}/scorecards/README.md   scorecards from evidence (teams/, services/, dora.md, outcomes.md, adoption.md)",
+            demo.platform.display()
+        );
+        println!(
             "  {}/audit/             hash-chained audit log (paved audit verify --repo {0})",
             demo.platform.display()
         );
