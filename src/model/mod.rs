@@ -580,6 +580,38 @@ fn check_cross_references(model: &Model, diags: &mut Diagnostics) {
     for r in model.requests.values() {
         check_request(model, r, diags);
     }
+    check_deprecated(model, diags);
+}
+
+/// Sunset: requests for a deprecated capability and components on a deprecated path are warned.
+fn check_deprecated(model: &Model, diags: &mut Diagnostics) {
+    for r in model.requests.values() {
+        if let Some(m) = model.modules.get(&r.spec.capability).filter(|m| m.spec.deprecated) {
+            diags.push(
+                Diagnostic::warning(
+                    &r.path,
+                    r.positions.value("spec.capability"),
+                    format!("capability `{}` is deprecated", m.name),
+                )
+                .hint("it is being sunset (see scorecards/adoption.md); ask its owner what replaces it"),
+            );
+        }
+    }
+    for (r, item) in model.catalog.entities.iter().filter(|(r, _)| r.kind == "component") {
+        let e = &item.entity;
+        if let Some(p) =
+            e.annotations.get(annotations::PATH).and_then(|p| model.paths.get(p)).filter(|p| p.spec.deprecated)
+        {
+            diags.push(
+                Diagnostic::warning(
+                    &item.file,
+                    e.annotation_at(annotations::PATH),
+                    format!("{r} follows deprecated paved path `{}`", p.name),
+                )
+                .hint("it is being sunset (see scorecards/adoption.md); move to the path that replaces it"),
+            );
+        }
+    }
 }
 
 fn check_owner(

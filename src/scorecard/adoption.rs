@@ -70,9 +70,10 @@ pub fn page(model: &Model, dates: &BTreeMap<String, FileDates>, now: DateTime<Ut
         } else {
             "no".to_owned()
         };
+        let shown = if path.spec.deprecated { format!("{name} (deprecated)") } else { name.clone() };
         let _ = writeln!(
             s,
-            "| {name} | {} | {} | {share:.0}% | {latest} of {} | {candidate} |",
+            "| {shown} | {} | {} | {share:.0}% | {latest} of {} | {candidate} |",
             path.version,
             consumers.len(),
             consumers.len()
@@ -100,9 +101,10 @@ pub fn page(model: &Model, dates: &BTreeMap<String, FileDates>, now: DateTime<Ut
         } else {
             "no".to_owned()
         };
+        let shown = if module.spec.deprecated { format!("{name} (deprecated)") } else { name.clone() };
         let _ = writeln!(
             s,
-            "| {name} | {} | {} | {} | {} | {} | {candidate} |",
+            "| {shown} | {} | {} | {} | {} | {} | {candidate} |",
             module.version,
             requests.len(),
             teams.len(),

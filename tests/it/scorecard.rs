@@ -393,3 +393,23 @@ fn time_to_first_deploy_runs_from_the_catalog_commit_to_the_first_production_dep
     assert!(md.contains("Median: 3.8 h over 6 component(s)."), "with the example's components deployed after 11-26");
     assert!(md.contains("- evidence/deployments.jsonl:256: not JSON"), "a bad line is skipped, not fatal");
 }
+
+#[test]
+fn requests_for_a_deprecated_capability_are_warned() {
+    let repo = example_copy();
+    let path = repo.join("modules/iam-role/module.yaml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let deprecated = if text.contains("deprecated: false") {
+        text.replace("deprecated: false", "deprecated: true")
+    } else {
+        text.replacen("spec:\n", "spec:\n  deprecated: true\n", 1)
+    };
+    std::fs::write(&path, deprecated).expect("write");
+    let run = Paved::new(&["validate", "--repo", s(repo.path())]).run().expect_code(0);
+    let out = run.stdout() + &run.stderr();
+    assert!(
+        out.contains("requests/data-engineering/lakehouse-writer-role.yaml:")
+            && out.contains("warning: capability `iam-role` is deprecated"),
+        "{out}"
+    );
+}
