@@ -274,3 +274,30 @@ fn real_envelopes_from_other_signers_do_not_verify_with_our_keys() {
         assert!(!fact.ok, "{f}: {fact:?}");
     }
 }
+
+#[test]
+fn the_error_budget_left_comes_from_the_sli_export_against_the_slo_target() {
+    let model = Model::default();
+    let slo = fixture("openslo/slo-ratio-timeslices.yaml");
+    let v: serde_yaml::Value = serde_yaml::from_str(&slo).expect("yaml");
+    let service = v["spec"]["service"].as_str().expect("service").to_owned();
+    let name = v["metadata"]["name"].as_str().expect("name").to_owned();
+    let slo_path = format!("evidence/{service}/slo.yaml");
+    let sli_path = format!("evidence/{service}/sli.json");
+    let budget = |good: u32| {
+        let sli =
+            format!("{{\"slo\":\"{name}\",\"windowEnd\":\"2026-11-28T00:00:00Z\",\"good\":{good},\"total\":10000}}");
+        with(&[(&slo_path, &slo), (&sli_path, &sli)], &model, &External::default(), |i| slo::collect(i, &service).1)
+    };
+    // Target 0.99: 1% of 10,000 may fail. 40 failures spend 40% of the budget.
+    let fact = budget(9960);
+    assert!(fact.ok && fact.value == "60% left", "{fact:?}");
+    assert_eq!(fact.as_of, parse_time("2026-11-28T00:00:00Z"));
+    let fact = budget(9800);
+    assert!(!fact.ok && fact.value == "0% left", "twice the budget spent: {fact:?}");
+    let fact =
+        with(&[(&slo_path, &slo), (&sli_path, "{\"slo\":\"x\",\"good\":\"a\"}")], &model, &External::default(), |i| {
+            slo::collect(i, &service).1
+        });
+    assert!(!fact.ok, "{fact:?}");
+}
