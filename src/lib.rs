@@ -16,11 +16,14 @@
 //! | [`ops`] | one function per operation, shared by the CLI and (later) the daemon |
 //! | [`cli`] | the `paved` command line: parsing and printing only |
 //! | [`diag`] | located diagnostics |
+//! | [`evidence`] | evidence collectors: SBOMs, attestations, scans, exports, git history, CI -> cited facts |
+//! | [`scorecard`] | scorecards evaluated over facts (levels, weights, exemptions) and their markdown reports |
 
 pub mod apply;
 pub mod audit;
 pub mod cli;
 pub mod diag;
+pub mod evidence;
 pub mod forge;
 pub mod library;
 pub mod model;
@@ -31,5 +34,6 @@ pub mod policy;
 pub mod provision;
 pub mod render;
 pub mod review;
+pub mod scorecard;
 pub mod source;
 pub mod yaml;

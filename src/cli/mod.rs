@@ -92,6 +92,8 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Compute the scorecards from evidence and print them (markdown: the report pages), committing nothing.
+    Scorecard,
     /// Pull requests on the local forge.
     #[command(subcommand)]
     Pr(PrCmd),
@@ -284,6 +286,13 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             p.reconciled(&done);
             let failed = done.report.as_ref().is_some_and(|r| !r.failed.is_empty());
             Ok(if failed || done.planned.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
+        }
+        Command::Scorecard => {
+            p.progress("collecting evidence and evaluating scorecards");
+            let scored = ops::scorecard::scorecard(&repo_options(g, false), &cache, g.format == Format::Markdown)?;
+            p.diagnostics(&scored.loaded);
+            p.scorecard(&scored);
+            Ok(if scored.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
         }
         Command::Pr(cmd) => run_pr(g, cmd, &cache, p),
         Command::Audit(AuditCmd::Verify) => match ops::audit_verify::verify(&repo_options(g, false))? {

@@ -167,6 +167,41 @@ impl Printer {
         }
     }
 
+    /// `paved scorecard`: JSON is the whole evaluation; markdown the report pages, each after a `<!-- path -->`
+    /// line; text one line per component and scorecard.
+    pub fn scorecard(&self, scored: &crate::ops::scorecard::Scored) {
+        match self.format {
+            Format::Json => println!(
+                "{}",
+                serde_json::to_string_pretty(&scored.evaluation).expect("the evaluation serialises: plain data")
+            ),
+            Format::Markdown => {
+                for (path, page) in &scored.pages {
+                    println!("<!-- {path} -->\n{page}");
+                }
+            }
+            Format::Text => {
+                for e in &scored.evaluation.entities {
+                    for c in &e.cards {
+                        let failing: Vec<&str> = c
+                            .checks
+                            .iter()
+                            .filter(|k| k.status == crate::scorecard::Status::Fail)
+                            .map(|k| k.id.as_str())
+                            .collect();
+                        let level = c.level.map_or("none".to_owned(), |l| format!("{l:?}"));
+                        let failing = if failing.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  failing: {}", failing.join(", "))
+                        };
+                        println!("{}  {}  {level} ({}%){failing}", e.entity, c.scorecard, c.score);
+                    }
+                }
+            }
+        }
+    }
+
     pub fn audit_ok(&self, v: &Verified) {
         match self.format {
             Format::Json => println!(
@@ -250,6 +285,10 @@ impl Printer {
             demo.platform.display()
         );
         println!("  {}/status/forge/unclaimed-repos.yaml", demo.platform.display());
+        println!(
+            "  {}/scorecards/README.md   scorecards from evidence (teams/, services/, dora.md, outcomes.md, adoption.md)",
+            demo.platform.display()
+        );
         println!(
             "  {}/audit/             hash-chained audit log (paved audit verify --repo {0})",
             demo.platform.display()

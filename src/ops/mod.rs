@@ -8,6 +8,7 @@ pub mod paths;
 pub mod pr;
 pub mod reconcile;
 pub mod review;
+pub mod scorecard;
 
 use crate::forge::local::LocalForge;
 use crate::model::cache::ParseCache;

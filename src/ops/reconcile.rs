@@ -75,6 +75,7 @@ fn prepare(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<(Snapsho
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
     let forge = local_forge(options, &loaded);
     let mut observed = observe::observe(&snapshot, forge.as_ref().map(|f| f as &dyn Forge));
+    observe_evidence(options, &snapshot, &loaded, &mut observed)?;
     let context = context(options, &loaded);
     observe::observe_requests(&loaded.model, &context, &mut observed);
     let judged = Judged { verdicts: judge(&snapshot, &loaded), context: context.clone() };
@@ -85,6 +86,22 @@ fn prepare(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<(Snapsho
 /// Load, observe and plan.
 pub fn plan(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Planned> {
     prepare(options, cache).map(|(_, planned)| planned)
+}
+
+/// The evidence half of observing: scorecard facts and the trend history, when the repo has scorecards.
+fn observe_evidence(
+    options: &RepoOptions,
+    snapshot: &crate::source::Snapshot,
+    loaded: &Loaded,
+    observed: &mut observe::Observed,
+) -> anyhow::Result<()> {
+    if loaded.model.scorecards.is_empty() {
+        return Ok(());
+    }
+    let now = super::scorecard::now()?;
+    observed.evidence = Some(super::scorecard::gather(options, snapshot, loaded, now));
+    observed.trend = super::scorecard::trend_history(options, loaded);
+    Ok(())
 }
 
 pub struct Reconciled {

@@ -14,5 +14,7 @@ mod provision;
 mod reconcile;
 /// Plans on pull requests, judged by the base branch.
 mod review;
+/// Scorecards from evidence and their committed reports.
+mod scorecard;
 /// `paved validate`: the example, the broken corpus, real Backstage files.
 mod validate;
