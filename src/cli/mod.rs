@@ -97,6 +97,9 @@ pub enum Command {
     /// Pull requests on the local forge.
     #[command(subcommand)]
     Pr(PrCmd),
+    /// Capability modules.
+    #[command(subcommand)]
+    Modules(ModulesCmd),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
@@ -216,6 +219,16 @@ pub enum PathsCmd {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ModulesCmd {
+    /// Open (or update) one PR per module that migrates every request written for an older major version.
+    Migrate {
+        /// Say what would be migrated; open nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCmd {
     /// Recompute the hash chain of audit/*.jsonl; exit 1 at the first edited, removed or reordered record.
     Verify,
@@ -295,6 +308,23 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             Ok(if scored.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
         }
         Command::Pr(cmd) => run_pr(g, cmd, &cache, p),
+        Command::Modules(ModulesCmd::Migrate { dry_run }) => {
+            let outcomes = ops::modules::migrate(&repo_options(g, false), &cache, dry_run)?;
+            let mut failed = false;
+            for o in &outcomes {
+                match &o.result {
+                    Ok(what) => p.line(&format!("{}: {} request(s): {what}", o.module, o.requests)),
+                    Err(e) => {
+                        failed = true;
+                        eprintln!("error: {}: {e}", o.module);
+                    }
+                }
+            }
+            if outcomes.is_empty() {
+                p.line("every request is on its module's current major version");
+            }
+            Ok(if failed { exit::INVALID } else { exit::OK })
+        }
         Command::Audit(AuditCmd::Verify) => match ops::audit_verify::verify(&repo_options(g, false))? {
             Ok(v) => {
                 p.audit_ok(&v);

@@ -4,6 +4,7 @@
 pub mod audit_verify;
 pub mod demo;
 pub mod init;
+pub mod modules;
 pub mod paths;
 pub mod pr;
 pub mod reconcile;

@@ -6,6 +6,8 @@ mod util;
 mod forge;
 /// `paved init` and `paved demo`.
 mod init_demo;
+/// Versioned modules and their request-migration PRs.
+mod modules;
 /// Paved paths: scaffolds judged by real tools, GitOps scaffolding, drift, migration PRs.
 mod paths;
 /// Provisioning after merge: backends, drift, deletion, secrets.
