@@ -286,6 +286,15 @@ impl Printer {
         );
         println!("  {}/status/forge/unclaimed-repos.yaml", demo.platform.display());
         println!(
+            "  {}/status/requests/   each request: phase (Ready, Denied, Blocked…), outputs, verdict",
+            demo.platform.display()
+        );
+        let state = demo.platform.parent().map(|p| p.join("state")).unwrap_or_default();
+        println!(
+            "  {}/   secret store (0600) and what native backends wrote (zone file, manifests, flags, certificates)",
+            state.display()
+        );
+        println!(
             "  {}/scorecards/README.md   scorecards from evidence (teams/, services/, dora.md, outcomes.md, adoption.md)",
             demo.platform.display()
         );
