@@ -2,6 +2,7 @@
 //! `anyhow`: this is the edge where library errors meet the user.
 
 pub mod audit_verify;
+pub mod daemon;
 pub mod demo;
 pub mod init;
 pub mod pr;

@@ -2,6 +2,8 @@
 
 mod util;
 
+/// `paved daemon`: commits reconciled within seconds, webhooks, metrics, kill -9 and SIGTERM.
+mod daemon;
 /// The local forge driven through `paved pr`.
 mod forge;
 /// `paved init` and `paved demo`.
