@@ -6,6 +6,8 @@ mod util;
 mod daemon;
 /// The local forge driven through `paved pr`.
 mod forge;
+/// The GitHub forge against a loopback stand-in for GitHub's REST API.
+mod github;
 /// `paved init` and `paved demo`.
 mod init_demo;
 /// The engine end to end: reconcile, idempotency, crash safety, audit.
