@@ -1,8 +1,7 @@
 //! `paved plan` and `paved reconcile`: load, observe, plan, and (unless dry-run) apply.
 
-use super::{RepoOptions, load, local_forge, open_snapshot};
+use super::{RepoOptions, load, open_snapshot};
 use crate::apply::{self, ApplyOptions, ApplyReport};
-use crate::forge::Forge;
 use crate::model::Loaded;
 use crate::model::cache::ParseCache;
 use crate::observe;
@@ -18,8 +17,8 @@ pub struct Planned {
 pub fn plan(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Planned> {
     let loaded = load(options, cache)?;
     let snapshot = open_snapshot(options)?;
-    let forge = local_forge(options, &loaded);
-    let observed = observe::observe(&snapshot, forge.as_ref().map(|f| f as &dyn Forge));
+    let forge = super::forge(options, &loaded)?;
+    let observed = observe::observe(&snapshot, forge.as_deref());
     let plan = plan::plan(&loaded, &observed);
     Ok(Planned { loaded, plan, forge_error: observed.forge_error })
 }
@@ -33,8 +32,8 @@ pub struct Reconciled {
 pub fn reconcile(options: &RepoOptions, cache: &ParseCache, dry_run: bool, actor: &str) -> anyhow::Result<Reconciled> {
     let snapshot = open_snapshot(options)?;
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
-    let forge = local_forge(options, &loaded);
-    let observed = observe::observe(&snapshot, forge.as_ref().map(|f| f as &dyn Forge));
+    let forge = super::forge(options, &loaded)?;
+    let observed = observe::observe(&snapshot, forge.as_deref());
     let plan = plan::plan(&loaded, &observed);
     let planned = Planned { loaded, plan, forge_error: observed.forge_error };
     if dry_run || options.rev.is_some() && !super::is_worktree(&options.repo) {

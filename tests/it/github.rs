@@ -844,3 +844,37 @@ fn a_github_app_mints_installation_tokens_from_its_key() {
     assert_eq!(gh.with(|s| s.installation_tokens.len()), 1, "the token is reused until it expires");
     gh.assert_shapes();
 }
+
+#[test]
+fn reconcile_observes_github_when_platform_yaml_names_it() {
+    let gh = FakeGitHub::start("/api/v3");
+    gh.with(|s| {
+        for name in ["acme/platform", "acme/payments-api", "acme/mystery-repo"] {
+            let r = s.repo(name);
+            s.repos.insert(name.to_owned(), r);
+        }
+    });
+    let repo = crate::util::example_copy();
+    let platform = std::fs::read_to_string(repo.join("platform.yaml")).expect("platform.yaml");
+    let local = "  forge:\n    kind: local\n    path: ../forge\n";
+    assert!(platform.contains(local), "the example's forge section moved:\n{platform}");
+    let github = format!("  forge:\n    kind: github\n    baseUrl: {}\n", gh.base_url);
+    std::fs::write(repo.join("platform.yaml"), platform.replace(local, &github)).expect("write");
+    crate::util::git_init_commit(repo.path());
+    let dir = repo.path().to_str().expect("utf8");
+
+    // No credentials: a clear refusal, and nothing sent.
+    let run = crate::util::Paved::new(&["reconcile", "--repo", dir]).env("GITHUB_TOKEN", "").run().expect_code(2);
+    assert!(run.stderr().contains("PAVED_GITHUB_TOKEN"), "{}", run.stderr());
+    assert!(gh.calls().is_empty());
+
+    crate::util::Paved::new(&["reconcile", "--repo", dir]).env("PAVED_GITHUB_TOKEN", TOKEN).run().expect_code(0);
+    let unclaimed = std::fs::read_to_string(repo.join("status/forge/unclaimed-repos.yaml")).expect("unclaimed");
+    assert!(unclaimed.contains("acme/mystery-repo") && !unclaimed.contains("acme/platform"), "{unclaimed}");
+    let orders = std::fs::read_to_string(repo.join("status/component/default/order-service.yaml")).expect("status");
+    assert!(orders.contains("kind: RepoMissing"), "{orders}");
+    let payments = std::fs::read_to_string(repo.join("status/component/default/payments-api.yaml")).expect("status");
+    assert!(!payments.contains("RepoMissing"), "{payments}");
+    assert!(gh.calls().iter().all(|c| c.starts_with("GET /api/v3/orgs/acme/repos")), "{:?}", gh.calls());
+    gh.assert_shapes();
+}
