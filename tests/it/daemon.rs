@@ -17,32 +17,25 @@ fn s(p: &Path) -> &str {
 }
 
 /// A running daemon; killed (SIGKILL) on drop if still running.
-struct Daemon {
+pub struct Daemon {
     child: Child,
     port: u16,
     log: PathBuf,
 }
 
 impl Daemon {
-    fn start(repo: &Path, forge: &Path, logs: &Dir, name: &str, env: &[(&str, &str)]) -> Daemon {
+    /// Start on `repo`; `forge` forces a local forge directory (else platform.yaml decides).
+    pub fn start(repo: &Path, forge: Option<&Path>, logs: &Dir, name: &str, env: &[(&str, &str)]) -> Daemon {
         // Pick a free port; the tiny window before the daemon binds it is acceptable on loopback in tests.
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
         let log = logs.join(&format!("{name}.log"));
         let listen = format!("127.0.0.1:{port}");
-        let mut cmd = Paved::new(&[
-            "daemon",
-            "--repo",
-            s(repo),
-            "--forge",
-            s(forge),
-            "--listen",
-            &listen,
-            "--debounce",
-            "200ms",
-            "--log-format",
-            "json",
-        ])
-        .env("PAVED_WEBHOOK_SECRET", SECRET);
+        let mut args = vec!["daemon", "--repo", s(repo)];
+        if let Some(forge) = forge {
+            args.extend(["--forge", s(forge)]);
+        }
+        args.extend(["--listen", &listen, "--debounce", "200ms", "--log-format", "json"]);
+        let mut cmd = Paved::new(&args).env("PAVED_WEBHOOK_SECRET", SECRET);
         for (k, v) in env {
             cmd = cmd.env(k, v);
         }
@@ -50,7 +43,7 @@ impl Daemon {
         Daemon { child, port, log }
     }
 
-    fn logs(&self) -> String {
+    pub fn logs(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
@@ -71,7 +64,7 @@ impl Daemon {
     }
 
     /// Wait until `/readyz` answers 200 (the first pass finished).
-    fn wait_ready(&mut self) {
+    pub fn wait_ready(&mut self) {
         let ok = wait_for(Duration::from_secs(60), || {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("daemon exited early ({status})\n{}", self.logs());
@@ -102,7 +95,7 @@ fn http(port: u16, request: &[u8]) -> Option<(u16, String)> {
     Some((status, body))
 }
 
-fn wait_for(limit: Duration, mut ok: impl FnMut() -> bool) -> bool {
+pub fn wait_for(limit: Duration, mut ok: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
     while start.elapsed() < limit {
         if ok() {
@@ -127,7 +120,7 @@ fn setup() -> (Dir, Dir, Dir) {
 }
 
 /// Commits whose author is the bot.
-fn bot_commits(repo: &Path) -> Vec<String> {
+pub fn bot_commits(repo: &Path) -> Vec<String> {
     git(repo, &["log", "--author=paved", "--format=%H"]).lines().map(str::to_owned).collect()
 }
 
@@ -148,7 +141,7 @@ fn metric(text: &str, name: &str) -> f64 {
 #[test]
 fn the_daemon_follows_each_commit_and_a_restart_after_kill_9_does_nothing_twice() {
     let (repo, forge, logs) = setup();
-    let mut daemon = Daemon::start(repo.path(), forge.path(), &logs, "first", &[]);
+    let mut daemon = Daemon::start(repo.path(), Some(forge.path()), &logs, "first", &[]);
     daemon.wait_ready();
     assert_eq!(daemon.get("/healthz").map(|r| r.0), Some(200));
     assert_eq!(bot_commits(repo.path()).len(), 1, "the startup pass writes every status once\n{}", daemon.logs());
@@ -208,7 +201,7 @@ fn the_daemon_follows_each_commit_and_a_restart_after_kill_9_does_nothing_twice(
     let head = git(repo.path(), &["rev-parse", "HEAD"]);
     daemon.child.kill().expect("SIGKILL");
     daemon.child.wait().expect("reaped");
-    let mut again = Daemon::start(repo.path(), forge.path(), &logs, "second", &[]);
+    let mut again = Daemon::start(repo.path(), Some(forge.path()), &logs, "second", &[]);
     again.wait_ready();
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(git(repo.path(), &["rev-parse", "HEAD"]), head, "nothing new after a restart\n{}", again.logs());
@@ -229,12 +222,13 @@ fn a_daemon_killed_mid_pass_and_restarted_commits_each_action_once() {
     for point in ["after-first-write", "before-commit"] {
         let (repo, forge, logs) = setup();
         // The first daemon dies in the middle of its first apply, as `kill -9` would leave it.
-        let mut crashing = Daemon::start(repo.path(), forge.path(), &logs, "crash", &[("PAVED_TEST_CRASH_AT", point)]);
+        let mut crashing =
+            Daemon::start(repo.path(), Some(forge.path()), &logs, "crash", &[("PAVED_TEST_CRASH_AT", point)]);
         let died = wait_for(Duration::from_secs(60), || crashing.child.try_wait().expect("try_wait").is_some());
         assert!(died, "{point}: the fault was not injected\n{}", crashing.logs());
         assert!(bot_commits(repo.path()).is_empty(), "{point}: nothing committed before the crash");
 
-        let mut daemon = Daemon::start(repo.path(), forge.path(), &logs, "restart", &[]);
+        let mut daemon = Daemon::start(repo.path(), Some(forge.path()), &logs, "restart", &[]);
         daemon.wait_ready();
         let commits = bot_commits(repo.path());
         assert_eq!(commits.len(), 1, "{point}: one bot commit\n{}", daemon.logs());
@@ -253,7 +247,7 @@ fn a_daemon_killed_mid_pass_and_restarted_commits_each_action_once() {
 #[test]
 fn a_webhook_flood_gives_a_few_passes_not_a_thousand() {
     let (repo, forge, logs) = setup();
-    let mut daemon = Daemon::start(repo.path(), forge.path(), &logs, "flood", &[("PAVED_LOG", "info")]);
+    let mut daemon = Daemon::start(repo.path(), Some(forge.path()), &logs, "flood", &[("PAVED_LOG", "info")]);
     daemon.wait_ready();
     let body = push_body("acme/platform");
     let signature = sign(&body);
@@ -267,4 +261,23 @@ fn a_webhook_flood_gives_a_few_passes_not_a_thousand() {
     let passes = metric(&text, "paved_reconciles_total{result=\"ok\"}");
     assert!(passes < 100.0, "1,000 deliveries coalesced into {passes} passes");
     assert_eq!(bot_commits(repo.path()).len(), 1, "nothing new to commit, however many deliveries");
+}
+
+#[test]
+fn a_rewritten_default_branch_is_reconciled_again_once() {
+    let (repo, forge, logs) = setup();
+    let mut daemon = Daemon::start(repo.path(), Some(forge.path()), &logs, "rewrite", &[]);
+    daemon.wait_ready();
+    assert_eq!(bot_commits(repo.path()).len(), 1);
+    // History rewritten under the daemon (as a force-pushed default branch would be): the bot commit is gone.
+    let initial = git(repo.path(), &["rev-list", "--max-parents=0", "HEAD"]);
+    git(repo.path(), &["reset", "--hard", "--quiet", &initial]);
+    assert!(!repo.join("status").exists());
+    let again = wait_for(Duration::from_secs(15), || {
+        bot_commits(repo.path()).len() == 1 && repo.join("status/forge/unclaimed-repos.yaml").exists()
+    });
+    assert!(again, "the lost status was not written again\n{}", daemon.logs());
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(bot_commits(repo.path()).len(), 1, "written once\n{}", daemon.logs());
+    Paved::new(&["audit", "verify", "--repo", s(repo.path())]).run().expect_code(0);
 }

@@ -878,3 +878,30 @@ fn reconcile_observes_github_when_platform_yaml_names_it() {
     assert!(gh.calls().iter().all(|c| c.starts_with("GET /api/v3/orgs/acme/repos")), "{:?}", gh.calls());
     gh.assert_shapes();
 }
+
+#[test]
+fn the_daemon_reconciles_against_github() {
+    let gh = FakeGitHub::start("");
+    gh.with(|s| {
+        for name in ["acme/platform", "acme/mystery-repo"] {
+            let r = s.repo(name);
+            s.repos.insert(name.to_owned(), r);
+        }
+    });
+    let repo = crate::util::example_copy();
+    let platform = std::fs::read_to_string(repo.join("platform.yaml")).expect("platform.yaml");
+    let github = format!("  forge:\n    kind: github\n    baseUrl: {}\n", gh.base_url);
+    std::fs::write(
+        repo.join("platform.yaml"),
+        platform.replace("  forge:\n    kind: local\n    path: ../forge\n", &github),
+    )
+    .expect("write");
+    crate::util::git_init_commit(repo.path());
+    let logs = crate::util::Dir::new();
+    let mut daemon = crate::daemon::Daemon::start(repo.path(), None, &logs, "github", &[("PAVED_GITHUB_TOKEN", TOKEN)]);
+    daemon.wait_ready();
+    assert_eq!(crate::daemon::bot_commits(repo.path()).len(), 1, "{}", daemon.logs());
+    let unclaimed = std::fs::read_to_string(repo.join("status/forge/unclaimed-repos.yaml")).expect("unclaimed");
+    assert!(unclaimed.contains("acme/mystery-repo"), "{unclaimed}");
+    assert!(!daemon.logs().contains(TOKEN), "the token leaked into the logs");
+}
