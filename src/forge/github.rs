@@ -32,6 +32,13 @@ use serde_json::{Value, json};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// One file change of [`GitHubForge::commit_files`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileWrite {
+    Put { path: String, content: Vec<u8> },
+    Delete { path: String },
+}
+
 /// How paved authenticates to GitHub. `Debug` never shows the secret parts.
 #[derive(Clone)]
 pub enum Auth {
@@ -375,6 +382,88 @@ impl GitHubForge {
             404 => Err(Error::NoSuchRepo(template.to_owned())),
             422 => Err(Error::RepoExists(full_name.to_owned())),
             _ => Err(api_error(Method::Post, &path, &reply)),
+        }
+    }
+
+    /// Commit `files` on `branch` through the Git Data API (blobs, a tree on top of the branch's tree, a commit,
+    /// then a fast-forward of the ref): no clone and no push, and with GitHub App authentication GitHub shows the
+    /// commit as verified. A missing `branch` is created from `from`. Returns the new commit, or `None` when the
+    /// files already hold these contents (no empty commit is made).
+    ///
+    /// # Errors
+    /// [`Error::RefMoved`] when someone else moved the branch meanwhile (nothing is overwritten; plan again);
+    /// [`Error::NoSuchBranch`] when neither `branch` nor `from` exists.
+    pub fn commit_files(
+        &self,
+        repo: &str,
+        branch: &str,
+        from: &str,
+        files: &[FileWrite],
+        message: &str,
+    ) -> Result<Option<String>, Error> {
+        let base = Self::repo_path(repo)?;
+        let head_of = |b: &str| -> Result<Option<String>, Error> {
+            let v = self.get(&format!("{base}/git/ref/heads/{}", encode(b, true)))?;
+            Ok(v.and_then(|v| v["object"]["sha"].as_str().map(str::to_owned)))
+        };
+        let (parent, exists) = match head_of(branch)? {
+            Some(sha) => (sha, true),
+            None => {
+                let sha = head_of(from)?
+                    .ok_or_else(|| Error::NoSuchBranch { repo: repo.to_owned(), branch: from.to_owned() })?;
+                (sha, false)
+            }
+        };
+        // A commit SHA names its tree here; GitHub answers with the tree's own SHA.
+        let parent_tree = self
+            .get(&format!("{base}/git/trees/{parent}"))?
+            .and_then(|t| t["sha"].as_str().map(str::to_owned))
+            .ok_or_else(|| Error::Http(format!("{repo}: no tree for commit {parent}")))?;
+        let mut entries = Vec::new();
+        for f in files {
+            match f {
+                FileWrite::Put { path, content } => {
+                    use base64::Engine as _;
+                    let blob = self.send(
+                        Method::Post,
+                        &format!("{base}/git/blobs"),
+                        &json!({ "content": base64::engine::general_purpose::STANDARD.encode(content), "encoding": "base64" }),
+                    )?;
+                    entries.push(json!({ "path": path, "mode": "100644", "type": "blob", "sha": blob["sha"] }));
+                }
+                FileWrite::Delete { path } => {
+                    entries.push(json!({ "path": path, "mode": "100644", "type": "blob", "sha": null }));
+                }
+            }
+        }
+        let tree = self.send(
+            Method::Post,
+            &format!("{base}/git/trees"),
+            &json!({ "base_tree": parent_tree, "tree": entries }),
+        )?;
+        let tree_sha = tree["sha"].as_str().ok_or_else(|| Error::Http("tree without sha".into()))?;
+        if tree_sha == parent_tree && exists {
+            return Ok(None);
+        }
+        let commit = self.send(
+            Method::Post,
+            &format!("{base}/git/commits"),
+            &json!({ "message": message, "tree": tree_sha, "parents": [parent] }),
+        )?;
+        let sha = commit["sha"].as_str().ok_or_else(|| Error::Http("commit without sha".into()))?.to_owned();
+        let moved = || Error::RefMoved { repo: repo.to_owned(), branch: branch.to_owned() };
+        let reply = if exists {
+            // Not forced: if the branch moved since `parent`, GitHub refuses (422) and nothing is lost.
+            let path = format!("{base}/git/refs/heads/{}", encode(branch, true));
+            self.call(Method::Patch, &path, Some(&json!({ "sha": sha, "force": false })))?
+        } else {
+            let body = json!({ "ref": format!("refs/heads/{branch}"), "sha": sha });
+            self.call(Method::Post, &format!("{base}/git/refs"), Some(&body))?
+        };
+        match reply.status {
+            200 | 201 => Ok(Some(sha)),
+            409 | 422 => Err(moved()),
+            _ => Err(api_error(if exists { Method::Patch } else { Method::Post }, &base, &reply)),
         }
     }
 

@@ -36,13 +36,17 @@ pub enum Error {
     RateLimited { retry_after_s: u64 },
     #[error("GitHub: {0}")]
     Http(String),
+    #[error("branch `{branch}` of {repo} moved while paved was committing to it; plan again")]
+    RefMoved { repo: String, branch: String },
 }
 
 impl Error {
     /// Whether trying again later may succeed (drives the daemon's error policy).
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Io { .. } | Error::Git(_) | Error::RateLimited { .. } | Error::Http(_) => true,
+            Error::Io { .. } | Error::Git(_) | Error::RateLimited { .. } | Error::Http(_) | Error::RefMoved { .. } => {
+                true
+            }
             Error::Api { status, .. } => *status >= 500,
             _ => false,
         }

@@ -8,7 +8,7 @@
 //! nullability): a shape GitHub would not send fails the test. It can also be scripted to answer with rate-limit
 //! and server errors, and it records every call so tests can assert what was (not) sent.
 
-use paved::forge::github::{Auth, GitHubConfig, GitHubForge, Limits};
+use paved::forge::github::{Auth, FileWrite, GitHubConfig, GitHubForge, Limits};
 use paved::forge::{Check, CheckConclusion, Error, Forge, NewPr, PrState, ReviewState};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, VecDeque};
@@ -148,6 +148,12 @@ struct State {
     schema_errors: Vec<String>,
     app_id: Option<u64>,
     installation_tokens: Vec<String>,
+    /// Git objects: blobs by sha, trees as full path -> blob sha, commits as (tree, parents, message).
+    blobs: BTreeMap<String, Vec<u8>>,
+    trees: BTreeMap<String, BTreeMap<String, String>>,
+    commits: BTreeMap<String, (String, Vec<String>, String)>,
+    /// (repo, `heads/<branch>`) -> commit sha.
+    refs: BTreeMap<(String, String), String>,
 }
 
 fn now() -> String {
@@ -160,6 +166,33 @@ fn sha_of(text: &str) -> String {
 }
 
 impl State {
+    fn tree_sha(files: &BTreeMap<String, String>) -> String {
+        sha_of(&format!("tree {files:?}"))
+    }
+
+    /// A commit of `files` (path -> content) on `heads/<branch>` of `repo`, as a push would leave it.
+    fn seed_commit(&mut self, repo: &str, branch: &str, files: &[(&str, &str)]) -> String {
+        let mut tree = BTreeMap::new();
+        for (path, content) in files {
+            let sha = sha_of(&format!("blob {content}"));
+            self.blobs.insert(sha.clone(), content.as_bytes().to_vec());
+            tree.insert(path.to_string(), sha);
+        }
+        let tree_sha = Self::tree_sha(&tree);
+        self.trees.insert(tree_sha.clone(), tree);
+        let commit = sha_of(&format!("commit {tree_sha} seed"));
+        self.commits.insert(commit.clone(), (tree_sha, vec![], "seed".into()));
+        self.refs.insert((repo.to_owned(), format!("heads/{branch}")), commit.clone());
+        commit
+    }
+
+    /// The files of the commit `branch` points at.
+    fn files_at(&self, repo: &str, branch: &str) -> BTreeMap<String, String> {
+        let commit = &self.refs[&(repo.to_owned(), format!("heads/{branch}"))];
+        let tree = &self.trees[&self.commits[commit].0];
+        tree.iter().map(|(p, b)| (p.clone(), String::from_utf8(self.blobs[b].clone()).expect("utf8"))).collect()
+    }
+
     fn id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
@@ -576,6 +609,118 @@ fn repo_route(
             let c = c.1.clone();
             reply(st, "/repos/{owner}/{repo}/check-runs/{check_run_id}", "patch", 200, c)
         }
+        ("GET", ["git", "ref", name @ ..]) => {
+            let name = name.join("/");
+            let Some(sha) = st.refs.get(&(repo.to_owned(), name.clone())).cloned() else { return not_found };
+            let mut r = example("git-ref");
+            r["ref"] = json!(format!("refs/{name}"));
+            r["object"]["sha"] = json!(sha);
+            reply(st, "/repos/{owner}/{repo}/git/ref/{ref}", "get", 200, r)
+        }
+        ("GET", ["git", "trees", sha]) => {
+            let tree_sha = st.commits.get(*sha).map_or_else(|| sha.to_string(), |c| c.0.clone());
+            let Some(tree) = st.trees.get(&tree_sha).cloned() else { return not_found };
+            let mut t = example("git-tree-default-response");
+            let template = t["tree"][0].clone();
+            t["sha"] = json!(tree_sha);
+            t["truncated"] = json!(false);
+            t["tree"] = Value::Array(
+                tree.iter()
+                    .map(|(path, blob)| {
+                        let mut e = template.clone();
+                        e["path"] = json!(path);
+                        e["sha"] = json!(blob);
+                        e["size"] = json!(st.blobs[blob].len());
+                        e
+                    })
+                    .collect(),
+            );
+            reply(st, "/repos/{owner}/{repo}/git/trees/{tree_sha}", "get", 200, t)
+        }
+        ("POST", ["git", "blobs"]) => {
+            use base64::Engine as _;
+            assert_eq!(input["encoding"], json!("base64"));
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(input["content"].as_str().expect("content"))
+                .expect("base64");
+            let sha = sha_of(&format!("blob {}", String::from_utf8_lossy(&bytes)));
+            st.blobs.insert(sha.clone(), bytes);
+            let mut b = example("short-blob");
+            b["sha"] = json!(sha);
+            reply(st, "/repos/{owner}/{repo}/git/blobs", "post", 201, b)
+        }
+        ("POST", ["git", "trees"]) => {
+            let mut files = st.trees.get(input["base_tree"].as_str().expect("base_tree")).cloned().expect("base tree");
+            for e in input["tree"].as_array().expect("entries") {
+                let path = e["path"].as_str().expect("path").to_owned();
+                match e["sha"].as_str() {
+                    Some(sha) => files.insert(path, sha.to_owned()),
+                    None => files.remove(&path),
+                };
+            }
+            let sha = State::tree_sha(&files);
+            st.trees.insert(sha.clone(), files);
+            let mut t = example("git-tree");
+            t["sha"] = json!(sha);
+            t["truncated"] = json!(false);
+            t["tree"] = json!([]);
+            reply(st, "/repos/{owner}/{repo}/git/trees", "post", 201, t)
+        }
+        ("POST", ["git", "commits"]) => {
+            let tree = input["tree"].as_str().expect("tree").to_owned();
+            let parents: Vec<String> = input["parents"]
+                .as_array()
+                .expect("parents")
+                .iter()
+                .map(|p| p.as_str().expect("sha").to_owned())
+                .collect();
+            let message = input["message"].as_str().expect("message").to_owned();
+            let sha = sha_of(&format!("commit {tree} {parents:?} {message}"));
+            st.commits.insert(sha.clone(), (tree.clone(), parents.clone(), message.clone()));
+            let mut c = example("git-commit");
+            c["sha"] = json!(sha);
+            c["message"] = json!(message);
+            c["tree"]["sha"] = json!(tree);
+            let parent_template = c["parents"][0].clone();
+            c["parents"] = Value::Array(
+                parents
+                    .iter()
+                    .map(|p| {
+                        let mut e = parent_template.clone();
+                        e["sha"] = json!(p);
+                        e
+                    })
+                    .collect(),
+            );
+            reply(st, "/repos/{owner}/{repo}/git/commits", "post", 201, c)
+        }
+        ("PATCH", ["git", "refs", name @ ..]) => {
+            let key = (repo.to_owned(), name.join("/"));
+            let Some(current) = st.refs.get(&key).cloned() else { return not_found };
+            let new = input["sha"].as_str().expect("sha").to_owned();
+            let fast_forward = st.commits.get(&new).is_some_and(|c| c.1.contains(&current));
+            if !fast_forward && input["force"] != json!(true) {
+                return (422, vec![], json!({ "message": "Update is not a fast forward" }));
+            }
+            st.refs.insert(key.clone(), new.clone());
+            let mut r = example("git-ref");
+            r["ref"] = json!(format!("refs/{}", key.1));
+            r["object"]["sha"] = json!(new);
+            reply(st, "/repos/{owner}/{repo}/git/refs/{ref}", "patch", 200, r)
+        }
+        ("POST", ["git", "refs"]) => {
+            let name = input["ref"].as_str().expect("ref").trim_start_matches("refs/").to_owned();
+            let key = (repo.to_owned(), name.clone());
+            if st.refs.contains_key(&key) {
+                return (422, vec![], json!({ "message": "Reference already exists" }));
+            }
+            let sha = input["sha"].as_str().expect("sha").to_owned();
+            st.refs.insert(key, sha.clone());
+            let mut r = example("git-ref");
+            r["ref"] = json!(format!("refs/{name}"));
+            r["object"]["sha"] = json!(sha);
+            reply(st, "/repos/{owner}/{repo}/git/refs", "post", 201, r)
+        }
         ("GET", ["contents", path @ ..]) => {
             let path = path.join("/");
             let git_ref = query.get("ref").cloned().unwrap_or_else(|| "main".into());
@@ -904,4 +1049,57 @@ fn the_daemon_reconciles_against_github() {
     let unclaimed = std::fs::read_to_string(repo.join("status/forge/unclaimed-repos.yaml")).expect("unclaimed");
     assert!(unclaimed.contains("acme/mystery-repo"), "{unclaimed}");
     assert!(!daemon.logs().contains(TOKEN), "the token leaked into the logs");
+}
+
+#[test]
+fn commits_go_through_the_git_data_api_and_never_overwrite() {
+    let gh = FakeGitHub::start("");
+    let seed = gh.with(|s| {
+        let r = s.repo("acme/svc");
+        s.repos.insert("acme/svc".into(), r);
+        s.seed_commit("acme/svc", "main", &[("README.md", "# svc\n"), ("status/old.yaml", "old\n")])
+    });
+    let forge = gh.forge(fast_limits());
+    let put = |path: &str, body: &str| FileWrite::Put { path: path.into(), content: body.as_bytes().to_vec() };
+
+    // A commit on top of main: the other files are kept, the parent is main's head, main moves to it.
+    let files = vec![put("status/a.yaml", "a: 1\n"), FileWrite::Delete { path: "status/old.yaml".into() }];
+    let first = forge.commit_files("acme/svc", "main", "main", &files, "paved: status").expect("commit").expect("new");
+    gh.with(|s| {
+        assert_eq!(s.commits[&first].1, vec![seed.clone()]);
+        assert_eq!(s.refs[&("acme/svc".to_owned(), "heads/main".to_owned())], first);
+        let at = s.files_at("acme/svc", "main");
+        assert_eq!(at.keys().collect::<Vec<_>>(), ["README.md", "status/a.yaml"]);
+    });
+
+    // The same contents again: no empty commit.
+    assert_eq!(forge.commit_files("acme/svc", "main", "main", &files, "paved: status").expect("commit"), None);
+    assert_eq!(gh.with(|s| s.commits.len()), 2);
+
+    // A new branch starts from `from`; main stays where it was.
+    let branch = forge
+        .commit_files("acme/svc", "paved/update", "main", &[put("status/a.yaml", "a: 2\n")], "paved: update")
+        .expect("commit")
+        .expect("new");
+    gh.with(|s| {
+        assert_eq!(s.commits[&branch].1, vec![first.clone()]);
+        assert_eq!(s.files_at("acme/svc", "paved/update")["status/a.yaml"], "a: 2\n");
+        assert_eq!(s.files_at("acme/svc", "main")["status/a.yaml"], "a: 1\n");
+    });
+
+    // Someone pushed to main meanwhile: the non-forced update is refused and nothing is overwritten.
+    gh.fault("/repos/acme/svc/git/refs/heads/main", 422, &[], json!({ "message": "Update is not a fast forward" }));
+    let err = forge
+        .commit_files("acme/svc", "main", "main", &[put("status/b.yaml", "b\n")], "paved: b")
+        .expect_err("ref moved");
+    assert!(matches!(err, Error::RefMoved { .. }) && err.is_transient(), "{err}");
+    assert_eq!(gh.with(|s| s.refs[&("acme/svc".to_owned(), "heads/main".to_owned())].clone()), first);
+    let patches: Vec<String> = gh.calls().into_iter().filter(|c| c.starts_with("PATCH")).collect();
+    assert!(patches.iter().all(|c| c.ends_with("/git/refs/heads/main")), "{patches:?}");
+
+    assert!(matches!(
+        forge.commit_files("acme/svc", "x", "no-such-branch", &files, "m"),
+        Err(Error::NoSuchBranch { .. })
+    ));
+    gh.assert_shapes();
 }
