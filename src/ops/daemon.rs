@@ -43,8 +43,12 @@ pub struct DaemonOptions {
 
 /// Run the daemon until a shutdown signal.
 pub fn run(options: DaemonOptions) -> anyhow::Result<()> {
+    let secret = webhook_secret(&options)?;
+    // The git processes a pass starts must not inherit the webhook secret.
+    // SAFETY: no other thread exists yet (the runtime starts below), so nothing reads the environment meanwhile.
+    unsafe { std::env::remove_var("PAVED_WEBHOOK_SECRET") };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
-    runtime.block_on(serve(options))
+    runtime.block_on(serve(options, secret))
 }
 
 /// The webhook secret from the environment or a file; `None` when neither is set.
@@ -141,8 +145,7 @@ fn retry_after(failures: u32, resync: Duration) -> Duration {
     backoff.min(resync.max(Duration::from_secs(5)))
 }
 
-async fn serve(options: DaemonOptions) -> anyhow::Result<()> {
-    let secret = webhook_secret(&options)?;
+async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result<()> {
     let cache = ParseCache::new();
     let loaded = super::load(&options.repo, &cache).context("loading the platform repo")?;
     let platform = &loaded.model.platform.spec;
