@@ -120,6 +120,13 @@ pub struct DaemonArgs {
     /// A file holding the webhook secret (when PAVED_WEBHOOK_SECRET is not set).
     #[arg(long, env = "PAVED_WEBHOOK_SECRET_FILE", value_name = "PATH")]
     pub webhook_secret_file: Option<PathBuf>,
+    /// Fetch the work tree's upstream before each pass and push bot commits after. The remote wins: local
+    /// commits it lacks are dropped, so use only on the daemon's own clone.
+    #[arg(long)]
+    pub sync_remote: bool,
+    /// With --sync-remote, how often to fetch when no webhook reports a change.
+    #[arg(long, default_value = "1m", value_parser = parse_duration_arg)]
+    pub poll: std::time::Duration,
 }
 
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
@@ -295,6 +302,8 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
                 debounce: args.debounce,
                 watch: !args.no_watch,
                 webhook_secret_file: args.webhook_secret_file,
+                sync_remote: args.sync_remote,
+                poll: args.poll,
             })?;
             Ok(exit::OK)
         }

@@ -1,11 +1,13 @@
 //! `paved daemon`: the long-running shape of paved. Triggers (a filesystem [`watch`], GitHub [`webhook`]
 //! deliveries, the periodic resync) feed the [`scheduler`], which runs one reconcile pass at a time per repo; the
 //! pass itself is the same `ops::reconcile::reconcile` the CLI runs, so the daemon adds *when*, never *what*.
-//! The [`http`] endpoint serves the webhook, the probes and the [`metrics`]. The wiring (configuration, signals)
+//! The [`http`] endpoint serves the webhook, the probes and the [`metrics`]; [`remote`] keeps the work tree in
+//! step with the platform repo on the forge when it has one (fetch before a pass, push after). The wiring (configuration, signals)
 //! is `ops::daemon`.
 
 pub mod http;
 pub mod metrics;
+pub mod remote;
 pub mod scheduler;
 pub mod watch;
 pub mod webhook;

@@ -32,6 +32,8 @@ pub enum Trigger {
     Watch,
     /// A webhook delivery.
     Webhook,
+    /// The remote poll interval elapsed.
+    Poll,
     /// An earlier pass asked to run again (the periodic resync, or a retry after an error).
     Requeue,
 }
@@ -42,6 +44,7 @@ impl Trigger {
             Trigger::Startup => "startup",
             Trigger::Watch => "watch",
             Trigger::Webhook => "webhook",
+            Trigger::Poll => "poll",
             Trigger::Requeue => "requeue",
         }
     }

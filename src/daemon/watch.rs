@@ -2,8 +2,9 @@
 //! notify-debouncer-full) that asks for a pass when a file that could matter changes.
 //!
 //! What counts: any file outside `.git/` and outside the bot-owned paths (paved's own writes must trigger
-//! nothing, design rule 6), plus the git refs (`.git/HEAD`, `.git/refs/**`, `.git/packed-refs`), because a
-//! commit changes only `.git/` and paved reconciles commits. Objects, the index, logs and lock files do not count.
+//! nothing, design rule 6), plus the local git refs (`.git/HEAD`, `.git/refs/heads/**`, `.git/packed-refs`),
+//! because a commit changes only `.git/` and paved reconciles commits. Objects, the index, logs, lock files and
+//! remote-tracking refs (a fetch) do not count.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use notify::RecursiveMode;
@@ -45,7 +46,7 @@ impl Filter {
         };
         Filter {
             ignore: set(&["**/*.paved-tmp", "**/*.lock", "**/*~", "**/.*.swp"]),
-            git_refs: set(&[".git/HEAD", ".git/refs/**", ".git/packed-refs"]),
+            git_refs: set(&[".git/HEAD", ".git/refs/heads/**", ".git/packed-refs"]),
             bot_owned: crate::model::bot_owned_matcher(),
         }
     }
@@ -128,12 +129,14 @@ mod tests {
             ".git/index",
             ".git/logs/HEAD",
             ".git/refs/heads/main.lock",
+            ".git/refs/remotes/origin/main",
             "status/.a.yaml.paved-tmp",
         ] {
             assert!(!f.matters(rel), "{rel}");
         }
         assert!(f.matters("scorecards/production-readiness.yaml"), "scorecard rules are sources");
         assert!(f.dir_matters("requests/payments") && f.dir_matters(".git/refs/heads"));
+        assert!(!f.dir_matters(".git/refs/remotes/origin"));
         assert!(!f.dir_matters("status") && !f.dir_matters("scorecards/teams") && !f.dir_matters(".git/objects/ab"));
     }
 

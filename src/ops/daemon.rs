@@ -13,6 +13,7 @@ use super::RepoOptions;
 use super::reconcile::reconcile;
 use crate::daemon::http::{self, AppState};
 use crate::daemon::metrics::Metrics;
+use crate::daemon::remote::{self, Pulled};
 use crate::daemon::scheduler::{self, Outcome, Trigger, Triggers};
 use crate::daemon::webhook::{Gate, Secret};
 use crate::daemon::{parse_duration, watch};
@@ -39,6 +40,11 @@ pub struct DaemonOptions {
     pub watch: bool,
     /// A file holding the webhook secret (used when `PAVED_WEBHOOK_SECRET` is not set).
     pub webhook_secret_file: Option<PathBuf>,
+    /// Keep the work tree in step with its upstream: fetch before each pass, push bot commits after
+    /// (see [`crate::daemon::remote`]). Only for a clone that belongs to the daemon.
+    pub sync_remote: bool,
+    /// With `sync_remote`, how often to fetch when no webhook says something changed.
+    pub poll: Duration,
 }
 
 /// Run the daemon until a shutdown signal.
@@ -74,6 +80,7 @@ struct PassContext {
     metrics: Arc<Metrics>,
     ready: Arc<AtomicBool>,
     resync: Duration,
+    sync_remote: bool,
     /// HEAD after the last successful full pass, and when that pass ended.
     last: Mutex<Option<(Option<String>, Instant)>>,
 }
@@ -88,11 +95,17 @@ impl PassContext {
     fn pass(&self, triggers: &Triggers) -> anyhow::Result<Outcome> {
         let why: Vec<&str> = triggers.iter().map(|t| t.as_str()).collect();
         let why = why.join(",");
+        if self.sync_remote {
+            match remote::pull(&self.options.repo).context("fetching the platform repo")? {
+                Pulled::UpToDate => {}
+                pulled => tracing::info!(?pulled, "work tree moved to the remote"),
+            }
+        }
         let head = self.head();
         {
             let last = self.last.lock().expect("no panics while the pass context is locked");
             if let Some((last_head, at)) = &*last
-                && triggers.iter().all(|t| *t == Trigger::Watch)
+                && triggers.iter().all(|t| matches!(t, Trigger::Watch | Trigger::Poll))
                 && head.is_some()
                 && *last_head == head
             {
@@ -126,6 +139,9 @@ impl PassContext {
                     duration_ms = elapsed.as_millis() as u64,
                     "reconciled"
                 );
+                if self.sync_remote && remote::push(&self.options.repo).context("pushing the bot commit")? {
+                    tracing::info!("bot commit pushed");
+                }
                 *self.last.lock().expect("no panics while the pass context is locked") =
                     Some((self.head(), Instant::now()));
                 Ok(Outcome::requeue(self.resync))
@@ -178,8 +194,29 @@ async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result
         metrics: metrics.clone(),
         ready: ready.clone(),
         resync,
+        sync_remote: options.sync_remote,
         last: Mutex::new(None),
     });
+    if options.sync_remote {
+        anyhow::ensure!(
+            remote::has_upstream(&options.repo.repo),
+            "--sync-remote: the current branch of {} tracks no remote branch",
+            options.repo.repo.display()
+        );
+        let h = handle.clone();
+        let k = key.clone();
+        let every = options.poll;
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                if !h.trigger(k.clone(), Trigger::Poll) {
+                    break;
+                }
+            }
+        });
+    }
 
     let _watch = if options.watch {
         let h = handle.clone();
@@ -220,6 +257,7 @@ async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result
         key = %key,
         resync_s = resync.as_secs(),
         watch = options.watch,
+        sync_remote = options.sync_remote,
         "paved daemon started"
     );
 

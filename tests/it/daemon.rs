@@ -26,6 +26,18 @@ pub struct Daemon {
 impl Daemon {
     /// Start on `repo`; `forge` forces a local forge directory (else platform.yaml decides).
     pub fn start(repo: &Path, forge: Option<&Path>, logs: &Dir, name: &str, env: &[(&str, &str)]) -> Daemon {
+        Self::start_with(repo, forge, logs, name, env, &[])
+    }
+
+    /// [`Daemon::start`] with `extra` arguments.
+    pub fn start_with(
+        repo: &Path,
+        forge: Option<&Path>,
+        logs: &Dir,
+        name: &str,
+        env: &[(&str, &str)],
+        extra: &[&str],
+    ) -> Daemon {
         // Pick a free port; the tiny window before the daemon binds it is acceptable on loopback in tests.
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
         let log = logs.join(&format!("{name}.log"));
@@ -35,6 +47,7 @@ impl Daemon {
             args.extend(["--forge", s(forge)]);
         }
         args.extend(["--listen", &listen, "--debounce", "200ms", "--log-format", "json"]);
+        args.extend(extra);
         let mut cmd = Paved::new(&args).env("PAVED_WEBHOOK_SECRET", SECRET);
         for (k, v) in env {
             cmd = cmd.env(k, v);
@@ -280,4 +293,45 @@ fn a_rewritten_default_branch_is_reconciled_again_once() {
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(bot_commits(repo.path()).len(), 1, "written once\n{}", daemon.logs());
     Paved::new(&["audit", "verify", "--repo", s(repo.path())]).run().expect_code(0);
+}
+
+#[test]
+fn with_sync_remote_a_pushed_commit_comes_back_with_its_bot_commit() {
+    let forge = Dir::new();
+    let bare = paved::forge::local::LocalForge::new(forge.path())
+        .create_repo("acme/platform", "main")
+        .expect("create")
+        .clone_url;
+    let bare = Path::new(&bare);
+    // A developer's clone seeds the forge.
+    let dev = example_copy();
+    git_init_commit(dev.path());
+    git(dev.path(), &["remote", "add", "origin", s(bare)]);
+    git(dev.path(), &["push", "--quiet", "-u", "origin", "main"]);
+    // The daemon works in a clone of its own.
+    let work = Dir::new();
+    git(work.path(), &["clone", "--quiet", s(bare), "platform"]);
+    let logs = Dir::new();
+    let extra = ["--sync-remote", "--poll", "500ms"];
+    let mut daemon = Daemon::start_with(&work.join("platform"), Some(forge.path()), &logs, "sync", &[], &extra);
+    daemon.wait_ready();
+    let bots_on_forge = || git(bare, &["log", "--author=paved", "--format=%H", "main"]).lines().count();
+    assert!(wait_for(Duration::from_secs(15), || bots_on_forge() == 1), "bot commit pushed\n{}", daemon.logs());
+
+    // The developer pushes a change; the daemon fetches it, reconciles, and pushes the bot commit after it.
+    git(dev.path(), &["pull", "--quiet", "--ff-only"]);
+    dev.write(
+        "catalog/org/zoe.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: zoe.park\nspec:\n  memberOf: [payments]\n",
+    );
+    git(dev.path(), &["add", "catalog/org/zoe.yaml"]);
+    git(dev.path(), &["commit", "--quiet", "-m", "Add Zoe"]);
+    git(dev.path(), &["push", "--quiet"]);
+    let zoe = git(dev.path(), &["rev-parse", "HEAD"]);
+    assert!(wait_for(Duration::from_secs(20), || bots_on_forge() == 2), "no bot commit followed\n{}", daemon.logs());
+    assert_eq!(git(bare, &["rev-parse", "main~1"]), zoe, "the bot commit follows the developer's");
+    git(dev.path(), &["pull", "--quiet", "--ff-only"]);
+    assert!(dev.join("status/user/default/zoe.park.yaml").is_file());
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(bots_on_forge(), 2, "polling an unchanged remote makes nothing new");
 }
