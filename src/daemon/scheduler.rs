@@ -10,6 +10,7 @@
 //!   running one. Each pass is told which kinds of trigger it answers ([`Triggers`]).
 //! - A finished pass may ask to run again later ([`Outcome::requeue`]); a failed one is retried after the delay
 //!   `error_policy` picks (told how many passes in a row failed). A newer pass's request replaces an older one.
+//!   While a key is failing, new triggers wait for its retry time, so events cannot defeat the backoff.
 //! - On shutdown no new pass starts and [`Runner::run`] returns once the running passes have finished: a pass is
 //!   never abandoned halfway by the scheduler.
 
@@ -192,8 +193,13 @@ where
                         let slot = slots.entry(key).or_default();
                         slot.pending.insert(why);
                         // The window starts at the first trigger and is not extended, so a steady stream of
-                        // triggers still gets a pass every `debounce`.
-                        slot.due.get_or_insert(Instant::now() + self.config.debounce);
+                        // triggers still gets a pass every `debounce`. While a key is failing, triggers wait for
+                        // its retry: a flood of events (or a poll) must not defeat the backoff.
+                        let mut at = Instant::now() + self.config.debounce;
+                        if slot.failures > 0 && let Some(retry) = slot.requeue_at {
+                            at = at.max(retry);
+                        }
+                        slot.due.get_or_insert(at);
                     }
                     None => open = false,
                 },
@@ -359,6 +365,24 @@ mod tests {
         // Passes at ~0.3, ~2.3, ~6.3, ~14.3 s: backing off, not hammering.
         assert_eq!(*seen.lock().expect("lock"), vec![1, 2, 3, 4]);
         assert_eq!(log.count("platform"), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn triggers_during_a_backoff_wait_for_the_retry() {
+        let log = Log::default();
+        let (handle, runner) = new(Config { debounce: Duration::from_millis(100) });
+        let policy = |_: &&'static str, _: &&'static str, _: u32| Duration::from_secs(10);
+        let stop = tokio::time::sleep(Duration::from_secs(25));
+        let task = tokio::spawn(runner.run(log.reconciler(Duration::ZERO, Err("remote gone")), policy, stop));
+        handle.trigger("platform", Trigger::Startup);
+        // A poll every 500 ms during the outage.
+        for _ in 0..40 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            handle.trigger("platform", Trigger::Poll);
+        }
+        task.await.expect("runner");
+        // Passes at ~0.1 s, ~10.1 s, ~20.1 s: the polls rode along with the retries instead of adding passes.
+        assert_eq!(log.count("platform"), 3);
     }
 
     #[tokio::test(start_paused = true)]

@@ -90,9 +90,20 @@ impl PassContext {
         crate::apply::workspace::for_dir(&self.options.repo).head().ok().flatten()
     }
 
-    /// One pass: the whole reconcile, unless only the watch fired and the commit it would read has not moved
-    /// (paved reconciles commits; an edit not yet committed, or paved's own bot commit, changes nothing).
+    /// One pass, counted: an error anywhere (fetch, reconcile, push) is an error of the pass.
     fn pass(&self, triggers: &Triggers) -> anyhow::Result<Outcome> {
+        let result = self.pass_inner(triggers);
+        self.ready.store(true, Ordering::SeqCst);
+        if result.is_err() {
+            self.metrics.errors.inc();
+            self.metrics.pass("error");
+        }
+        result
+    }
+
+    /// The whole reconcile, unless only the watch or the poll fired and the commit it would read has not moved
+    /// (paved reconciles commits; an edit not yet committed, or paved's own bot commit, changes nothing).
+    fn pass_inner(&self, triggers: &Triggers) -> anyhow::Result<Outcome> {
         let why: Vec<&str> = triggers.iter().map(|t| t.as_str()).collect();
         let why = why.join(",");
         if self.sync_remote {
@@ -119,7 +130,6 @@ impl PassContext {
         let result = reconcile(&self.options, &self.cache, false, "paved");
         let elapsed = started.elapsed();
         self.metrics.reconcile_duration.observe(elapsed.as_secs_f64());
-        self.ready.store(true, Ordering::SeqCst);
         match result {
             Ok(done) => {
                 let applied = done.report.as_ref().map_or(0, |r| r.applied.len());
@@ -130,6 +140,10 @@ impl PassContext {
                 let now = chrono::Utc::now();
                 self.metrics.last_success.set(now.timestamp_millis() as f64 / 1000.0);
                 let diagnostics = &done.planned.loaded.diagnostics;
+                // Invalid files keep their last good state (the pass goes on); say which, so they get fixed.
+                for d in diagnostics.iter().filter(|d| d.severity == crate::diag::Severity::Error).take(20) {
+                    tracing::warn!(diagnostic = %d, "invalid input kept at its last good state");
+                }
                 tracing::info!(
                     triggers = %why,
                     actions = applied,
@@ -146,11 +160,7 @@ impl PassContext {
                     Some((self.head(), Instant::now()));
                 Ok(Outcome::requeue(self.resync))
             }
-            Err(e) => {
-                self.metrics.errors.inc();
-                self.metrics.pass("error");
-                Err(e)
-            }
+            Err(e) => Err(e),
         }
     }
 }

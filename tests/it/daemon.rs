@@ -334,4 +334,32 @@ fn with_sync_remote_a_pushed_commit_comes_back_with_its_bot_commit() {
     assert!(dev.join("status/user/default/zoe.park.yaml").is_file());
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(bots_on_forge(), 2, "polling an unchanged remote makes nothing new");
+
+    // The remote vanishes: passes fail, are logged and counted, the daemon stays up, and it recovers.
+    let away = forge.join("away.git");
+    std::fs::rename(bare, &away).expect("move the remote away");
+    let errors = || daemon.get("/metrics").map_or(0.0, |(_, t)| metric(&t, "paved_reconcile_errors_total"));
+    assert!(wait_for(Duration::from_secs(15), || errors() >= 1.0), "{}", daemon.logs());
+    assert_eq!(daemon.get("/healthz").map(|r| r.0), Some(200));
+    assert!(daemon.logs().contains("fetching the platform repo"), "{}", daemon.logs());
+    std::fs::rename(&away, bare).expect("bring it back");
+    // Polls during the outage did not hammer: the backoff held them (5 s, then 10 s…).
+    assert!(errors() <= 3.0, "{} failed passes in a few seconds\n{}", errors(), daemon.logs());
+    // Back: the next retry fetches again, and a new push comes back with its bot commit.
+    dev.write(
+        "catalog/org/zoe.yaml",
+        &std::fs::read_to_string(dev.join("catalog/org/zoe.yaml")).expect("zoe").replace("payments", "storefront"),
+    );
+    git(dev.path(), &["commit", "--quiet", "-am", "Move Zoe to storefront"]);
+    git(dev.path(), &["push", "--quiet"]);
+    assert!(wait_for(Duration::from_secs(30), || bots_on_forge() == 3), "no recovery\n{}", daemon.logs());
+    git(dev.path(), &["pull", "--quiet", "--ff-only"]);
+    let zoe = std::fs::read_to_string(dev.join("status/user/default/zoe.park.yaml")).expect("zoe's status");
+    assert!(
+        zoe.contains("storefront"),
+        "{zoe}\n{}\n{}",
+        git(bare, &["log", "--format=%h %an %s", "main"]),
+        daemon.logs()
+    );
+    assert_eq!(bots_on_forge(), 3, "nothing doubled by the outage");
 }
