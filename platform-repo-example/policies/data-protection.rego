@@ -46,8 +46,9 @@ deny contains msg if {
 deny contains msg if {
 	input.request.spec.capability == "iam-role"
 	some statement in params.policies
-	count(split(statement, " ")) != 2
-	msg := sprintf("%s: IAM policy %q must be \"<action> <resource-arn>\"", [input.request.metadata.name, statement])
+	not startswith(statement, "arn:")
+	count(split(statement, " on ")) != 2
+	msg := sprintf("%s: IAM policy %q must be \"<action>[,<action>...] on <resource-arn>\" or a managed policy ARN", [input.request.metadata.name, statement])
 }
 
 warn contains msg if {

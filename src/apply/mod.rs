@@ -12,7 +12,7 @@ pub mod workspace;
 pub use workspace::{Workspace, WorkspaceError};
 
 use crate::audit::{self, Record, Tail};
-use crate::plan::{FileChange, Plan};
+use crate::plan::{ActionKind, FileChange, Plan, PlannedAction};
 use crate::source::Snapshot;
 use serde::Serialize;
 
@@ -30,6 +30,8 @@ pub enum Error {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ApplyReport {
     pub applied: Vec<String>,
+    /// Actions that failed, with why; the others went ahead.
+    pub failed: Vec<(String, String)>,
     pub skipped_audit: Vec<String>,
     pub commit: Option<String>,
     pub audit_file: Option<String>,
@@ -41,6 +43,46 @@ pub struct ApplyOptions {
     pub actor: String,
     /// The audit time (injected so tests can pin it).
     pub now: chrono::DateTime<chrono::Utc>,
+    /// Where provisioning actions provision; `None` fails them (a validation-only caller never plans them).
+    pub provisioning: Option<crate::provision::Context>,
+}
+
+/// Carry out the provisioning half of `action`. Returns the changes to commit (the status, and any files the
+/// backend produced for the repo) and, on failure, the error.
+fn provision(action: &PlannedAction, options: &ApplyOptions) -> (Vec<FileChange>, Option<String>) {
+    let Some(op) = &action.provision else { return (vec![action.change.clone()], None) };
+    let result = match &options.provisioning {
+        None => Err("no provisioning context".to_owned()),
+        Some(ctx) => match crate::provision::backend_for(&op.target.capability, op.target.backend, ctx) {
+            None => Err(format!("no {:?} backend for {}", op.target.backend, op.target.capability)),
+            Some(backend) => {
+                let secrets = crate::provision::SecretStore::new(&ctx.state_dir);
+                match action.kind {
+                    ActionKind::Deprovision => backend.destroy(&op.target, &secrets).map(|_| Vec::new()),
+                    _ => backend.apply(&op.target, &secrets).map(|a| a.repo_files),
+                }
+                .map_err(|e| e.to_string())
+            }
+        },
+    };
+    match (result, &action.change) {
+        (Ok(files), change) => {
+            let mut changes = vec![change.clone()];
+            changes.extend(files.into_iter().map(|(path, after)| FileChange::Write { path, before: None, after }));
+            if action.kind == ActionKind::Deprovision && op.target.capability == "secret" {
+                let (file, list) = crate::provision::secret::repo_paths(&op.target);
+                changes.push(FileChange::Delete { path: file, before: String::new() });
+                changes.push(FileChange::Delete { path: list, before: String::new() });
+            }
+            (changes, None)
+        }
+        (Err(e), FileChange::Write { path, before, after }) => {
+            let failed = crate::plan::requests::failed_status(after, op.previous_applied.as_deref(), &e);
+            (vec![FileChange::Write { path: path.clone(), before: before.clone(), after: failed }], Some(e))
+        }
+        // A failed deprovision keeps its status file (it still says what exists).
+        (Err(e), FileChange::Delete { .. }) => (Vec::new(), Some(e)),
+    }
 }
 
 /// Apply `plan`, planned from `snapshot`, to `workspace`.
@@ -71,9 +113,13 @@ pub fn apply(
     let mut changes: Vec<FileChange> = Vec::new();
     let mut trailers = Vec::new();
     for action in &plan.actions {
-        changes.push(action.change.clone());
+        let (produced, error) = provision(action, options);
+        changes.extend(produced);
         trailers.push(format!("Paved-Action: {}", action.id));
-        report.applied.push(action.id.0.clone());
+        match &error {
+            None => report.applied.push(action.id.0.clone()),
+            Some(e) => report.failed.push((action.id.0.clone(), e.clone())),
+        }
         // A replay of an interrupted apply whose audit record already landed must not be recorded twice.
         if audit::last_action_for(&all_audit, &action.target).as_deref() == Some(action.id.0.as_str()) {
             report.skipped_audit.push(action.id.0.clone());
@@ -87,8 +133,8 @@ pub fn apply(
             kind: action.kind.as_str().to_owned(),
             target: action.target.clone(),
             basis: plan.basis.desired.clone(),
-            result: "applied".to_owned(),
-            details: serde_json::json!({ "reason": action.reason, "path": action.change.path() }),
+            result: if error.is_some() { "failed" } else { "applied" }.to_owned(),
+            details: audit_details(action, error.as_deref()),
             prev: String::new(),
             hash: String::new(),
         };
@@ -113,6 +159,29 @@ pub fn apply(
     let message = format!("{subject}\n\n{}\n\n{}\n", body.join("\n"), trailers.join("\n"));
     report.commit = workspace.commit(&changes, &message, &options.actor)?;
     Ok(report)
+}
+
+/// What an audit record says about an action: why, which file, and for requests who asked, the verdict, the
+/// approvers the policies required, and the provisioned target (parameters included; secret ones are redacted
+/// before planning, and secret values are never in a plan).
+fn audit_details(action: &PlannedAction, error: Option<&str>) -> serde_json::Value {
+    let mut d = serde_json::json!({ "reason": action.reason, "path": action.change.path() });
+    if let FileChange::Write { after, .. } = &action.change
+        && let Ok(status) = serde_yaml::from_str::<crate::plan::requests::RequestStatus>(after)
+        && action.provision.is_some()
+    {
+        d["requestedBy"] = serde_json::json!(status.requested_by);
+        d["verdict"] = serde_json::json!(status.verdict);
+        d["backend"] = serde_json::json!(status.backend);
+        d["applied"] = serde_json::json!(status.applied);
+    }
+    if let Some(op) = &action.provision {
+        d["target"] = serde_json::json!(op.target);
+    }
+    if let Some(e) = error {
+        d["error"] = serde_json::json!(e);
+    }
+    d
 }
 
 /// The audit files of the snapshot, in order, and the tail of their chain (verified).

@@ -43,6 +43,9 @@ pub struct Global {
     /// The local forge directory (overrides platform.yaml spec.forge.path).
     #[arg(long, global = true, env = "PAVED_FORGE")]
     pub forge: Option<PathBuf>,
+    /// paved's state directory: the secret store and what native backends write (default <repo>/.paved/state).
+    #[arg(long, global = true, env = "PAVED_STATE")]
+    pub state: Option<PathBuf>,
     /// Treat warnings (unknown fields in Backstage entities) as errors.
     #[arg(long, global = true)]
     pub strict: bool,
@@ -73,8 +76,16 @@ pub enum Command {
         #[arg(long = "file", value_name = "PATH")]
         files: Vec<PathBuf>,
     },
-    /// Show what reconcile would change, without changing anything.
-    Plan,
+    /// Show what reconcile would change, without changing anything. With --base, plan a PR instead: what the
+    /// head changes in requests, judged by the base branch's policies.
+    Plan {
+        /// Plan the change from this revision (a PR's base branch) to --head.
+        #[arg(long)]
+        base: Option<String>,
+        /// The PR's head revision.
+        #[arg(long, requires = "base", default_value = "HEAD")]
+        head: String,
+    },
     /// Plan, then apply: write status and audit in one bot commit.
     Reconcile {
         /// Plan only; write nothing.
@@ -202,6 +213,12 @@ pub enum PrCmd {
         #[arg(long = "by", default_value = "reviewer", env = "USER")]
         by: String,
     },
+    /// Compute the PR's plan and post it: one comment (edited in place) and the `paved/policy` check.
+    Plan {
+        number: u64,
+        #[command(flatten)]
+        target: PrTarget,
+    },
     /// Close a pull request without merging.
     Close {
         number: u64,
@@ -236,6 +253,7 @@ fn repo_options(g: &Global, default_worktree: bool) -> RepoOptions {
         worktree: g.worktree || (default_worktree && g.rev.is_none()),
         strict: g.strict,
         forge: g.forge.clone(),
+        state: g.state.clone(),
     }
 }
 
@@ -260,7 +278,13 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             p.validation(&loaded);
             Ok(if loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
         }
-        Command::Plan => {
+        Command::Plan { base: Some(base), head } => {
+            p.progress("planning the pull request");
+            let review = ops::review::review_revs(&g.repo, &base, &head, &cache)?;
+            p.review(&review);
+            Ok(if review.conclusion() == crate::forge::CheckConclusion::Failure { exit::INVALID } else { exit::OK })
+        }
+        Command::Plan { base: None, .. } => {
             p.progress("loading, observing and planning");
             let planned = ops::reconcile::plan(&repo_options(g, false), &cache)?;
             p.diagnostics(&planned.loaded);
@@ -272,7 +296,8 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             let done = ops::reconcile::reconcile(&repo_options(g, false), &cache, dry_run, "paved")?;
             p.diagnostics(&done.planned.loaded);
             p.reconciled(&done);
-            Ok(if done.planned.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
+            let failed = done.report.as_ref().is_some_and(|r| !r.failed.is_empty());
+            Ok(if failed || done.planned.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
         }
         Command::Pr(cmd) => run_pr(g, cmd, &cache, p),
         Command::Audit(AuditCmd::Verify) => match ops::audit_verify::verify(&repo_options(g, false))? {
@@ -345,6 +370,13 @@ fn run_pr(g: &Global, cmd: PrCmd, cache: &ParseCache, p: &Printer) -> anyhow::Re
         PrCmd::Approve { number, target, by, body } => (pick(&target)?, C::Approve { number, by, body }),
         PrCmd::Merge { number, target, by } => (pick(&target)?, C::Merge { number, by }),
         PrCmd::Close { number, target } => (pick(&target)?, C::Close { number }),
+        PrCmd::Plan { number, target } => {
+            let repo = pick(&target)?;
+            let (review, body) = ops::review::post(&forge, &repo, number, cache)?;
+            p.posted(&review, &body);
+            let failed = review.conclusion() == crate::forge::CheckConclusion::Failure;
+            return Ok(if failed { exit::INVALID } else { exit::OK });
+        }
     };
     match ops::pr::run(&forge as &dyn Forge, &repo, command) {
         Ok(outcome) => {

@@ -129,6 +129,9 @@ impl Printer {
             ),
             _ => {
                 self.plan(plan, done.planned.forge_error.as_deref());
+                for (id, e) in done.report.iter().flat_map(|r| &r.failed) {
+                    eprintln!("error: action {id} failed: {e}");
+                }
                 match &done.report {
                     None => println!("Dry run: nothing written."),
                     Some(r) if r.applied.is_empty() => {}
@@ -143,6 +146,24 @@ impl Printer {
                     ),
                 }
             }
+        }
+    }
+
+    pub fn review(&self, review: &crate::review::Review) {
+        match self.format {
+            Format::Json => println!("{}", serde_json::to_string_pretty(review).expect("a Review serializes")),
+            _ => print!("{}", crate::review::markdown::render(review)),
+        }
+    }
+
+    pub fn posted(&self, review: &crate::review::Review, body: &str) {
+        match self.format {
+            Format::Json => println!("{}", serde_json::json!({ "conclusion": review.conclusion(), "comment": body })),
+            _ => println!(
+                "{body}\n(posted as the PR's paved comment; check {} = {:?})",
+                crate::ops::review::CHECK,
+                review.conclusion()
+            ),
         }
     }
 

@@ -2,7 +2,7 @@
 //! notify-debouncer-full) that asks for a pass when a file that could matter changes.
 //!
 //! What counts: any file outside `.git/` and outside the bot-owned paths (paved's own writes must trigger
-//! nothing, design rule 6), plus the local git refs (`.git/HEAD`, `.git/refs/heads/**`, `.git/packed-refs`),
+//! nothing, design rule 6) and outside paved's state directory `.paved/`, plus the local git refs (`.git/HEAD`, `.git/refs/heads/**`, `.git/packed-refs`),
 //! because a commit changes only `.git/` and paved reconciles commits. Objects, the index, logs, lock files and
 //! remote-tracking refs (a fetch) do not count.
 
@@ -45,7 +45,8 @@ impl Filter {
             b.build().expect("the watch globs are valid")
         };
         Filter {
-            ignore: set(&["**/*.paved-tmp", "**/*.lock", "**/*~", "**/.*.swp"]),
+            // `.paved/` is paved's own state directory (provisioning state), never part of the desired state.
+            ignore: set(&[".paved", ".paved/**", "**/*.paved-tmp", "**/*.lock", "**/*~", "**/.*.swp"]),
             git_refs: set(&[".git/HEAD", ".git/refs/heads/**", ".git/packed-refs"]),
             bot_owned: crate::model::bot_owned_matcher(),
         }
@@ -131,6 +132,7 @@ mod tests {
             ".git/refs/heads/main.lock",
             ".git/refs/remotes/origin/main",
             "status/.a.yaml.paved-tmp",
+            ".paved/state/postgres/acme.json",
         ] {
             assert!(!f.matters(rel), "{rel}");
         }

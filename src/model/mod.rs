@@ -33,7 +33,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Paths only paved writes. They are never read as desired state.
-pub const BOT_OWNED: [&str; 3] = ["status/**", "audit/**", "scorecards/**/*.md"];
+pub const BOT_OWNED: [&str; 4] = ["status/**", "audit/**", "scorecards/**/*.md", "secrets/**"];
 
 /// Annotations paved reads on catalog entities.
 pub mod annotations {

@@ -21,6 +21,25 @@ pub struct PlatformSpec {
     pub schedules: Schedules,
     #[serde(default)]
     pub sunset: Sunset,
+    /// Where native backends provision.
+    #[serde(default)]
+    pub native: NativeConfig,
+}
+
+/// Servers and places the `native` backends use. A backend whose server is not configured, or does not answer,
+/// marks its requests Blocked with the reason; everything else proceeds.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NativeConfig {
+    /// PostgreSQL admin connection, libpq style: `host=127.0.0.1 port=5432 user=postgres`.
+    #[serde(default)]
+    pub postgres: Option<String>,
+    /// NATS server URL, e.g. `nats://127.0.0.1:4222`.
+    #[serde(default)]
+    pub nats: Option<String>,
+    /// The DNS zone file directory and the Kubernetes / flagd output directory default to the state directory.
+    #[serde(default)]
+    pub output_dir: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]

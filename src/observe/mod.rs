@@ -25,6 +25,8 @@ pub struct Observed {
     pub forge: Option<ForgeState>,
     /// Why the forge could not be read.
     pub forge_error: Option<String>,
+    /// What each request's backend sees, by `team/name` (desired requests, and removed ones still provisioned).
+    pub requests: BTreeMap<String, crate::provision::Observation>,
 }
 
 impl Observed {
@@ -43,12 +45,43 @@ impl Observed {
                 h.update([1]);
             }
         }
+        for (k, o) in &self.requests {
+            h.update(k.as_bytes());
+            h.update(serde_json::to_vec(o).expect("observations serialize"));
+        }
         hex::encode(&h.finalize()[..8])
     }
 
     /// The `source:` recorded in a status file: the catalog file the entity came from.
     pub fn status_source(content: &str) -> Option<&str> {
         content.lines().find_map(|l| l.strip_prefix("source: ")).map(str::trim)
+    }
+}
+
+/// Ask each request's backend what it sees. Requests whose backend paved lacks are left out (the planner says
+/// so in their status).
+pub fn observe_requests(model: &crate::model::Model, ctx: &crate::provision::Context, observed: &mut Observed) {
+    use crate::plan::requests::{RequestStatus, backend_of, target_for};
+    for (key, r) in &model.requests {
+        let Some(kind) = backend_of(model, r) else { continue };
+        if let Some(backend) = crate::provision::backend_for(&r.spec.capability, kind, ctx) {
+            let target = target_for(model, r, kind);
+            observed.requests.insert(key.clone(), backend.observe(&target));
+        }
+    }
+    // Removed requests: observed through the target their last status recorded.
+    let removed: Vec<(String, crate::provision::Target)> = observed
+        .status
+        .iter()
+        .filter(|(p, _)| p.starts_with("status/requests/"))
+        .filter_map(|(_, text)| serde_yaml::from_str::<RequestStatus>(text).ok())
+        .filter(|s| !model.requests.contains_key(&s.request))
+        .filter_map(|s| Some((s.request, s.target?)))
+        .collect();
+    for (key, target) in removed {
+        if let Some(backend) = crate::provision::backend_for(&target.capability, target.backend, ctx) {
+            observed.requests.insert(key, backend.observe(&target));
+        }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod init;
 pub mod pr;
 pub mod reconcile;
+pub mod review;
 
 use crate::forge::local::LocalForge;
 use crate::model::cache::ParseCache;
@@ -26,6 +27,8 @@ pub struct RepoOptions {
     pub strict: bool,
     /// Overrides platform.yaml's local forge directory.
     pub forge: Option<PathBuf>,
+    /// paved's state directory (secret store, provisioned files); see `reconcile::state_dir`.
+    pub state: Option<PathBuf>,
 }
 
 /// Open the snapshot `options` name.

@@ -1,26 +1,89 @@
-//! `paved plan` and `paved reconcile`: load, observe, plan, and (unless dry-run) apply.
+//! `paved plan` and `paved reconcile`: load, judge, observe, plan, and (unless dry-run) apply.
 
-use super::{RepoOptions, load, open_snapshot};
+use super::{RepoOptions, open_snapshot};
 use crate::apply::{self, ApplyOptions, ApplyReport};
 use crate::model::Loaded;
 use crate::model::cache::ParseCache;
 use crate::observe;
+use crate::plan::requests::Judged;
 use crate::plan::{self, Plan};
+use crate::policy::{self, PolicySet};
+use crate::provision;
+use crate::source::Snapshot;
+use std::path::PathBuf;
 
 pub struct Planned {
     pub loaded: Loaded,
     pub plan: Plan,
     pub forge_error: Option<String>,
+    pub context: provision::Context,
+}
+
+/// paved's state directory: `--state`, then `PAVED_STATE`, then `<repo>/.paved/state`.
+pub fn state_dir(options: &RepoOptions) -> PathBuf {
+    options
+        .state
+        .clone()
+        .or_else(|| std::env::var_os("PAVED_STATE").map(PathBuf::from))
+        .unwrap_or_else(|| options.repo.join(".paved").join("state"))
+}
+
+/// The provisioning context of a loaded platform.
+pub fn context(options: &RepoOptions, loaded: &Loaded) -> provision::Context {
+    let state_dir = state_dir(options);
+    let native = &loaded.model.platform.spec.native;
+    let output_dir = native.output_dir.as_ref().map(|d| options.repo.join(d)).unwrap_or_else(|| state_dir.join("out"));
+    provision::Context {
+        platform: if loaded.model.platform.name.is_empty() {
+            "paved".into()
+        } else {
+            loaded.model.platform.name.clone()
+        },
+        state_dir,
+        output_dir,
+        postgres: native.postgres.clone(),
+        nats: native.nats.clone(),
+        repo_root: Some(options.repo.clone()),
+    }
+}
+
+/// Every request's verdict, judged by the policies in the same snapshot (on the default branch, that is the base).
+pub fn judge(
+    snapshot: &Snapshot,
+    loaded: &Loaded,
+) -> std::collections::BTreeMap<String, Result<policy::Verdict, String>> {
+    let model = &loaded.model;
+    let set = PolicySet::compile(model, &policy::module_sources(snapshot, model));
+    model
+        .requests
+        .iter()
+        .map(|(key, r)| {
+            let verdict = match &set {
+                Ok(set) => set
+                    .evaluate(Some(&r.spec.capability), &policy::input::for_request(model, r, None))
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            (key.clone(), verdict)
+        })
+        .collect()
+}
+
+fn prepare(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<(Snapshot, Planned)> {
+    let snapshot = open_snapshot(options)?;
+    let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
+    let forge = super::forge(options, &loaded)?;
+    let mut observed = observe::observe(&snapshot, forge.as_deref());
+    let context = context(options, &loaded);
+    observe::observe_requests(&loaded.model, &context, &mut observed);
+    let judged = Judged { verdicts: judge(&snapshot, &loaded), context: context.clone() };
+    let plan = plan::plan(&loaded, Some(&judged), &observed);
+    Ok((snapshot, Planned { loaded, plan, forge_error: observed.forge_error, context }))
 }
 
 /// Load, observe and plan.
 pub fn plan(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Planned> {
-    let loaded = load(options, cache)?;
-    let snapshot = open_snapshot(options)?;
-    let forge = super::forge(options, &loaded)?;
-    let observed = observe::observe(&snapshot, forge.as_deref());
-    let plan = plan::plan(&loaded, &observed);
-    Ok(Planned { loaded, plan, forge_error: observed.forge_error })
+    prepare(options, cache).map(|(_, planned)| planned)
 }
 
 pub struct Reconciled {
@@ -30,12 +93,7 @@ pub struct Reconciled {
 
 /// Plan and apply. With `dry_run`, nothing is written.
 pub fn reconcile(options: &RepoOptions, cache: &ParseCache, dry_run: bool, actor: &str) -> anyhow::Result<Reconciled> {
-    let snapshot = open_snapshot(options)?;
-    let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
-    let forge = super::forge(options, &loaded)?;
-    let observed = observe::observe(&snapshot, forge.as_deref());
-    let plan = plan::plan(&loaded, &observed);
-    let planned = Planned { loaded, plan, forge_error: observed.forge_error };
+    let (snapshot, planned) = prepare(options, cache)?;
     if dry_run || options.rev.is_some() && !super::is_worktree(&options.repo) {
         anyhow::ensure!(
             dry_run,
@@ -45,11 +103,8 @@ pub fn reconcile(options: &RepoOptions, cache: &ParseCache, dry_run: bool, actor
         return Ok(Reconciled { planned, report: None });
     }
     let workspace = apply::workspace::for_dir(&options.repo);
-    let report = apply::apply(
-        &planned.plan,
-        &snapshot,
-        workspace.as_ref(),
-        &ApplyOptions { actor: actor.to_owned(), now: chrono::Utc::now() },
-    )?;
+    let apply_options =
+        ApplyOptions { actor: actor.to_owned(), now: chrono::Utc::now(), provisioning: Some(planned.context.clone()) };
+    let report = apply::apply(&planned.plan, &snapshot, workspace.as_ref(), &apply_options)?;
     Ok(Reconciled { planned, report: Some(report) })
 }

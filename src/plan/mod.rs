@@ -10,6 +10,7 @@
 //! `reason` is for people only; executors never branch on it (as in Terraform's `ActionReason`).
 
 pub mod render;
+pub mod requests;
 pub mod status;
 
 use crate::model::Loaded;
@@ -50,6 +51,12 @@ pub enum ActionKind {
     /// Remove the status file of an entity that left the catalog.
     #[serde(rename = "status.delete")]
     DeleteStatus,
+    /// Create or converge what a request asks for, then write its status.
+    #[serde(rename = "request.provision")]
+    Provision,
+    /// Remove what a removed request had provisioned, then its status.
+    #[serde(rename = "request.deprovision")]
+    Deprovision,
 }
 
 impl ActionKind {
@@ -57,6 +64,8 @@ impl ActionKind {
         match self {
             ActionKind::WriteStatus => "status.write",
             ActionKind::DeleteStatus => "status.delete",
+            ActionKind::Provision => "request.provision",
+            ActionKind::Deprovision => "request.deprovision",
         }
     }
 }
@@ -93,7 +102,20 @@ pub struct PlannedAction {
     pub kind: ActionKind,
     pub target: String,
     pub reason: String,
+    /// The bot-owned file this action writes (for provisioning: the status it will have once applied).
     pub change: FileChange,
+    /// For provisioning actions: what the executor must create or destroy first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provision: Option<ProvisionOp>,
+}
+
+/// The provisioning half of a `request.provision` / `request.deprovision` action.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvisionOp {
+    pub target: crate::provision::Target,
+    /// The applied digest before this action: restored in the status if the action fails, so it is retried.
+    #[serde(skip)]
+    pub previous_applied: Option<String>,
 }
 
 /// What the plan was computed from. An executor refuses a plan whose basis no longer holds.
@@ -121,8 +143,9 @@ impl Plan {
     }
 }
 
-/// Compute the plan.
-pub fn plan(desired: &Loaded, observed: &Observed) -> Plan {
+/// Compute the plan. `judged` carries each request's policy verdict and the provisioning context; without it,
+/// requests are not planned (validation-only callers).
+pub fn plan(desired: &Loaded, judged: Option<&requests::Judged>, observed: &Observed) -> Plan {
     let model = &desired.model;
     // Files with any error: their entities keep their last good state.
     let broken: BTreeSet<&str> = desired.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.path.as_str()).collect();
@@ -154,7 +177,7 @@ pub fn plan(desired: &Loaded, observed: &Observed) -> Plan {
         wanted.insert(status::UNCLAIMED_PATH.to_owned());
     }
     for (path, before) in &observed.status {
-        if wanted.contains(path) {
+        if wanted.contains(path) || path.starts_with("status/requests/") {
             continue;
         }
         let source = Observed::status_source(before);
@@ -172,7 +195,11 @@ pub fn plan(desired: &Loaded, observed: &Observed) -> Plan {
             target,
             reason,
             change: FileChange::Delete { path: path.clone(), before: before.clone() },
+            provision: None,
         });
+    }
+    if let Some(judged) = judged {
+        requests::plan(model, judged, observed, &broken, &mut actions);
     }
     actions.sort_by(|a, b| (a.change.path(), a.kind).cmp(&(b.change.path(), b.kind)));
     Plan {
@@ -205,6 +232,7 @@ fn push_write(
         target,
         reason,
         change: FileChange::Write { path, before: before.cloned(), after: content },
+        provision: None,
     });
 }
 

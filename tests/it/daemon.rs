@@ -123,9 +123,22 @@ fn sign(body: &[u8]) -> String {
     paved::daemon::webhook::sign(SECRET.as_bytes(), body)
 }
 
+/// A copy of the example whose PostgreSQL and NATS backends are not configured: those requests are Blocked and
+/// everything else reconciles, so daemon tests running side by side never touch the shared servers (the
+/// provisioning tests own them, each under its own platform name).
+pub fn offline_example() -> Dir {
+    let repo = example_copy();
+    let path = repo.join("platform.yaml");
+    let text = std::fs::read_to_string(&path).expect("platform.yaml");
+    let start = text.find("  native:\n").expect("the example configures native backends");
+    let end = text[start..].find("  signingKeys:").expect("signingKeys follows native") + start;
+    std::fs::write(&path, format!("{}{}", &text[..start], &text[end..])).expect("write");
+    repo
+}
+
 /// A git copy of the example and a local forge holding the platform repo.
 fn setup() -> (Dir, Dir, Dir) {
-    let repo = example_copy();
+    let repo = offline_example();
     git_init_commit(repo.path());
     let forge = Dir::new();
     paved::forge::local::LocalForge::new(forge.path()).create_repo("acme/platform", "main").expect("create");
@@ -304,7 +317,7 @@ fn with_sync_remote_a_pushed_commit_comes_back_with_its_bot_commit() {
         .clone_url;
     let bare = Path::new(&bare);
     // A developer's clone seeds the forge.
-    let dev = example_copy();
+    let dev = offline_example();
     git_init_commit(dev.path());
     git(dev.path(), &["remote", "add", "origin", s(bare)]);
     git(dev.path(), &["push", "--quiet", "-u", "origin", "main"]);

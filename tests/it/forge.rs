@@ -1,9 +1,4 @@
-use crate::util::{Dir, Paved, example_copy, git, git_init_commit};
-use std::path::Path;
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf8 path")
-}
+use crate::util::{Dir, Paved, example_copy, git, git_init_commit, s};
 
 /// A developer's PR on the platform repo, driven entirely through `paved pr`.
 #[test]

@@ -999,7 +999,7 @@ fn reconcile_observes_github_when_platform_yaml_names_it() {
             s.repos.insert(name.to_owned(), r);
         }
     });
-    let repo = crate::util::example_copy();
+    let repo = crate::daemon::offline_example();
     let platform = std::fs::read_to_string(repo.join("platform.yaml")).expect("platform.yaml");
     let local = "  forge:\n    kind: local\n    path: ../forge\n";
     assert!(platform.contains(local), "the example's forge section moved:\n{platform}");
@@ -1033,7 +1033,7 @@ fn the_daemon_reconciles_against_github() {
             s.repos.insert(name.to_owned(), r);
         }
     });
-    let repo = crate::util::example_copy();
+    let repo = crate::daemon::offline_example();
     let platform = std::fs::read_to_string(repo.join("platform.yaml")).expect("platform.yaml");
     let github = format!("  forge:\n    kind: github\n    baseUrl: {}\n", gh.base_url);
     std::fs::write(

@@ -12,7 +12,11 @@ mod forge;
 mod github;
 /// `paved init` and `paved demo`.
 mod init_demo;
+/// Provisioning after merge: backends, drift, deletion, secrets.
+mod provision;
 /// The engine end to end: reconcile, idempotency, crash safety, audit.
 mod reconcile;
+/// Plans on pull requests, judged by the base branch.
+mod review;
 /// `paved validate`: the example, the broken corpus, real Backstage files.
 mod validate;

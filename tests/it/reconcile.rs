@@ -1,12 +1,8 @@
-use crate::util::{Dir, Paved, example_copy, git, git_init_commit};
+use crate::util::{Dir, Paved, example_copy, git, git_init_commit, s};
 use paved::model::cache::ParseCache;
 use paved::model::{LoadOptions, load};
 use paved::source::Snapshot;
 use std::path::Path;
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf8 path")
-}
 
 fn plan_json(repo: &Path) -> serde_json::Value {
     Paved::new(&["plan", "--repo", s(repo), "--format", "json"]).run().expect_code(0).json()
@@ -48,7 +44,7 @@ fn reconcile_twice_leaves_nothing_to_do() {
     assert_ne!(head, head_before);
     assert_eq!(git(repo.path(), &["rev-parse", "HEAD~1"]), head_before);
     let touched = git(repo.path(), &["show", "--name-only", "--format=", "HEAD"]);
-    assert!(touched.lines().all(|p| p.starts_with("status/") || p.starts_with("audit/")), "{touched}");
+    assert!(touched.lines().all(|p| ["status/", "audit/", "secrets/"].iter().any(|b| p.starts_with(b))), "{touched}");
     let message = git(repo.path(), &["log", "-1", "--format=%B"]);
     let trailers = message.lines().filter(|l| l.starts_with("Paved-Action: ")).count();
     assert_eq!(trailers, actions(&first));

@@ -1,0 +1,326 @@
+//! Planning requests: provision what merged requests ask for, heal what drifted or vanished, deprovision what was
+//! removed (unless deletion protection holds it), and keep `status/requests/<team>/<name>.yaml` saying which.
+//!
+//! A request's *applied digest* (its spec, module version and backend) is recorded in its status once applied;
+//! a different digest, an absent resource or reported drift makes a provision action. Phases:
+//! `Ready`, `Denied` (policy), `Blocked` (backend unavailable or missing — the reason says how to fix it),
+//! `Failed` (an apply failed; retried next pass), `Protected` (removed but deletion-protected).
+
+use super::{ActionId, ActionKind, FileChange, PlannedAction, ProvisionOp};
+use crate::model::Model;
+use crate::model::platform::BackendKind;
+use crate::model::request::Request;
+use crate::observe::Observed;
+use crate::policy::Verdict;
+use crate::provision::{self, Observation, Target};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the planner needs besides the model: each request's verdict (computed with the policies of the
+/// snapshot), and the provisioning context.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub verdicts: BTreeMap<String, Result<Verdict, String>>,
+    pub context: provision::Context,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestStatus {
+    pub request: String,
+    pub source: String,
+    pub capability: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<BackendKind>,
+    pub phase: String,
+    #[serde(default)]
+    pub message: String,
+    /// The digest of what was last applied; absent when nothing ever was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied: Option<String>,
+    #[serde(default)]
+    pub deletion_protection: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub outputs: BTreeMap<String, String>,
+    /// Where the secrets are (never the secrets themselves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<String>,
+    /// What to observe or destroy once the request file is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+}
+
+pub fn status_path(key: &str) -> String {
+    format!("status/requests/{key}.yaml")
+}
+
+/// The backend a request uses: `platform.yaml` `spec.backends`, else the module's first.
+pub fn backend_of(model: &Model, r: &Request) -> Option<BackendKind> {
+    model
+        .platform
+        .spec
+        .backends
+        .get(&r.spec.capability)
+        .copied()
+        .or_else(|| model.modules.get(&r.spec.capability)?.spec.backends.first().copied())
+}
+
+/// The provisioning target of a request: its parameters with secret ones redacted (they are never written
+/// anywhere), and for secrets the recipient groups' age keys from the catalog.
+pub fn target_for(model: &Model, r: &Request, backend: BackendKind) -> Target {
+    let mut t = Target::of(r, backend);
+    if r.spec.capability == "secret" {
+        t.recipients = age_recipients(model, r);
+    }
+    if let (Some(m), serde_json::Value::Object(map)) = (model.modules.get(&r.spec.capability), &mut t.parameters) {
+        for p in m.spec.parameters.iter().filter(|p| p.secret) {
+            if map.contains_key(&p.name) {
+                map.insert(p.name.clone(), serde_json::Value::String("<redacted>".into()));
+            }
+        }
+    }
+    t
+}
+
+/// The age public keys of a secret's recipient groups (`paved.dev/age-recipients`, comma or space separated).
+fn age_recipients(model: &Model, r: &Request) -> Vec<String> {
+    let groups: Vec<String> = r
+        .spec
+        .parameters
+        .get("recipients")
+        .and_then(|v| v.as_sequence())
+        .map(|s| s.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect())
+        .unwrap_or_else(|| vec![r.spec.owner.clone()]);
+    let mut keys: Vec<String> = groups
+        .iter()
+        .filter_map(|g| crate::model::entity_ref::EntityRef::parse(g, Some("group"), "default").ok())
+        .filter_map(|g| model.catalog.get(&g))
+        .filter_map(|g| g.entity.annotations.get("paved.dev/age-recipients"))
+        .flat_map(|a| {
+            a.split([',', ' ', '\n']).filter(|k| k.starts_with("age1")).map(str::to_owned).collect::<Vec<_>>()
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+fn digest(model: &Model, r: &Request, backend: BackendKind) -> String {
+    let mut h = Sha256::new();
+    h.update(serde_json::to_vec(&r.spec).expect("a spec serializes"));
+    if let Some(m) = model.modules.get(&r.spec.capability) {
+        h.update(m.version.to_string().as_bytes());
+    }
+    h.update(format!("{backend:?}").as_bytes());
+    hex::encode(&h.finalize()[..8])
+}
+
+fn expected_outputs(ctx: &provision::Context, t: &Target) -> BTreeMap<String, String> {
+    match (t.capability.as_str(), t.backend) {
+        ("database", BackendKind::Native) => provision::postgres::expected_outputs(ctx, t).into_iter().collect(),
+        ("queue", BackendKind::Native) => provision::nats::expected_outputs(ctx, t).into_iter().collect(),
+        ("tls-certificate", BackendKind::Native) => provision::tls::expected_outputs(ctx, t).into_iter().collect(),
+        ("secret", BackendKind::Native) => {
+            let (file, _) = provision::secret::repo_paths(t);
+            BTreeMap::from([("path".to_owned(), file), ("recipients".to_owned(), t.recipients.len().to_string())])
+        }
+        (cap, BackendKind::Native) => provision::files::expected_outputs(cap, ctx, t).into_iter().collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+fn render(status: &RequestStatus) -> String {
+    super::status::render(status)
+}
+
+fn parse(text: &str) -> Option<RequestStatus> {
+    serde_yaml::from_str(text).ok()
+}
+
+/// Plan every request. `broken` are files with errors (their requests keep their last state).
+pub fn plan(
+    model: &Model,
+    judged: &Judged,
+    observed: &Observed,
+    broken: &BTreeSet<&str>,
+    actions: &mut Vec<PlannedAction>,
+) {
+    let ctx = &judged.context;
+    for (key, r) in &model.requests {
+        if broken.contains(r.path.as_str()) {
+            continue;
+        }
+        let path = status_path(key);
+        let before = observed.status.get(&path);
+        let old = before.and_then(|t| parse(t));
+        let previous_applied = old.as_ref().and_then(|o| o.applied.clone());
+        let mut status = RequestStatus {
+            request: key.clone(),
+            source: r.path.clone(),
+            capability: r.spec.capability.clone(),
+            environment: r.spec.environment.map(|e| format!("{e:?}").to_lowercase()),
+            backend: backend_of(model, r),
+            phase: String::new(),
+            message: String::new(),
+            applied: previous_applied.clone(),
+            deletion_protection: r.spec.deletion_protection,
+            requested_by: r.requested_by.clone(),
+            verdict: None,
+            outputs: old.as_ref().map(|o| o.outputs.clone()).unwrap_or_default(),
+            secrets: old.as_ref().and_then(|o| o.secrets.clone()),
+            target: old.as_ref().and_then(|o| o.target.clone()),
+        };
+        let verdict = match judged.verdicts.get(key) {
+            Some(Ok(v)) => v.clone(),
+            Some(Err(e)) => {
+                status.phase = "Failed".into();
+                status.message = format!("policy evaluation failed: {e}");
+                push_status(actions, key, path, before, &status);
+                continue;
+            }
+            None => Verdict::default(),
+        };
+        status.verdict = Some(verdict.clone());
+        if !verdict.allowed() {
+            status.phase = "Denied".into();
+            status.message = verdict.deny.iter().map(|m| m.message.as_str()).collect::<Vec<_>>().join("; ");
+            push_status(actions, key, path, before, &status);
+            continue;
+        }
+        let Some(backend) = status.backend else {
+            status.phase = "Blocked".into();
+            status.message =
+                format!("module `{}` names no backend; set spec.backends in platform.yaml", r.spec.capability);
+            push_status(actions, key, path, before, &status);
+            continue;
+        };
+        let supported = model.modules.get(&r.spec.capability).is_some_and(|m| m.spec.backends.contains(&backend));
+        let target = target_for(model, r, backend);
+        let observation = observed.requests.get(key).cloned().unwrap_or(Observation::Unavailable {
+            reason: format!(
+                "paved has no {backend:?} backend for `{}` yet; choose another in platform.yaml spec.backends",
+                r.spec.capability
+            )
+            .to_lowercase(),
+        });
+        if !supported {
+            status.phase = "Blocked".into();
+            status.message =
+                format!("module `{}` does not support the {backend:?} backend", r.spec.capability).to_lowercase();
+            push_status(actions, key, path, before, &status);
+            continue;
+        }
+        if let Observation::Unavailable { reason } = &observation {
+            status.phase = "Blocked".into();
+            status.message = reason.clone();
+            push_status(actions, key, path, before, &status);
+            continue;
+        }
+        let wanted = digest(model, r, backend);
+        let reason = match (&observation, previous_applied.as_deref()) {
+            (_, None) => Some("new request".to_owned()),
+            (_, Some(d)) if d != wanted => Some("request changed".to_owned()),
+            (Observation::Absent, _) => Some("missing: deleted out of band, recreating".to_owned()),
+            (Observation::Present { drift: Some(d) }, _) => Some(format!("drift: {d}")),
+            _ => None,
+        };
+        status.phase = "Ready".into();
+        status.message = "provisioned".into();
+        status.applied = Some(wanted.clone());
+        status.outputs = expected_outputs(ctx, &target);
+        status.secrets = matches!(r.spec.capability.as_str(), "database" | "sandbox-ai-key" | "tls-certificate")
+            .then(|| provision::SecretStore::reference(&r.team, &r.name));
+        status.target = Some(target.clone());
+        let Some(reason) = reason else {
+            push_status(actions, key, path, before, &status);
+            continue;
+        };
+        let after = render(&status);
+        let mut content = after.clone().into_bytes();
+        // A heal is a new event even when the desired content is the same as last time.
+        content.extend_from_slice(reason.as_bytes());
+        actions.push(PlannedAction {
+            id: ActionId::new(ActionKind::Provision, &format!("request:{key}"), &content),
+            kind: ActionKind::Provision,
+            target: format!("request:{key}"),
+            reason,
+            change: FileChange::Write { path, before: before.cloned(), after },
+            provision: Some(ProvisionOp { target, previous_applied }),
+        });
+    }
+
+    // Requests whose file is gone.
+    for (path, before) in observed.status.iter().filter(|(p, _)| p.starts_with("status/requests/")) {
+        let Some(old) = parse(before) else { continue };
+        if model.requests.contains_key(&old.request) || broken.contains(old.source.as_str()) {
+            continue;
+        }
+        let target = format!("request:{}", old.request);
+        match (&old.target, old.applied.is_some()) {
+            (Some(_), true) if old.deletion_protection => {
+                let mut status = old.clone();
+                status.phase = "Protected".into();
+                status.message = "the request file was removed, but deletion protection is on: to deprovision, set \
+                                  spec.deletionProtection: false in a PR, merge it, then remove the file"
+                    .into();
+                push_status(actions, &old.request, path.clone(), Some(before), &status);
+            }
+            (Some(t), true) => actions.push(PlannedAction {
+                id: ActionId::new(ActionKind::Deprovision, &target, before.as_bytes()),
+                kind: ActionKind::Deprovision,
+                target,
+                reason: format!("{} was removed", old.source),
+                change: FileChange::Delete { path: path.clone(), before: before.clone() },
+                provision: Some(ProvisionOp { target: t.clone(), previous_applied: old.applied.clone() }),
+            }),
+            _ => actions.push(PlannedAction {
+                id: ActionId::new(ActionKind::DeleteStatus, &target, b""),
+                kind: ActionKind::DeleteStatus,
+                target,
+                reason: format!("{} was removed; nothing was provisioned", old.source),
+                change: FileChange::Delete { path: path.clone(), before: before.clone() },
+                provision: None,
+            }),
+        }
+    }
+}
+
+fn push_status(
+    actions: &mut Vec<PlannedAction>,
+    key: &str,
+    path: String,
+    before: Option<&String>,
+    status: &RequestStatus,
+) {
+    let after = render(status);
+    if before == Some(&after) {
+        return;
+    }
+    let target = format!("request:{key}");
+    let reason = format!("{}: {}", status.phase, status.message);
+    actions.push(PlannedAction {
+        id: ActionId::new(ActionKind::WriteStatus, &target, after.as_bytes()),
+        kind: ActionKind::WriteStatus,
+        target,
+        reason,
+        change: FileChange::Write { path, before: before.cloned(), after },
+        provision: None,
+    });
+}
+
+/// The status to write when applying `planned` failed: phase Failed, the error, and the previous applied digest,
+/// so the next pass tries again.
+pub fn failed_status(planned_after: &str, previous_applied: Option<&str>, error: &str) -> String {
+    let mut status = parse(planned_after).unwrap_or_default();
+    status.phase = "Failed".into();
+    status.message = error.to_owned();
+    status.applied = previous_applied.map(str::to_owned);
+    render(&status)
+}

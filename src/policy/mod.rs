@@ -1,0 +1,203 @@
+//! Policy-as-code: organisation policies (`policies/*.rego`) and each module's `policy.rego`, evaluated with
+//! regorus. Every package contributes three rule sets: `deny` (blocks), `warn`, and `approvers` (groups that must
+//! approve). Policies are always taken from the snapshot the caller passes — for a PR, the base branch's — so a PR
+//! cannot relax the rules that judge it (design rule 3).
+
+pub mod input;
+
+use crate::model::Model;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// A policy evaluation may take at most this long; a runaway policy is an error, not a hang.
+const EVAL_LIMIT: Duration = Duration::from_secs(5);
+
+/// The error returned by [`PolicySet::compile`] and [`PolicySet::evaluate`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: policy does not compile: {message}")]
+    Compile { path: String, message: String },
+    #[error("policy evaluation failed: {0}")]
+    Eval(String),
+}
+
+/// One message from one policy.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Message {
+    /// The Rego package that said it, e.g. `paved.org.production`.
+    pub policy: String,
+    pub message: String,
+}
+
+/// What the policies say about one subject.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub deny: Vec<Message>,
+    pub warn: Vec<Message>,
+    /// Group references whose approval is required.
+    pub approvers: BTreeSet<String>,
+}
+
+impl Verdict {
+    pub fn allowed(&self) -> bool {
+        self.deny.is_empty()
+    }
+    /// A one-word summary: `denied`, `warned` or `allowed`.
+    pub fn outcome(&self) -> &'static str {
+        if !self.deny.is_empty() {
+            "denied"
+        } else if !self.warn.is_empty() {
+            "warned"
+        } else {
+            "allowed"
+        }
+    }
+}
+
+/// Compiled policies of one snapshot: the organisation's and every module's.
+#[derive(Clone)]
+pub struct PolicySet {
+    engine: regorus::Engine,
+    /// Packages of organisation policies, evaluated for every subject.
+    org_packages: Vec<String>,
+    /// Module name to the package of its policy.
+    module_packages: std::collections::BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for PolicySet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PolicySet").field("org", &self.org_packages).field("modules", &self.module_packages).finish()
+    }
+}
+
+/// The `package` a Rego source declares.
+fn package_of(source: &str) -> Option<String> {
+    source.lines().map(str::trim).find_map(|l| l.strip_prefix("package ")).map(|p| p.trim().to_owned())
+}
+
+impl PolicySet {
+    /// Compile the organisation policies and module policies of `model`. `module_sources` are the module
+    /// `policy.rego` files as (module name, path, source).
+    ///
+    /// # Errors
+    /// The first policy that does not compile.
+    pub fn compile(model: &Model, module_sources: &[(String, String, String)]) -> Result<Self, Error> {
+        let mut engine = regorus::Engine::new();
+        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+            limit: EVAL_LIMIT,
+            check_interval: std::num::NonZeroU32::new(1000).expect("1000 is not zero"),
+        });
+        let mut org_packages = Vec::new();
+        for p in model.policies.values() {
+            let pkg = engine
+                .add_policy(p.path.clone(), p.source.clone())
+                .map_err(|e| Error::Compile { path: p.path.clone(), message: e.to_string() })?;
+            org_packages.push(pkg);
+        }
+        let mut module_packages = std::collections::BTreeMap::new();
+        for (module, path, source) in module_sources {
+            let pkg = engine
+                .add_policy(path.clone(), source.clone())
+                .map_err(|e| Error::Compile { path: path.clone(), message: e.to_string() })?;
+            module_packages.insert(module.clone(), pkg);
+        }
+        org_packages.sort();
+        org_packages.dedup();
+        Ok(PolicySet { engine, org_packages, module_packages })
+    }
+
+    /// Evaluate the organisation policies and `module`'s policy on `input`.
+    ///
+    /// # Errors
+    /// A runtime error in a policy (including the time limit).
+    pub fn evaluate(&self, module: Option<&str>, input: &serde_json::Value) -> Result<Verdict, Error> {
+        let mut engine = self.engine.clone();
+        let text = serde_json::to_string(input).expect("a JSON value always serializes");
+        engine.set_input(regorus::Value::from_json_str(&text).map_err(|e| Error::Eval(e.to_string()))?);
+        let mut verdict = Verdict::default();
+        let module_pkg = module.and_then(|m| self.module_packages.get(m));
+        for pkg in self.org_packages.iter().chain(module_pkg) {
+            let results = engine.eval_query(pkg.clone(), false).map_err(|e| Error::Eval(format!("{pkg}: {e}")))?;
+            let Some(value) = results.result.first().and_then(|r| r.expressions.first()).map(|e| &e.value) else {
+                continue;
+            };
+            let value = serde_json::to_value(value).map_err(|e| Error::Eval(e.to_string()))?;
+            let name = pkg.trim_start_matches("data.").to_owned();
+            for (rule, out) in [("deny", &mut verdict.deny), ("warn", &mut verdict.warn)] {
+                for msg in strings(&value[rule]) {
+                    out.push(Message { policy: name.clone(), message: msg });
+                }
+            }
+            verdict.approvers.extend(strings(&value["approvers"]));
+        }
+        verdict.deny.sort();
+        verdict.deny.dedup();
+        verdict.warn.sort();
+        verdict.warn.dedup();
+        Ok(verdict)
+    }
+}
+
+/// The strings of a Rego set or array (as regorus serializes it), ignoring anything else.
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    match v {
+        serde_json::Value::Array(items) => items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect(),
+        serde_json::Value::String(s) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// Module policy sources from a snapshot: `modules/<name>/policy.rego` for every loaded module.
+pub fn module_sources(snapshot: &crate::source::Snapshot, model: &Model) -> Vec<(String, String, String)> {
+    model
+        .modules
+        .values()
+        .filter_map(|m| {
+            let path = format!("{}/policy.rego", m.dir);
+            let entry = snapshot.get(&path)?;
+            let source = snapshot.read_text(entry).ok()?;
+            package_of(&source)?;
+            Some((m.name.clone(), path, source))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deny_warn_and_approvers_are_collected_per_package() {
+        let mut model = Model::default();
+        model.policies.insert(
+            "policies/p.rego".into(),
+            crate::model::Policy {
+                path: "policies/p.rego".into(),
+                source: "package paved.org.p\nimport rego.v1\ndeny contains \"no\" if input.x == 1\nwarn contains \"hm\" if true\napprovers contains \"group:sre\" if input.x > 0\n".into(),
+            },
+        );
+        let set = PolicySet::compile(&model, &[]).expect("compiles");
+        let v = set.evaluate(None, &serde_json::json!({"x": 1})).expect("evaluates");
+        assert_eq!(v.deny, vec![Message { policy: "paved.org.p".into(), message: "no".into() }]);
+        assert_eq!(v.warn.len(), 1);
+        assert_eq!(v.approvers, BTreeSet::from(["group:sre".to_owned()]));
+        assert_eq!(v.outcome(), "denied");
+        let v = set.evaluate(None, &serde_json::json!({"x": 0})).expect("evaluates");
+        assert!(v.allowed() && v.approvers.is_empty());
+    }
+
+    #[test]
+    fn a_policy_that_does_not_compile_names_its_file() {
+        let mut model = Model::default();
+        model.policies.insert(
+            "policies/bad.rego".into(),
+            crate::model::Policy {
+                path: "policies/bad.rego".into(),
+                source: "package x\nimport rego.v1\ndeny contains if {".into(),
+            },
+        );
+        let err = PolicySet::compile(&model, &[]).expect_err("syntax error");
+        assert!(err.to_string().starts_with("policies/bad.rego: policy does not compile"), "{err}");
+    }
+}

@@ -1,0 +1,149 @@
+//! Provisioning what merged requests ask for, through backends.
+//!
+//! A [`Backend`] observes (does the thing exist, has it drifted?), applies (create or converge, idempotently) and
+//! destroys. Observation happens in `observe`, so planning stays pure; apply and destroy run in the executor.
+//! What a request yields is split in two: plain outputs, which go into its status file, and secrets, which go only
+//! into the [`SecretStore`] — never into a plan, status, log, commit or PR.
+
+pub mod files;
+pub mod nats;
+pub mod postgres;
+pub mod secret;
+pub mod secrets;
+pub mod tls;
+
+use crate::model::platform::BackendKind;
+use crate::model::request::Request;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use secrets::SecretStore;
+
+/// The error returned by [`Backend::apply`] and [`Backend::destroy`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("{backend}: {message}")]
+    Backend { backend: &'static str, message: String },
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+/// What a backend sees of the thing a request asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum Observation {
+    /// It does not exist.
+    Absent,
+    /// It exists; `drift` says how it differs from what was applied, if it does.
+    Present { drift: Option<String> },
+    /// The backend cannot be reached: requests on it are Blocked with this reason and fix.
+    Unavailable { reason: String },
+}
+
+/// What applying yields.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    pub outputs: BTreeMap<String, String>,
+    pub secrets: BTreeMap<String, String>,
+    /// Bot-owned files to commit with the request's status (an encrypted secret), repo path to content.
+    pub repo_files: Vec<(String, String)>,
+}
+
+/// Everything a backend needs from its environment.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The platform's name: physical names are prefixed with it, so two platforms on one server never collide.
+    pub platform: String,
+    /// paved's own state: the secret store, CA keys, Terraform state.
+    pub state_dir: PathBuf,
+    /// Where file-producing backends write (zone files, manifests, flag definitions).
+    pub output_dir: PathBuf,
+    pub postgres: Option<String>,
+    pub nats: Option<String>,
+    /// The platform repo's work tree, for backends whose product is committed there.
+    pub repo_root: Option<PathBuf>,
+}
+
+/// The identity of a provisioned thing: enough to observe or destroy it after its request file is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Target {
+    pub team: String,
+    pub name: String,
+    pub capability: String,
+    pub backend: BackendKind,
+    /// Parameters as applied (for backends whose identity depends on them, e.g. a DNS zone).
+    #[serde(skip_serializing_if = "serde_json::Value::is_null", default)]
+    pub parameters: serde_json::Value,
+    /// For secrets: the age public keys of the recipient groups, resolved from the catalog.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<String>,
+}
+
+impl Target {
+    pub fn of(request: &Request, backend: BackendKind) -> Self {
+        Target {
+            team: request.team.clone(),
+            name: request.name.clone(),
+            capability: request.spec.capability.clone(),
+            backend,
+            parameters: serde_json::to_value(&request.spec.parameters).unwrap_or_default(),
+            recipients: Vec::new(),
+        }
+    }
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.team, self.name)
+    }
+    pub fn param_str(&self, name: &str) -> Option<&str> {
+        self.parameters.get(name).and_then(|v| v.as_str())
+    }
+}
+
+pub trait Backend {
+    /// Observe the thing `target` names.
+    fn observe(&self, target: &Target) -> Observation;
+    /// Create or converge. Must be idempotent: a replay after a crash must not fail or duplicate.
+    fn apply(&self, target: &Target, secrets: &SecretStore) -> Result<Applied, Error>;
+    /// Remove what `apply` made.
+    fn destroy(&self, target: &Target, secrets: &SecretStore) -> Result<(), Error>;
+}
+
+/// A physical name for `target`: `<platform>_<team>_<name>` in `[a-z0-9_]`, at most 63 characters (PostgreSQL's
+/// identifier limit), with a hash suffix when it had to be shortened. Nothing a request writes survives as syntax.
+pub fn physical_name(platform: &str, target: &Target, sep: char) -> String {
+    let raw = format!("{platform}{sep}{}{sep}{}", target.team, target.name);
+    let clean: String =
+        raw.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { sep }).collect();
+    if clean.len() <= 63 {
+        return clean;
+    }
+    use sha2::{Digest, Sha256};
+    let hash = hex::encode(&Sha256::digest(raw.as_bytes())[..4]);
+    format!("{}{sep}{hash}", &clean[..54])
+}
+
+/// The backend that provisions `capability` with `kind`, or `None` when paved has no such backend (the request
+/// is then Blocked with that reason).
+pub fn backend_for(capability: &str, kind: BackendKind, ctx: &Context) -> Option<Box<dyn Backend>> {
+    match (capability, kind) {
+        ("database", BackendKind::Native) => Some(Box::new(postgres::Postgres::new(ctx))),
+        ("queue", BackendKind::Native) => Some(Box::new(nats::Nats::new(ctx))),
+        ("tls-certificate", BackendKind::Native) => Some(Box::new(tls::Tls::new(ctx))),
+        ("secret", BackendKind::Native) => Some(Box::new(secret::Secret::new(ctx))),
+        ("dns-record", BackendKind::Native)
+        | ("namespace", BackendKind::Native)
+        | ("feature-flag", BackendKind::Native)
+        | ("sandbox-ai-key", BackendKind::Native)
+        | ("iam-role", BackendKind::Native) => Some(Box::new(files::FileBackend::new(capability, ctx)?)),
+        _ => None,
+    }
+}
+
+/// A random token of `bytes` bytes, hex-encoded (passwords, API keys).
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the OS random source is available");
+    hex::encode(buf)
+}

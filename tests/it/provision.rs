@@ -1,0 +1,446 @@
+//! Self-service provisioning after merge, for real: PostgreSQL on loopback, zone files, manifests, flag
+//! definitions. Each test uses its own platform name, so physical names never collide between tests.
+
+use crate::util::{Dir, Paved, example_copy_with_services, git, git_init_commit, s};
+use std::path::Path;
+
+const ADMIN: &str = "host=127.0.0.1 port=5432 user=postgres";
+
+/// PostgreSQL must be there under CI; on a laptop without it the test says so loudly and skips.
+fn postgres_or_skip(test: &str) -> Option<postgres::Client> {
+    match postgres::Client::connect(ADMIN, postgres::NoTls) {
+        Ok(c) => Some(c),
+        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("{test}: PostgreSQL is required under CI: {e}")
+        }
+        Err(e) => {
+            eprintln!("\n!!! SKIPPED {test}: PostgreSQL is not reachable at {ADMIN}: {e}\n");
+            None
+        }
+    }
+}
+
+/// A git copy of the example named `platform`, with its state directory beside it.
+struct Platform {
+    repo: Dir,
+    state: Dir,
+    name: String,
+}
+
+impl Platform {
+    fn new(name: &str) -> Self {
+        let repo = example_copy_with_services();
+        let path = repo.join("platform.yaml");
+        let text = std::fs::read_to_string(&path).expect("platform.yaml");
+        std::fs::write(&path, text.replacen("  name: acme\n", &format!("  name: {name}\n"), 1)).expect("write");
+        git_init_commit(repo.path());
+        let p = Platform { repo, state: Dir::new(), name: name.to_owned() };
+        p.drop_databases();
+        p
+    }
+    /// Remove what this platform provisioned (also what an earlier, interrupted run left).
+    fn drop_databases(&self) {
+        if let Ok(mut c) = postgres::Client::connect(ADMIN, postgres::NoTls) {
+            let prefix = format!("{}\\_%", self.name.replace('-', "_"));
+            let dbs: Vec<String> = c
+                .query("SELECT datname FROM pg_database WHERE datname LIKE $1", &[&prefix])
+                .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+                .unwrap_or_default();
+            for db in dbs {
+                // Two statements: DROP DATABASE may not share an (implicit) transaction.
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"));
+                let _ = c.batch_execute(&format!("DROP ROLE IF EXISTS \"{db}\""));
+            }
+        }
+    }
+    fn paved(&self, args: &[&str]) -> crate::util::Run {
+        let mut all = args.to_vec();
+        all.extend(["--repo", s(self.repo.path()), "--state", s(self.state.path())]);
+        Paved::new(&all).run()
+    }
+    fn secret(&self, key: &str, field: &str) -> String {
+        let text = std::fs::read_to_string(self.state.join(&format!("secrets/{key}.json"))).expect("secret store file");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+        v[field].as_str().expect("field").to_owned()
+    }
+    fn db(&self, team: &str, name: &str) -> String {
+        format!("{}_{}_{}", self.name, team, name).replace('-', "_")
+    }
+    fn commit(&self, message: &str) {
+        git(self.repo.path(), &["add", "--all"]);
+        git(self.repo.path(), &["commit", "--quiet", "-m", message]);
+    }
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        self.drop_databases();
+    }
+}
+
+#[test]
+fn a_database_request_yields_a_database_one_can_log_in_to() {
+    let Some(mut admin) = postgres_or_skip("a_database_request_yields_a_database_one_can_log_in_to") else { return };
+    let p = Platform::new("pvt-login");
+    p.paved(&["reconcile"]).expect_code(0);
+    let status = std::fs::read_to_string(p.repo.join("status/requests/payments/orders-db.yaml")).expect("status");
+    assert!(status.contains("phase: Ready"), "{status}");
+    let db = p.db("payments", "orders-db");
+    assert!(status.contains(&format!("database: {db}")), "{status}");
+    let password = p.secret("payments/orders-db", "password");
+    let mut user = postgres::Client::connect(
+        &format!("host=127.0.0.1 port=5432 user={db} password={password} dbname={db}"),
+        postgres::NoTls,
+    )
+    .expect("the generated credentials log in");
+    let me: String = user.query_one("SELECT current_user::text", &[]).expect("query").get(0);
+    assert_eq!(me, db);
+    user.batch_execute("CREATE TABLE orders (id int primary key)").expect("the role owns its database");
+    // Another request's role cannot get in.
+    let other = p.db("payments", "payments-db");
+    let other_pw = p.secret("payments/payments-db", "password");
+    let denied = postgres::Client::connect(
+        &format!("host=127.0.0.1 port=5432 user={other} password={other_pw} dbname={db}"),
+        postgres::NoTls,
+    );
+    assert!(denied.is_err(), "CONNECT was revoked from PUBLIC");
+    drop(admin.batch_execute("SELECT 1"));
+    // A second pass changes nothing.
+    let second = p.paved(&["plan", "--format", "json"]).expect_code(0).json();
+    assert_eq!(second["actions"], serde_json::json!([]), "{second:#}");
+}
+
+#[test]
+fn a_database_deleted_out_of_band_is_detected_and_recreated() {
+    let Some(mut admin) = postgres_or_skip("a_database_deleted_out_of_band_is_detected_and_recreated") else { return };
+    let p = Platform::new("pvt-heal");
+    p.paved(&["reconcile"]).expect_code(0);
+    let db = p.db("payments", "payments-db");
+    admin.batch_execute(&format!("DROP DATABASE \"{db}\" WITH (FORCE)")).expect("drop");
+    let plan = p.paved(&["plan", "--format", "json"]).expect_code(0).json();
+    let actions = plan["actions"].as_array().expect("actions");
+    assert_eq!(actions.len(), 1, "{plan:#}");
+    assert_eq!(actions[0]["kind"], "request.provision");
+    assert_eq!(actions[0]["target"], "request:payments/payments-db");
+    assert!(actions[0]["reason"].as_str().expect("reason").starts_with("missing"), "{plan:#}");
+    p.paved(&["reconcile"]).expect_code(0);
+    let exists = admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&db]).expect("query");
+    assert!(exists.is_some(), "recreated");
+    let audit: String = std::fs::read_dir(p.repo.join("audit"))
+        .expect("audit")
+        .filter_map(Result::ok)
+        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
+        .collect();
+    let heal = audit.lines().filter(|l| l.contains("request:payments/payments-db")).count();
+    assert_eq!(heal, 2, "created, then recreated: both audited");
+    p.paved(&["audit", "verify"]).expect_code(0);
+}
+
+#[test]
+fn removed_requests_deprovision_unless_deletion_protection_holds_them() {
+    let Some(mut admin) = postgres_or_skip("removed_requests_deprovision_unless_deletion_protection_holds_them") else {
+        return;
+    };
+    let p = Platform::new("pvt-remove");
+    p.paved(&["reconcile"]).expect_code(0);
+    std::fs::remove_file(p.repo.join("requests/data-engineering/analytics-sandbox-db.yaml")).expect("rm");
+    std::fs::remove_file(p.repo.join("requests/payments/orders-db.yaml")).expect("rm");
+    p.commit("remove two databases");
+    let plan = p.paved(&["plan", "--format", "json"]).expect_code(0).json();
+    let kinds: Vec<(String, String)> = plan["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .map(|a| {
+            (a["kind"].as_str().unwrap_or_default().to_owned(), a["target"].as_str().unwrap_or_default().to_owned())
+        })
+        .collect();
+    assert!(
+        kinds.contains(&("request.deprovision".into(), "request:data-engineering/analytics-sandbox-db".into())),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("status.write".into(), "request:payments/orders-db".into())),
+        "protected: status only: {kinds:?}"
+    );
+    p.paved(&["reconcile"]).expect_code(0);
+    let gone = p.db("data-engineering", "analytics-sandbox-db");
+    assert!(admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&gone]).expect("q").is_none());
+    assert!(!p.repo.join("status/requests/data-engineering/analytics-sandbox-db.yaml").exists());
+    let kept = p.db("payments", "orders-db");
+    assert!(admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&kept]).expect("q").is_some());
+    let status = std::fs::read_to_string(p.repo.join("status/requests/payments/orders-db.yaml")).expect("status");
+    assert!(status.contains("phase: Protected") && status.contains("deletionProtection: false"), "{status}");
+}
+
+/// On a machine without the database server, database requests are Blocked with the fix; the rest proceeds.
+#[test]
+fn an_unreachable_backend_blocks_only_its_requests() {
+    let p = Platform::new("pvt-blocked");
+    let path = p.repo.join("platform.yaml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(
+        &path,
+        text.replace("host=127.0.0.1 port=5432 user=postgres", "host=127.0.0.1 port=1 user=postgres"),
+    )
+    .expect("write");
+    p.commit("point at a closed port");
+    p.paved(&["reconcile"]).expect_code(0);
+    let db = std::fs::read_to_string(p.repo.join("status/requests/payments/orders-db.yaml")).expect("status");
+    assert!(
+        db.contains("phase: Blocked") && db.contains("is not reachable") && db.contains("spec.native.postgres"),
+        "{db}"
+    );
+    let flag =
+        std::fs::read_to_string(p.repo.join("status/requests/storefront/new-checkout-flow.yaml")).expect("status");
+    assert!(flag.contains("phase: Ready"), "{flag}");
+    let flagd: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(p.state.join("out/flagd/storefront-new-checkout-flow.flagd.json"))
+            .expect("flagd file"),
+    )
+    .expect("json");
+    assert!(flagd["flags"].as_object().expect("flags").len() == 1);
+    let zone = std::fs::read_to_string(p.state.join("out/dns/acme.internal.zone")).expect("zone file");
+    assert!(zone.contains("; paved:payments/payments-dns") && zone.contains(" SOA "), "{zone}");
+    let ns =
+        std::fs::read_to_string(p.state.join("out/kubernetes/storefront-storefront-staging.yaml")).expect("manifests");
+    assert!(ns.contains("kind: ResourceQuota") && ns.contains("kind: RoleBinding"), "{ns}");
+}
+
+/// Policy denials carry their reasons into the request's status, and nothing is provisioned.
+#[test]
+fn a_denied_request_is_not_provisioned_and_says_why() {
+    let p = Platform::new("pvt-denied");
+    p.repo.write(
+        "requests/payments/public-db.yaml",
+        "apiVersion: paved.dev/v1\nkind: Request\nmetadata:\n  name: public-db\nspec:\n  capability: database\n  moduleVersion: 1\n  environment: production\n  owner: group:payments\n  deletionProtection: true\n  parameters:\n    publiclyAccessible: true\n",
+    );
+    p.commit("a public database");
+    p.paved(&["reconcile"]).expect_code(0);
+    let status = std::fs::read_to_string(p.repo.join("status/requests/payments/public-db.yaml")).expect("status");
+    assert!(status.contains("phase: Denied") && status.contains("cannot be publicly accessible"), "{status}");
+    assert!(!p.state.join("secrets/payments/public-db.json").exists());
+}
+
+/// No generated secret appears in any plan, status file, audit record, commit or output.
+#[test]
+fn secrets_never_leave_the_secret_store() {
+    if postgres_or_skip("secrets_never_leave_the_secret_store").is_none() {
+        return;
+    }
+    let p = Platform::new("pvt-secret");
+    let plan = p.paved(&["plan", "--format", "json"]).expect_code(0);
+    let run = p.paved(&["reconcile"]).expect_code(0);
+    let again = p.paved(&["plan", "--format", "markdown"]).expect_code(0);
+    let mut secrets = Vec::new();
+    for entry in walk(&p.state.join("secrets")) {
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&entry).expect("read")).expect("json");
+        for (_, value) in v.as_object().expect("object") {
+            secrets.push(value.as_str().expect("string").to_owned());
+        }
+    }
+    assert!(secrets.len() >= 6, "database passwords and AI keys were generated: {secrets:?}");
+    let log = git(p.repo.path(), &["log", "-p", "--all"]);
+    let mut haystacks = vec![plan.stdout(), plan.stderr(), run.stdout(), run.stderr(), again.stdout(), log];
+    for f in walk(p.repo.path()).into_iter().filter(|f| !f.starts_with(p.repo.join(".git"))) {
+        haystacks.push(std::fs::read_to_string(&f).unwrap_or_default());
+    }
+    for f in walk(&p.state.join("out")) {
+        haystacks.push(std::fs::read_to_string(&f).unwrap_or_default());
+    }
+    for secret in &secrets {
+        let needle = secret.split('@').next().expect("prefix").rsplit(':').next().expect("password part");
+        for h in &haystacks {
+            assert!(!h.contains(needle), "a secret leaked");
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for e in entries.filter_map(Result::ok) {
+        let path = e.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// NATS must be there under CI; on a laptop without it the test says so loudly and skips.
+fn nats_or_skip(test: &str) -> bool {
+    match std::net::TcpStream::connect_timeout(
+        &"127.0.0.1:4222".parse().expect("addr"),
+        std::time::Duration::from_secs(2),
+    ) {
+        Ok(_) => true,
+        Err(e) if std::env::var("CI").as_deref() == Ok("true") => panic!("{test}: NATS is required under CI: {e}"),
+        Err(e) => {
+            eprintln!("\n!!! SKIPPED {test}: NATS is not reachable at 127.0.0.1:4222: {e}\n");
+            false
+        }
+    }
+}
+
+/// Every request of the example, over all nine capabilities, plans and applies.
+#[test]
+fn requests_for_all_nine_capabilities_apply() {
+    if postgres_or_skip("requests_for_all_nine_capabilities_apply").is_none()
+        || !nats_or_skip("requests_for_all_nine_capabilities_apply")
+    {
+        return;
+    }
+    let p = Platform::new("pvt-nine");
+    let run = p.paved(&["reconcile"]);
+    let _streams = Streams(p.name.clone());
+    assert_eq!(run.code(), 0, "{}\n{}", run.stdout(), run.stderr());
+    let mut ready = std::collections::BTreeSet::new();
+    for team in std::fs::read_dir(p.repo.join("status/requests")).expect("statuses").filter_map(Result::ok) {
+        for f in std::fs::read_dir(team.path()).expect("team").filter_map(Result::ok) {
+            let text = std::fs::read_to_string(f.path()).expect("read");
+            assert!(text.contains("phase: Ready"), "{}:\n{text}", f.path().display());
+            let cap = text.lines().find_map(|l| l.strip_prefix("capability: ")).expect("capability").to_owned();
+            ready.insert(cap);
+        }
+    }
+    assert_eq!(ready.len(), 9, "{ready:?}");
+    assert_eq!(p.paved(&["plan", "--format", "json"]).expect_code(0).json()["actions"], serde_json::json!([]));
+}
+
+/// Deletes a platform's JetStream streams when a test ends.
+struct Streams(String);
+
+impl Drop for Streams {
+    fn drop(&mut self) {
+        let prefix = self.0.replace('-', "_").to_ascii_uppercase();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async {
+            let Ok(client) = async_nats::connect("nats://127.0.0.1:4222").await else { return };
+            let js = async_nats::jetstream::new(client);
+            use futures_util::StreamExt;
+            let mut names = js.stream_names();
+            let mut mine = Vec::new();
+            while let Some(Ok(n)) = names.next().await {
+                if n.starts_with(&prefix) {
+                    mine.push(n);
+                }
+            }
+            for n in mine {
+                let _ = js.delete_stream(&n).await;
+            }
+        });
+    }
+}
+
+#[test]
+fn a_queue_request_yields_a_stream_one_can_publish_to_and_consume_from() {
+    if !nats_or_skip("a_queue_request_yields_a_stream_one_can_publish_to_and_consume_from") {
+        return;
+    }
+    let p = Platform::new("pvt-queue");
+    let _streams = Streams(p.name.clone());
+    p.paved(&["reconcile"]).expect_code(0);
+    let status =
+        std::fs::read_to_string(p.repo.join("status/requests/payments/order-events-stream.yaml")).expect("status");
+    assert!(status.contains("phase: Ready"), "{status}");
+    let stream = status.lines().find_map(|l| l.trim().strip_prefix("stream: ")).expect("stream output").to_owned();
+    let consumer =
+        status.lines().find_map(|l| l.trim().strip_prefix("consumer: ")).expect("consumer output").to_owned();
+    let subject = status
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("subjects: "))
+        .expect("subjects")
+        .split(',')
+        .next()
+        .expect("one")
+        .to_owned();
+    let subject = subject.replace(['>', '*'], "x");
+    assert!(status.contains("deadLetterStream:"), "{status}");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        use futures_util::StreamExt;
+        let client = async_nats::connect("nats://127.0.0.1:4222").await.expect("connect");
+        let js = async_nats::jetstream::new(client);
+        js.publish(subject.clone(), "order 42 created".into()).await.expect("publish").await.expect("ack");
+        let s = js.get_stream(&stream).await.expect("the stream exists");
+        let c: async_nats::jetstream::consumer::PullConsumer =
+            s.get_consumer(&consumer).await.expect("the durable consumer exists");
+        let mut messages = c.fetch().max_messages(1).messages().await.expect("fetch");
+        let m = messages.next().await.expect("a message").expect("ok");
+        assert_eq!(&m.payload[..], b"order 42 created");
+        m.ack().await.expect("ack");
+        let info = c.cached_info();
+        assert_eq!(info.config.max_deliver, 5, "maxDeliver from the request");
+    });
+}
+
+#[test]
+fn a_certificate_verifies_against_the_internal_ca() {
+    let p = Platform::new("pvt-tls");
+    p.paved(&["reconcile"]).run_ok_or_blocked();
+    let cert = p.state.join("out/tls/payments-payments-tls.crt.pem");
+    let ca = p.state.join("out/tls/ca.crt.pem");
+    let out = std::process::Command::new("openssl")
+        .arg("verify")
+        .arg("-CAfile")
+        .arg(&ca)
+        .arg(&cert)
+        .output()
+        .expect("openssl runs");
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = std::process::Command::new("openssl")
+        .args(["x509", "-noout", "-ext", "subjectAltName", "-in"])
+        .arg(&cert)
+        .output()
+        .expect("openssl");
+    let sans = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(sans.contains("DNS:"), "{sans}");
+    let key = p.secret("payments/payments-tls", "privateKey");
+    assert!(key.starts_with("-----BEGIN PRIVATE KEY-----"));
+    // Close to expiry: observed as drift and reissued.
+    let meta = p.state.join("out/tls/payments-payments-tls.json");
+    let text = std::fs::read_to_string(&meta).expect("meta");
+    let soon = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    std::fs::write(&meta, text.replace(v["notAfter"].as_str().expect("notAfter"), &soon)).expect("write");
+    let plan = p.paved(&["plan", "--format", "json"]).json();
+    let reasons: Vec<String> = plan["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .map(|a| a["reason"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(reasons.iter().any(|r| r.contains("reissuing")), "{reasons:?}");
+}
+
+/// A secret is committed only age-encrypted, and the recipients' identities decrypt it.
+#[test]
+fn a_secret_is_committed_encrypted_to_its_recipients() {
+    let identity = age::x25519::Identity::generate();
+    let p = Platform::new("pvt-age");
+    let groups = p.repo.join("catalog/org/groups.yaml");
+    let text = std::fs::read_to_string(&groups).expect("groups");
+    let existing = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("paved.dev/age-recipients: "))
+        .expect("payments has a key")
+        .to_owned();
+    std::fs::write(&groups, text.replacen(&existing, &identity.to_public().to_string(), 1)).expect("write");
+    p.commit("our own key");
+    p.paved(&["reconcile"]).run_ok_or_blocked();
+    let armored = std::fs::read(p.repo.join("secrets/payments/psp-webhook-secret.age")).expect("committed");
+    assert!(armored.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"));
+    let tracked = git(p.repo.path(), &["ls-files", "secrets/"]);
+    assert!(tracked.contains("secrets/payments/psp-webhook-secret.age"), "{tracked}");
+    let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(&armored[..])).expect("age file");
+    let mut reader =
+        decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity)).expect("our identity decrypts it");
+    let mut plain = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut plain).expect("read");
+    assert_eq!(plain.len(), 64, "a 32-byte generated value, hex");
+    let log = git(p.repo.path(), &["log", "-p", "--all"]);
+    assert!(!log.contains(&plain), "the plaintext is never committed");
+}
