@@ -9,6 +9,7 @@
 //! | [`model`] | load and validate the whole repo into typed desired state, cached by blob id |
 //! | [`observe`] | what is real: status files paved wrote, repos on the forge |
 //! | [`plan`] | `plan(desired, observed) -> Plan`: pure, deterministic, every action with a stable id |
+//! | [`render`] | render a paved path version with its answers; the answers file |
 //! | [`apply`] | executors that carry out a plan: bot commits to bot-owned paths, with audit records |
 //! | [`audit`] | the append-only, hash-chained audit log |
 //! | [`forge`] | the `Forge` trait and the embedded local forge |
@@ -16,12 +17,15 @@
 //! | [`daemon`] | the long-running shape: triggers, scheduler, webhooks, probes and metrics |
 //! | [`cli`] | the `paved` command line: parsing and printing only |
 //! | [`diag`] | located diagnostics |
+//! | [`evidence`] | evidence collectors: SBOMs, attestations, scans, exports, git history, CI -> cited facts |
+//! | [`scorecard`] | scorecards evaluated over facts (levels, weights, exemptions) and their markdown reports |
 
 pub mod apply;
 pub mod audit;
 pub mod cli;
 pub mod daemon;
 pub mod diag;
+pub mod evidence;
 pub mod forge;
 pub mod library;
 pub mod model;
@@ -32,5 +36,6 @@ pub mod policy;
 pub mod provision;
 pub mod render;
 pub mod review;
+pub mod scorecard;
 pub mod source;
 pub mod yaml;

@@ -7,6 +7,9 @@
 //!   crashed run left on disk, so running again after a kill writes the same bytes and one commit.
 //! - Nothing is committed when nothing changes.
 
+pub mod codemod;
+pub mod merge;
+pub mod paths;
 pub mod workspace;
 
 pub use workspace::{Workspace, WorkspaceError};

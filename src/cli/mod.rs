@@ -92,9 +92,14 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Compute the scorecards from evidence and print them (markdown: the report pages), committing nothing.
+    Scorecard,
     /// Pull requests on the local forge.
     #[command(subcommand)]
     Pr(PrCmd),
+    /// Capability modules.
+    #[command(subcommand)]
+    Modules(ModulesCmd),
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
@@ -106,6 +111,23 @@ pub enum Command {
     /// Run continuously: reconcile on every commit (file watch), webhook and periodic resync; serve /webhook,
     /// /healthz, /readyz and /metrics. The webhook secret comes from PAVED_WEBHOOK_SECRET or a file, never a flag.
     Daemon(DaemonArgs),
+    /// Render a paved path into a new directory (the platform repo's paths/, else the built-in library).
+    Scaffold {
+        /// The paved path (microservice, data-pipeline, genai-feature, scheduled-job).
+        path: String,
+        /// A parameter, `name=value`; repeatable.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        /// Where to write (a new or empty directory).
+        #[arg(long)]
+        out: PathBuf,
+        /// Render this version instead of the latest.
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Paved paths across every service repo: drift, scaffolding, migration PRs.
+    #[command(subcommand)]
+    Paths(PathsCmd),
     /// Run the main job end to end on the example platform repo with the local forge.
     Demo {
         /// Where to lay out the demo (a new directory).
@@ -228,6 +250,31 @@ pub enum PrCmd {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum PathsCmd {
+    /// Every service on a paved path: its version, the allowed range, and how far behind it is.
+    Status,
+    /// Scaffold missing repos and open or update one migration PR per service behind its path.
+    Sync {
+        /// Plan only; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// At most this many migration PRs are newly opened in one run.
+        #[arg(long, default_value_t = crate::plan::paths::DEFAULT_MAX_NEW_PRS)]
+        max_new_prs: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModulesCmd {
+    /// Open (or update) one PR per module that migrates every request written for an older major version.
+    Migrate {
+        /// Say what would be migrated; open nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCmd {
     /// Recompute the hash chain of audit/*.jsonl; exit 1 at the first edited, removed or reordered record.
     Verify,
@@ -299,7 +346,31 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             let failed = done.report.as_ref().is_some_and(|r| !r.failed.is_empty());
             Ok(if failed || done.planned.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
         }
+        Command::Scorecard => {
+            p.progress("collecting evidence and evaluating scorecards");
+            let scored = ops::scorecard::scorecard(&repo_options(g, false), &cache, g.format == Format::Markdown)?;
+            p.diagnostics(&scored.loaded);
+            p.scorecard(&scored);
+            Ok(if scored.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
+        }
         Command::Pr(cmd) => run_pr(g, cmd, &cache, p),
+        Command::Modules(ModulesCmd::Migrate { dry_run }) => {
+            let outcomes = ops::modules::migrate(&repo_options(g, false), &cache, dry_run)?;
+            let mut failed = false;
+            for o in &outcomes {
+                match &o.result {
+                    Ok(what) => p.line(&format!("{}: {} request(s): {what}", o.module, o.requests)),
+                    Err(e) => {
+                        failed = true;
+                        eprintln!("error: {}: {e}", o.module);
+                    }
+                }
+            }
+            if outcomes.is_empty() {
+                p.line("every request is on its module's current major version");
+            }
+            Ok(if failed { exit::INVALID } else { exit::OK })
+        }
         Command::Audit(AuditCmd::Verify) => match ops::audit_verify::verify(&repo_options(g, false))? {
             Ok(v) => {
                 p.audit_ok(&v);
@@ -331,6 +402,42 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
                 poll: args.poll,
             })?;
             Ok(exit::OK)
+        }
+        Command::Scaffold { path, set, out, version } => {
+            let mut pairs = Vec::new();
+            for kv in set {
+                let (k, v) = kv.split_once('=').ok_or_else(|| anyhow::anyhow!("--set {kv}: expected NAME=VALUE"))?;
+                pairs.push((k.trim().to_owned(), v.to_owned()));
+            }
+            let options = ops::paths::ScaffoldOptions { path, version, set: pairs, out };
+            match ops::paths::scaffold(&repo_options(g, true), &options) {
+                Ok(done) => {
+                    p.line(&format!(
+                        "Rendered {} {} ({} files) into {} from {}.",
+                        done.path,
+                        done.version,
+                        done.files,
+                        done.out.display(),
+                        done.origin
+                    ));
+                    Ok(exit::OK)
+                }
+                Err(e) if e.downcast_ref::<crate::render::Error>().is_some() => {
+                    p.error(&e);
+                    Ok(exit::INVALID)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Command::Paths(cmd) => {
+            let (execute, cap) = match cmd {
+                PathsCmd::Status => (false, crate::plan::paths::DEFAULT_MAX_NEW_PRS),
+                PathsCmd::Sync { dry_run, max_new_prs } => (!dry_run, max_new_prs),
+            };
+            let run = ops::paths::sync(&repo_options(g, false), &cache, execute, cap, "paved")?;
+            p.diagnostics(&run.loaded);
+            let failed = output::paths(g.format, &run);
+            Ok(if failed { exit::INVALID } else { exit::OK })
         }
         Command::Demo { out } => {
             p.progress("laying out the demo and reconciling");

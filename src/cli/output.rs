@@ -167,6 +167,41 @@ impl Printer {
         }
     }
 
+    /// `paved scorecard`: JSON is the whole evaluation; markdown the report pages, each after a `<!-- path -->`
+    /// line; text one line per component and scorecard.
+    pub fn scorecard(&self, scored: &crate::ops::scorecard::Scored) {
+        match self.format {
+            Format::Json => println!(
+                "{}",
+                serde_json::to_string_pretty(&scored.evaluation).expect("the evaluation serialises: plain data")
+            ),
+            Format::Markdown => {
+                for (path, page) in &scored.pages {
+                    println!("<!-- {path} -->\n{page}");
+                }
+            }
+            Format::Text => {
+                for e in &scored.evaluation.entities {
+                    for c in &e.cards {
+                        let failing: Vec<&str> = c
+                            .checks
+                            .iter()
+                            .filter(|k| k.status == crate::scorecard::Status::Fail)
+                            .map(|k| k.id.as_str())
+                            .collect();
+                        let level = c.level.map_or("none".to_owned(), |l| format!("{l:?}"));
+                        let failing = if failing.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  failing: {}", failing.join(", "))
+                        };
+                        println!("{}  {}  {level} ({}%){failing}", e.entity, c.scorecard, c.score);
+                    }
+                }
+            }
+        }
+    }
+
     pub fn audit_ok(&self, v: &Verified) {
         match self.format {
             Format::Json => println!(
@@ -251,6 +286,10 @@ impl Printer {
         );
         println!("  {}/status/forge/unclaimed-repos.yaml", demo.platform.display());
         println!(
+            "  {}/scorecards/README.md   scorecards from evidence (teams/, services/, dora.md, outcomes.md, adoption.md)",
+            demo.platform.display()
+        );
+        println!(
             "  {}/audit/             hash-chained audit log (paved audit verify --repo {0})",
             demo.platform.display()
         );
@@ -260,4 +299,84 @@ impl Printer {
         );
         println!("  paved plan --repo {}           (no changes now)", demo.platform.display());
     }
+}
+
+/// `paved paths status|sync`: the drift table, then planned actions and what was done. Returns whether any
+/// service is in error or any action failed.
+pub fn paths(format: Format, run: &crate::ops::paths::PathsRun) -> bool {
+    use crate::plan::paths::DriftState;
+    let failed = run.plan.drift.iter().any(|d| d.state == DriftState::Error)
+        || run.report.as_ref().is_some_and(|r| r.failed() > 0);
+    if format == Format::Json {
+        let v = serde_json::json!({
+            "services": run.plan.drift,
+            "actions": run.plan.actions,
+            "held": run.plan.held,
+            "results": run.report.as_ref().map(|r| &r.results),
+            "tagged": run.tagged,
+            "campaigns": run.campaigns,
+        });
+        println!("{v}");
+        return failed;
+    }
+    println!(
+        "{:<42} {:<26} {:<14} {:<9} {:<9} {:<7} {:<7} state",
+        "service", "repo", "path", "version", "allowed", "target", "behind"
+    );
+    for d in &run.plan.drift {
+        let state = match (&d.error, d.state) {
+            (Some(e), _) => format!("error: {e}"),
+            (None, DriftState::UpToDate) => "up to date".to_owned(),
+            (None, DriftState::Behind) => {
+                format!("behind{}", d.pr.as_deref().map(|p| format!(" (PR {p})")).unwrap_or_default())
+            }
+            (None, DriftState::Missing) => "repo missing: will be scaffolded".to_owned(),
+            (None, DriftState::Error) => "error".to_owned(),
+        };
+        println!(
+            "{:<42} {:<26} {:<14} {:<9} {:<9} {:<7} {:<7} {state}",
+            d.entity,
+            d.repo,
+            d.path,
+            d.current.as_deref().unwrap_or("-"),
+            d.allowed,
+            d.target.as_deref().unwrap_or("-"),
+            d.behind
+        );
+    }
+    for h in &run.plan.held {
+        println!("held: {h}");
+    }
+    for t in &run.tagged {
+        println!("tagged release {t}");
+    }
+    for c in &run.campaigns {
+        println!("campaign page {c}");
+    }
+    match &run.report {
+        None => {
+            for a in &run.plan.actions {
+                println!("planned {} {}: {}  [{}]", a.kind.as_str(), a.target, a.reason, a.id);
+            }
+        }
+        Some(r) => {
+            for x in &r.results {
+                match (&x.outcome, &x.error) {
+                    (Some(o), _) => {
+                        let mut line = format!("{} {}: {o}", x.kind, x.target);
+                        if !x.conflicts.is_empty() {
+                            line.push_str(&format!(" (conflicts: {})", x.conflicts.join(", ")));
+                        }
+                        if !x.codemod_failures.is_empty() {
+                            line.push_str(&format!(" (codemods failed: {})", x.codemod_failures.join("; ")));
+                        }
+                        println!("{line}");
+                    }
+                    (None, Some(e)) => println!("{} {}: FAILED: {e}", x.kind, x.target),
+                    (None, None) => {}
+                }
+            }
+        }
+    }
+    failed
 }

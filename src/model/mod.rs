@@ -500,6 +500,19 @@ fn load_scorecard(
             ));
         }
     }
+    for (i, c) in spec.checks.iter().enumerate() {
+        if !scorecard::FACTS.contains(&c.fact.as_str()) {
+            let d = Diagnostic::error(
+                &entry.path,
+                doc.positions.value(&format!("spec.checks[{i}].fact")),
+                format!("no evidence collector derives the fact `{}`", c.fact),
+            );
+            diags.push(match crate::diag::did_you_mean(&c.fact, scorecard::FACTS) {
+                Some(s) => d.hint(format!("did you mean `{s}`?")),
+                None => d.hint(format!("facts: {}", scorecard::FACTS.join(", "))),
+            });
+        }
+    }
     for (i, ex) in spec.exemptions.iter().enumerate() {
         let at = |f: &str| doc.positions.value(&format!("spec.exemptions[{i}].{f}"));
         if !ids.contains(ex.check.as_str()) {
@@ -566,6 +579,38 @@ fn check_cross_references(model: &Model, diags: &mut Diagnostics) {
     }
     for r in model.requests.values() {
         check_request(model, r, diags);
+    }
+    check_deprecated(model, diags);
+}
+
+/// Sunset: requests for a deprecated capability and components on a deprecated path are warned.
+fn check_deprecated(model: &Model, diags: &mut Diagnostics) {
+    for r in model.requests.values() {
+        if let Some(m) = model.modules.get(&r.spec.capability).filter(|m| m.spec.deprecated) {
+            diags.push(
+                Diagnostic::warning(
+                    &r.path,
+                    r.positions.value("spec.capability"),
+                    format!("capability `{}` is deprecated", m.name),
+                )
+                .hint("it is being sunset (see scorecards/adoption.md); ask its owner what replaces it"),
+            );
+        }
+    }
+    for (r, item) in model.catalog.entities.iter().filter(|(r, _)| r.kind == "component") {
+        let e = &item.entity;
+        if let Some(p) =
+            e.annotations.get(annotations::PATH).and_then(|p| model.paths.get(p)).filter(|p| p.spec.deprecated)
+        {
+            diags.push(
+                Diagnostic::warning(
+                    &item.file,
+                    e.annotation_at(annotations::PATH),
+                    format!("{r} follows deprecated paved path `{}`", p.name),
+                )
+                .hint("it is being sunset (see scorecards/adoption.md); move to the path that replaces it"),
+            );
+        }
     }
 }
 

@@ -24,6 +24,8 @@ pub struct PlatformSpec {
     /// Where native backends provision.
     #[serde(default)]
     pub native: NativeConfig,
+    #[serde(default)]
+    pub evidence: EvidenceConfig,
 }
 
 /// Servers and places the `native` backends use. A backend whose server is not configured, or does not answer,
@@ -40,6 +42,15 @@ pub struct NativeConfig {
     /// The DNS zone file directory and the Kubernetes / flagd output directory default to the state directory.
     #[serde(default)]
     pub output_dir: Option<String>,
+}
+
+/// Where evidence that does not live in the platform repo is read from.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EvidenceConfig {
+    /// The CISA KEV catalog JSON (about 1.3 MB, over the repo's 1 MiB file limit), relative to the repo root.
+    #[serde(default)]
+    pub kev_catalog: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]

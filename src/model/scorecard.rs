@@ -2,6 +2,21 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The facts the evidence collectors derive (`crate::evidence`); a check naming another could never pass.
+pub const FACTS: [&str; 11] = [
+    "attestation.signed",
+    "ci.green",
+    "cost.trend_ok",
+    "cost.within_budget",
+    "mfa.enforced",
+    "oncall.wired",
+    "ownership.fresh",
+    "sbom.present",
+    "slo.budget_remaining",
+    "slo.defined",
+    "vulns.kev_count",
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 pub enum Level {
     Bronze,

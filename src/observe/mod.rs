@@ -5,6 +5,8 @@
 //! service repos, evidence) add fields here; [`plan`](crate::plan) stays pure because it only ever sees this
 //! value.
 
+pub mod services;
+
 use crate::forge::Forge;
 use crate::source::Snapshot;
 use sha2::{Digest, Sha256};
@@ -27,6 +29,12 @@ pub struct Observed {
     pub forge_error: Option<String>,
     /// What each request's backend sees, by `team/name` (desired requests, and removed ones still provisioned).
     pub requests: BTreeMap<String, crate::provision::Observation>,
+    /// Scorecard facts derived from evidence; `None` when not collected (then no report is planned).
+    pub evidence: Option<crate::evidence::Facts>,
+    /// Bot-owned scorecard pages in the snapshot (`scorecards/**/*.md`): path to content.
+    pub reports: BTreeMap<String, String>,
+    /// Trend points recorded by previous org summaries in git history, oldest first, one per label.
+    pub trend: Vec<crate::scorecard::report::TrendPoint>,
 }
 
 impl Observed {
@@ -48,6 +56,14 @@ impl Observed {
         for (k, o) in &self.requests {
             h.update(k.as_bytes());
             h.update(serde_json::to_vec(o).expect("observations serialize"));
+        }
+        for (path, content) in &self.reports {
+            h.update(path.as_bytes());
+            h.update([2]);
+            h.update(content.as_bytes());
+        }
+        if let Some(facts) = &self.evidence {
+            h.update(serde_json::to_vec(facts).expect("facts serialise: plain data"));
         }
         hex::encode(&h.finalize()[..8])
     }
@@ -94,6 +110,7 @@ pub fn observe(snapshot: &Snapshot, forge: Option<&dyn Forge>) -> Observed {
             observed.status.insert(entry.path.clone(), text);
         }
     }
+    observed.reports = reports(snapshot);
     if let Some(forge) = forge {
         match forge.list_repos() {
             Ok(repos) => observed.forge = Some(ForgeState { repos: repos.into_iter().map(|r| r.full_name).collect() }),
@@ -101,4 +118,15 @@ pub fn observe(snapshot: &Snapshot, forge: Option<&dyn Forge>) -> Observed {
         }
     }
     observed
+}
+
+/// The scorecard report pages paved committed (`scorecards/**/*.md`), by path.
+pub fn reports(snapshot: &Snapshot) -> BTreeMap<String, String> {
+    let bot_owned = crate::model::bot_owned_matcher();
+    snapshot
+        .under("scorecards")
+        .filter(|e| e.path.ends_with(".md") && bot_owned.is_match(&e.path))
+        // Bot-owned files are ours; one that cannot be read is treated as absent and rewritten.
+        .filter_map(|e| Some((e.path.clone(), snapshot.read_text(e).ok()?)))
+        .collect()
 }

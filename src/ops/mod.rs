@@ -5,9 +5,12 @@ pub mod audit_verify;
 pub mod daemon;
 pub mod demo;
 pub mod init;
+pub mod modules;
+pub mod paths;
 pub mod pr;
 pub mod reconcile;
 pub mod review;
+pub mod scorecard;
 
 use crate::forge::local::LocalForge;
 use crate::model::cache::ParseCache;

@@ -44,6 +44,7 @@ pub fn context(options: &RepoOptions, loaded: &Loaded) -> provision::Context {
         postgres: native.postgres.clone(),
         nats: native.nats.clone(),
         repo_root: Some(options.repo.clone()),
+        plan_judge: None,
     }
 }
 
@@ -69,12 +70,25 @@ pub fn judge(
         .collect()
 }
 
+/// The policies of `snapshot`, applied to a Terraform plan: the request's own input plus `input.plan`.
+fn plan_judge(snapshot: &Snapshot, loaded: &Loaded) -> Option<provision::PlanJudge> {
+    let model = loaded.model.clone();
+    let set = PolicySet::compile(&model, &policy::module_sources(snapshot, &model)).ok()?;
+    Some(std::sync::Arc::new(move |target: &provision::Target, plan: &serde_json::Value| {
+        let request = model.requests.get(&target.key()).ok_or_else(|| format!("no request {}", target.key()))?;
+        let input = policy::input::for_request(&model, request, Some(plan));
+        set.evaluate(Some(&target.capability), &input).map_err(|e| e.to_string())
+    }))
+}
+
 fn prepare(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<(Snapshot, Planned)> {
     let snapshot = open_snapshot(options)?;
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
     let forge = super::forge(options, &loaded)?;
     let mut observed = observe::observe(&snapshot, forge.as_deref());
-    let context = context(options, &loaded);
+    observe_evidence(options, &snapshot, &loaded, &mut observed)?;
+    let mut context = context(options, &loaded);
+    context.plan_judge = plan_judge(&snapshot, &loaded);
     observe::observe_requests(&loaded.model, &context, &mut observed);
     let judged = Judged { verdicts: judge(&snapshot, &loaded), context: context.clone() };
     let plan = plan::plan(&loaded, Some(&judged), &observed);
@@ -84,6 +98,22 @@ fn prepare(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<(Snapsho
 /// Load, observe and plan.
 pub fn plan(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Planned> {
     prepare(options, cache).map(|(_, planned)| planned)
+}
+
+/// The evidence half of observing: scorecard facts and the trend history, when the repo has scorecards.
+fn observe_evidence(
+    options: &RepoOptions,
+    snapshot: &crate::source::Snapshot,
+    loaded: &Loaded,
+    observed: &mut observe::Observed,
+) -> anyhow::Result<()> {
+    if loaded.model.scorecards.is_empty() {
+        return Ok(());
+    }
+    let now = super::scorecard::now()?;
+    observed.evidence = Some(super::scorecard::gather(options, snapshot, loaded, now));
+    observed.trend = super::scorecard::trend_history(options, loaded);
+    Ok(())
 }
 
 pub struct Reconciled {

@@ -9,6 +9,8 @@
 //!
 //! `reason` is for people only; executors never branch on it (as in Terraform's `ActionReason`).
 
+pub mod campaign;
+pub mod paths;
 pub mod render;
 pub mod requests;
 pub mod status;
@@ -57,6 +59,18 @@ pub enum ActionKind {
     /// Remove what a removed request had provisioned, then its status.
     #[serde(rename = "request.deprovision")]
     Deprovision,
+    /// Create a service repo on the forge and render its paved path into it.
+    #[serde(rename = "repo.scaffold")]
+    ScaffoldRepo,
+    /// Open or update the PR that moves a service repo to a newer version of its paved path.
+    #[serde(rename = "path.migrate")]
+    MigratePath,
+    /// Write the page of a path version's rollout campaign.
+    #[serde(rename = "campaign.write")]
+    WriteCampaign,
+    /// Write (or remove) a bot-owned scorecard report page, `scorecards/**/*.md`, computed from observed evidence.
+    #[serde(rename = "scorecard.write")]
+    WriteReport,
 }
 
 impl ActionKind {
@@ -66,6 +80,10 @@ impl ActionKind {
             ActionKind::DeleteStatus => "status.delete",
             ActionKind::Provision => "request.provision",
             ActionKind::Deprovision => "request.deprovision",
+            ActionKind::ScaffoldRepo => "repo.scaffold",
+            ActionKind::MigratePath => "path.migrate",
+            ActionKind::WriteCampaign => "campaign.write",
+            ActionKind::WriteReport => "scorecard.write",
         }
     }
 }
@@ -201,6 +219,9 @@ pub fn plan(desired: &Loaded, judged: Option<&requests::Judged>, observed: &Obse
     if let Some(judged) = judged {
         requests::plan(model, judged, observed, &broken, &mut actions);
     }
+    if let Some(facts) = &observed.evidence {
+        plan_reports(&mut actions, desired, observed, facts);
+    }
     actions.sort_by(|a, b| (a.change.path(), a.kind).cmp(&(b.change.path(), b.kind)));
     Plan {
         basis: Basis { desired: desired.basis.commit().unwrap_or("worktree").to_owned(), observed: observed.digest() },
@@ -208,6 +229,73 @@ pub fn plan(desired: &Loaded, judged: Option<&requests::Judged>, observed: &Obse
         errored: desired.diagnostics.errors() > 0,
         complete: observed.forge.is_some(),
     }
+}
+
+/// Scorecard pages from the evidence facts observed: written when their content changes, removed when no longer
+/// produced (unless the desired state has errors: a scorecard file that failed to load keeps its pages).
+fn plan_reports(
+    actions: &mut Vec<PlannedAction>,
+    desired: &Loaded,
+    observed: &Observed,
+    facts: &crate::evidence::Facts,
+) {
+    let eval = crate::scorecard::evaluate(&desired.model, facts);
+    let pages = report_pages(desired, observed, facts, &eval);
+    let target = |path: &str| format!("scorecard:{}", path.trim_start_matches("scorecards/").trim_end_matches(".md"));
+    for (path, content) in &pages {
+        let before = observed.reports.get(path);
+        if before == Some(content) {
+            continue;
+        }
+        let t = target(path);
+        actions.push(PlannedAction {
+            id: ActionId::new(ActionKind::WriteReport, &t, content.as_bytes()),
+            kind: ActionKind::WriteReport,
+            target: t,
+            reason: if before.is_some() { "evidence or rules changed".to_owned() } else { "new report".to_owned() },
+            change: FileChange::Write { path: path.clone(), before: before.cloned(), after: content.clone() },
+            provision: None,
+        });
+    }
+    if desired.diagnostics.errors() > 0 {
+        return;
+    }
+    for (path, before) in observed.reports.iter().filter(|(p, _)| !pages.contains_key(*p)) {
+        let t = target(path);
+        actions.push(PlannedAction {
+            id: ActionId::new(ActionKind::WriteReport, &t, b""),
+            kind: ActionKind::WriteReport,
+            target: t,
+            reason: "no scorecard applies any more".to_owned(),
+            change: FileChange::Delete { path: path.clone(), before: before.clone() },
+            provision: None,
+        });
+    }
+}
+
+/// Every report page (scorecards, DORA, adoption) for `eval`, the evaluation of `facts`: what the reconcile
+/// commits and `paved scorecard` prints.
+pub fn report_pages(
+    desired: &Loaded,
+    observed: &Observed,
+    facts: &crate::evidence::Facts,
+    eval: &crate::scorecard::Evaluation,
+) -> std::collections::BTreeMap<String, String> {
+    use crate::scorecard::{adoption, dora, outcomes, report};
+    let label = facts
+        .by_entity
+        .values()
+        .flat_map(|f| f.values())
+        .filter_map(|f| f.as_of.filter(|t| *t <= facts.now + crate::evidence::CLOCK_SKEW))
+        .max()
+        .map_or_else(|| "undated".to_owned(), |t| t.format("%Y-%m-%d").to_string());
+    let mut pages = report::pages(eval, &observed.trend, &label, &observed.reports);
+    pages.insert(adoption::PATH.to_owned(), adoption::page(&desired.model, &facts.request_dates, facts.now));
+    pages.insert(outcomes::PATH.to_owned(), outcomes::page(&desired.model, facts));
+    if let Some(d) = &facts.deployments {
+        pages.insert(dora::PATH.to_owned(), dora::page(&desired.model, d));
+    }
+    pages
 }
 
 fn push_write(

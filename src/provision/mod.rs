@@ -10,6 +10,7 @@ pub mod nats;
 pub mod postgres;
 pub mod secret;
 pub mod secrets;
+pub mod terraform;
 pub mod tls;
 
 use crate::model::platform::BackendKind;
@@ -52,8 +53,13 @@ pub struct Applied {
     pub repo_files: Vec<(String, String)>,
 }
 
+/// Judges a Terraform plan (its `show -json`) for a target with the policies: the terraform backend applies
+/// nothing a policy denies.
+pub type PlanJudge =
+    std::sync::Arc<dyn Fn(&Target, &serde_json::Value) -> Result<crate::policy::Verdict, String> + Send + Sync>;
+
 /// Everything a backend needs from its environment.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Context {
     /// The platform's name: physical names are prefixed with it, so two platforms on one server never collide.
     pub platform: String,
@@ -65,6 +71,20 @@ pub struct Context {
     pub nats: Option<String>,
     /// The platform repo's work tree, for backends whose product is committed there.
     pub repo_root: Option<PathBuf>,
+    /// Policies over Terraform plan JSON (the terraform backend).
+    pub plan_judge: Option<PlanJudge>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("platform", &self.platform)
+            .field("state_dir", &self.state_dir)
+            .field("output_dir", &self.output_dir)
+            .field("postgres", &self.postgres)
+            .field("nats", &self.nats)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The identity of a provisioned thing: enough to observe or destroy it after its request file is gone.
@@ -132,6 +152,7 @@ pub fn backend_for(capability: &str, kind: BackendKind, ctx: &Context) -> Option
         ("queue", BackendKind::Native) => Some(Box::new(nats::Nats::new(ctx))),
         ("tls-certificate", BackendKind::Native) => Some(Box::new(tls::Tls::new(ctx))),
         ("secret", BackendKind::Native) => Some(Box::new(secret::Secret::new(ctx))),
+        (_, BackendKind::Terraform) => Some(Box::new(terraform::Terraform::new(ctx))),
         ("dns-record", BackendKind::Native)
         | ("namespace", BackendKind::Native)
         | ("feature-flag", BackendKind::Native)

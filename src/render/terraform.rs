@@ -18,12 +18,82 @@ pub fn declared_variables(variables_tf: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// Outputs a module declares in `outputs.tf`, with whether each is sensitive (`output "x" { … sensitive = true }`).
+pub fn declared_outputs(outputs_tf: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut current: Option<(String, bool)> = None;
+    let mut depth = 0i32;
+    for line in outputs_tf.lines() {
+        let t = line.trim();
+        if depth == 0
+            && let Some(name) = t.strip_prefix("output \"").and_then(|r| r.split('"').next())
+        {
+            current = Some((name.to_owned(), false));
+        }
+        if let Some((_, sensitive)) = current.as_mut()
+            && t.replace(' ', "") == "sensitive=true"
+        {
+            *sensitive = true;
+        }
+        depth += t.matches('{').count() as i32 - t.matches('}').count() as i32;
+        if depth == 0
+            && let Some(done) = current.take()
+        {
+            out.push(done);
+        }
+    }
+    out
+}
+
+/// Root-module outputs re-exporting the module's, so `terraform output -json` reports them.
+pub fn output_blocks(outputs: &[(String, bool)]) -> String {
+    let mut text = String::new();
+    for (name, sensitive) in outputs {
+        if hcl::is_identifier(name) {
+            let _ = write!(
+                text,
+                "\noutput {} {{\n  value     = module.request.{name}\n  sensitive = {sensitive}\n}}\n",
+                hcl::string(name)
+            );
+        }
+    }
+    text
+}
+
 /// The variable a parameter is passed as. Terraform reserves `version` in module blocks.
 pub fn variable_for(parameter: &str) -> String {
     match parameter {
         "version" => "engineVersion".to_owned(),
         p => p.to_owned(),
     }
+}
+
+/// Render the root module of a provisioning target (what the terraform backend applies): the same text as
+/// [`root_module`], from the target's recorded parameters.
+pub fn root_module_for(target: &crate::provision::Target, source: &str, declared: &BTreeSet<String>) -> String {
+    let request = Request {
+        path: format!("requests/{}/{}.yaml", target.team, target.name),
+        team: target.team.clone(),
+        name: target.name.clone(),
+        requested_by: None,
+        spec: crate::model::request::RequestSpec {
+            capability: target.capability.clone(),
+            parameters: serde_yaml::to_value(&target.parameters)
+                .ok()
+                .and_then(|v| v.as_mapping().cloned())
+                .unwrap_or_default(),
+            ..Default::default()
+        },
+        positions: Default::default(),
+    };
+    let module = Module {
+        name: target.capability.clone(),
+        dir: source.to_owned(),
+        owner: None,
+        version: semver::Version::new(0, 0, 0),
+        spec: Default::default(),
+    };
+    root_module(&request, &module, source, declared)
 }
 
 /// Render the root module. `source` is the module's path as Terraform will see it; `declared` the module's

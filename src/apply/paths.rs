@@ -1,0 +1,502 @@
+//! The executor of paved-path actions on service repos: scaffold a missing repo, or open/update a migration PR.
+//!
+//! Rendering happens here, from the platform snapshot's `paths/` (current version and `history/`), never in the
+//! planner. Each action runs in its own scratch checkout; one failure is reported and the others proceed.
+//!
+//! # Guarantees
+//! - Scaffolding commits the rendered files and `.paved/answers.yaml` in one commit with a `Paved-Action` trailer.
+//! - A migration is one branch `paved/migrate/<id>` and one PR per service and target version. Re-running rebuilds
+//!   the branch from the current default branch and pushes only when the resulting tree differs, so running twice
+//!   changes nothing. Conflicts are committed with markers and listed in the PR body; the PR still opens, marked.
+//! - Codemod commands run inside the checkout with a timeout (the whole process group is killed on expiry).
+
+use super::merge::{self, FileOutcome, Tree};
+use crate::forge::{Forge, NewPr};
+use crate::plan::paths::{PathsPlan, RepoAction, RepoWork};
+use crate::render::{self, ANSWERS_FILE, AnswersFile, PathFiles, PathVersion};
+use crate::source::Snapshot;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// The error of one repo action.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Render(#[from] render::Error),
+    #[error(transparent)]
+    Forge(#[from] crate::forge::Error),
+    #[error("git {args}: {stderr}")]
+    Git { args: String, stderr: String },
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Answers(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct PathsOptions {
+    /// Author of bot commits and PRs.
+    pub actor: String,
+    /// Scratch space for checkouts (a fresh temporary directory when `None`).
+    pub workdir: Option<PathBuf>,
+}
+
+/// What one action did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionResult {
+    pub id: String,
+    pub kind: &'static str,
+    pub target: String,
+    /// `scaffolded`, `opened #n`, `updated #n`, `unchanged #n`; `None` on failure.
+    pub outcome: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub codemod_failures: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PathsReport {
+    pub results: Vec<ActionResult>,
+}
+
+impl PathsReport {
+    pub fn failed(&self) -> usize {
+        self.results.iter().filter(|r| r.error.is_some()).count()
+    }
+}
+
+/// Execute every action of `plan`.
+pub fn execute(plan: &PathsPlan, snapshot: &Snapshot, forge: &dyn Forge, options: &PathsOptions) -> PathsReport {
+    let scratch = match &options.workdir {
+        Some(d) => Scratch::Kept(d.clone()),
+        None => match tempfile::tempdir() {
+            Ok(t) => Scratch::Temp(t),
+            Err(e) => {
+                let results = plan.actions.iter().map(|a| failed(a, format!("no scratch directory: {e}"))).collect();
+                return PathsReport { results };
+            }
+        },
+    };
+    let mut report = PathsReport::default();
+    for action in &plan.actions {
+        let dir = scratch.path().join(&action.id.0);
+        let _ = std::fs::remove_dir_all(&dir);
+        let result = match &action.work {
+            RepoWork::Scaffold { path, version, answers } => {
+                scaffold(action, snapshot, forge, options, &dir, path, version, answers).map(|o| (o, vec![], vec![]))
+            }
+            RepoWork::Migrate { path, from, to, steps, branch, .. } => {
+                let step = Step { path, from, to, steps, branch };
+                migrate(action, &step, snapshot, forge, options, &dir)
+            }
+        };
+        let _ = std::fs::remove_dir_all(&dir);
+        report.results.push(match result {
+            Ok((outcome, conflicts, codemod_failures)) => ActionResult {
+                id: action.id.0.clone(),
+                kind: action.kind.as_str(),
+                target: action.target.clone(),
+                outcome: Some(outcome),
+                error: None,
+                conflicts,
+                codemod_failures,
+            },
+            Err(e) => failed(action, e.to_string()),
+        });
+    }
+    report
+}
+
+enum Scratch {
+    Kept(PathBuf),
+    Temp(tempfile::TempDir),
+}
+
+impl Scratch {
+    fn path(&self) -> &Path {
+        match self {
+            Scratch::Kept(p) => p,
+            Scratch::Temp(t) => t.path(),
+        }
+    }
+}
+
+fn failed(a: &RepoAction, error: String) -> ActionResult {
+    ActionResult {
+        id: a.id.0.clone(),
+        kind: a.kind.as_str(),
+        target: a.target.clone(),
+        outcome: None,
+        error: Some(error),
+        conflicts: vec![],
+        codemod_failures: vec![],
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn scaffold(
+    action: &RepoAction,
+    snapshot: &Snapshot,
+    forge: &dyn Forge,
+    options: &PathsOptions,
+    dir: &Path,
+    path: &str,
+    version: &str,
+    answers: &serde_yaml::Mapping,
+) -> Result<String, Error> {
+    let files = PathFiles::from_snapshot(snapshot, path)?;
+    let v = semver::Version::parse(version).map_err(|e| Error::Answers(e.to_string()))?;
+    let version = files.version(&v)?;
+    // Render before creating anything: bad answers must not leave an empty repo behind.
+    let (_, rendered) = render::render_with_answers(&version, &files.origin, answers)?;
+    let info = match forge.get_repo(&action.target)? {
+        Some(info) => info,
+        None => forge.create_repo(&action.target, "main")?,
+    };
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+    git(dir, &["init", "--quiet", &format!("--initial-branch={}", info.default_branch)], &options.actor)?;
+    render::write_tree(dir, &rendered)?;
+    git(dir, &["add", "--all"], &options.actor)?;
+    let message = format!(
+        "Scaffold from paved path {path} {}\n\nRendered by paved from the platform repo at {}.\n\nPaved-Action: {}\n",
+        version.version, files.origin, action.id
+    );
+    git(dir, &["commit", "--quiet", "--no-verify", "-m", &message], &options.actor)?;
+    git(
+        dir,
+        &["push", "--quiet", &clone_url(&info), &format!("HEAD:refs/heads/{}", info.default_branch)],
+        &options.actor,
+    )?;
+    Ok(format!("scaffolded {path} {}", version.version))
+}
+
+type Migrated = (String, Vec<String>, Vec<String>);
+
+/// The fields of a [`RepoWork::Migrate`].
+struct Step<'a> {
+    path: &'a String,
+    from: &'a String,
+    to: &'a String,
+    steps: &'a Vec<String>,
+    branch: &'a String,
+}
+
+fn migrate(
+    action: &RepoAction,
+    step: &Step<'_>,
+    snapshot: &Snapshot,
+    forge: &dyn Forge,
+    options: &PathsOptions,
+    dir: &Path,
+) -> Result<Migrated, Error> {
+    let Step { path, from, to, steps, branch } = *step;
+    let info = forge.get_repo(&action.target)?.ok_or_else(|| crate::forge::Error::NoSuchRepo(action.target.clone()))?;
+    let files = PathFiles::from_snapshot(snapshot, path)?;
+    let parse = |s: &str| semver::Version::parse(s).map_err(|e| Error::Answers(format!("`{s}`: {e}")));
+    let old = files.version(&parse(from)?)?;
+    let new = files.version(&parse(to)?)?;
+    let actor = &options.actor;
+
+    let parent = dir.parent().expect("scratch dirs have a parent");
+    std::fs::create_dir_all(parent).map_err(|source| Error::Io { path: parent.to_path_buf(), source })?;
+    let url = clone_url(&info);
+    git(parent, &["clone", "--quiet", &url, &dir.to_string_lossy()], actor)?;
+    git(dir, &["checkout", "--quiet", "-B", branch, &format!("origin/{}", info.default_branch)], actor)?;
+
+    let ours = read_tree(dir)?;
+    let stored = ours
+        .get(ANSWERS_FILE)
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .ok_or_else(|| Error::Answers(format!("{} has no {ANSWERS_FILE}", action.target)))?;
+    let stored = AnswersFile::parse(&stored).map_err(Error::Answers)?;
+    let old_answers = stored.answers_for(&old);
+    let base = render::render(&old, &render::resolve(&old, &old_answers)?)?;
+    // The new version's answers: what the repo chose, minus parameters the new version dropped, plus its defaults.
+    let mut new_given = stored.answers_for(&new);
+    new_given.retain(|k, _| new.spec.parameters.iter().any(|p| Some(p.name.as_str()) == k.as_str()));
+    let new_answers = render::resolve(&new, &new_given)?;
+    let theirs = render::render(&new, &new_answers)?;
+
+    let mut merged = merge::three_way(&base, &ours, &theirs, (&format!("{path} {from}"), &format!("{path} {to}")));
+    merged
+        .tree
+        .insert(ANSWERS_FILE.to_owned(), AnswersFile::new(&new, &files.origin, &new_answers).to_yaml().into_bytes());
+    write_changes(dir, &ours, &merged.tree)?;
+
+    // Codemods of every step, in order.
+    let mut codemod_log = Vec::new();
+    let mut codemod_failures = Vec::new();
+    let mut prev = old.version.clone();
+    for step in steps {
+        let step_version = files.version(&parse(step)?)?;
+        for m in step_version
+            .spec
+            .migrations
+            .iter()
+            .filter(|m| matches(&m.from, &prev) && matches(&m.to, &step_version.version))
+        {
+            for c in &m.codemods {
+                match run_codemod(&step_version, c, dir) {
+                    Ok(msg) => codemod_log.push(msg),
+                    Err(msg) => codemod_failures.push(msg),
+                }
+            }
+        }
+        prev = step_version.version.clone();
+    }
+
+    git(dir, &["add", "--all"], actor)?;
+    let conflicts: Vec<String> = merged.conflicts().iter().map(|s| (*s).to_owned()).collect();
+    let title = format!(
+        "{}Update {path} from {from} to {to}",
+        if conflicts.is_empty() && codemod_failures.is_empty() { "" } else { "[needs attention] " }
+    );
+    let body = pr_body(action, &old, &new, &merged.outcomes, &conflicts, &codemod_log, &codemod_failures);
+    let message = format!("{title}\n\n{}\n\nPaved-Action: {}\n", action.reason, action.id);
+    git(dir, &["commit", "--quiet", "--no-verify", "--allow-empty", "-m", &message], actor)?;
+
+    // Push only when the branch's content would change: running twice changes nothing.
+    let remote_tree = git(dir, &["rev-parse", "--verify", "--quiet", &format!("origin/{branch}^{{tree}}")], actor).ok();
+    let local_tree = git(dir, &["rev-parse", "HEAD^{tree}"], actor)?;
+    let pushed = remote_tree.as_deref() != Some(local_tree.as_str());
+    if pushed {
+        git(dir, &["push", "--quiet", "--force", &url, &format!("HEAD:refs/heads/{branch}")], actor)?;
+    }
+    let mut labels = vec!["paved".to_owned(), "paved:migration".to_owned()];
+    if !conflicts.is_empty() {
+        labels.push(crate::observe::services::CONFLICTS_LABEL.to_owned());
+    }
+    let existing =
+        forge.list_prs(&action.target, Some(crate::forge::PrState::Open))?.into_iter().find(|p| p.head == *branch);
+    let outcome = match existing {
+        Some(pr) => {
+            if pr.body != body || pr.title != title {
+                forge.update_pr(&action.target, pr.number, Some(&title), Some(&body))?;
+            }
+            if pushed || pr.body != body {
+                format!("updated #{}", pr.number)
+            } else {
+                format!("unchanged #{}", pr.number)
+            }
+        }
+        None => {
+            let pr = forge.open_pr(
+                &action.target,
+                NewPr {
+                    head: branch.clone(),
+                    base: info.default_branch.clone(),
+                    title,
+                    body,
+                    author: actor.clone(),
+                    labels,
+                },
+            )?;
+            format!("opened #{}", pr.number)
+        }
+    };
+    Ok((outcome, conflicts, codemod_failures))
+}
+
+/// The repo's clone URL, usable from a scratch directory: a local forge given as a relative path
+/// (`--forge forge`) yields relative clone URLs, which are made absolute.
+fn clone_url(info: &crate::forge::RepoInfo) -> String {
+    let path = Path::new(&info.clone_url);
+    if path.is_relative()
+        && path.exists()
+        && let Ok(abs) = std::path::absolute(path)
+    {
+        return abs.to_string_lossy().into_owned();
+    }
+    info.clone_url.clone()
+}
+
+/// A migration's `from`/`to` names a major (`"2"`), a minor (`"2.1"`) or an exact version.
+fn matches(spec: &str, v: &semver::Version) -> bool {
+    spec == v.major.to_string() || spec == format!("{}.{}", v.major, v.minor) || spec == v.to_string()
+}
+
+fn pr_body(
+    action: &RepoAction,
+    old: &PathVersion,
+    new: &PathVersion,
+    outcomes: &[FileOutcome],
+    conflicts: &[String],
+    codemods: &[String],
+    codemod_failures: &[String],
+) -> String {
+    let mut b =
+        format!("paved moves this repo from **{} {}** to **{} {}**.\n\n", old.name, old.version, new.name, new.version);
+    if !conflicts.is_empty() {
+        b.push_str(
+            "> [!WARNING]\n> Conflicts: the template and this repo changed the same lines. Resolve the markers in:\n",
+        );
+        for c in conflicts {
+            b.push_str(&format!(">  - `{c}`\n"));
+        }
+        b.push('\n');
+    }
+    if !codemod_failures.is_empty() {
+        b.push_str("> [!WARNING]\n> Codemods that failed (the rest of the update is applied):\n");
+        for c in codemod_failures {
+            b.push_str(&format!(">  - {c}\n"));
+        }
+        b.push('\n');
+    }
+    b.push_str("### Changelog\n\n");
+    for entry in new
+        .spec
+        .changelog
+        .iter()
+        .filter(|e| semver::Version::parse(&e.version).is_ok_and(|v| v > old.version && v <= new.version))
+    {
+        b.push_str(&format!("**{}**{}\n", entry.version, if entry.breaking { " (breaking)" } else { "" }));
+        for c in &entry.changes {
+            b.push_str(&format!("- {c}\n"));
+        }
+        b.push('\n');
+    }
+    b.push_str("### Files changed\n\n");
+    if outcomes.is_empty() {
+        b.push_str("- none besides the answers file\n");
+    }
+    for o in outcomes {
+        let line = match o {
+            FileOutcome::Added { path } => format!("- added `{path}`"),
+            FileOutcome::Updated { path } => format!("- updated `{path}`"),
+            FileOutcome::Merged { path } => format!("- merged `{path}` (your edits kept)"),
+            FileOutcome::Conflicted { path, regions } => format!("- **conflict** in `{path}` ({regions} region(s))"),
+            FileOutcome::Removed { path } => format!("- removed `{path}`"),
+            FileOutcome::Renamed { from, to } => format!("- renamed `{from}` → `{to}`"),
+            FileOutcome::KeptLocalEdit { path } => format!("- kept `{path}` (removed upstream, edited here)"),
+            FileOutcome::KeptLocalDeletion { path } => format!("- left `{path}` deleted (deleted here)"),
+        };
+        b.push_str(&line);
+        b.push('\n');
+    }
+    if !codemods.is_empty() {
+        b.push_str("\n### Codemods\n\n");
+        for c in codemods {
+            b.push_str(&format!("- {c}\n"));
+        }
+    }
+    b.push_str(&format!("\n<sub>Paved-Action: {} · re-run updates this PR in place</sub>\n", action.id));
+    b
+}
+
+/// Run one codemod inside the checkout `dir`.
+fn run_codemod(version: &PathVersion, c: &crate::model::library::Codemod, dir: &Path) -> Result<String, String> {
+    if let Some(rule) = &c.ast_grep {
+        let text = version
+            .support
+            .get(rule)
+            .ok_or_else(|| format!("ast-grep rule {rule} is missing from {} {}", version.name, version.version))?;
+        let text = std::str::from_utf8(text).map_err(|_| format!("{rule}: not UTF-8"))?;
+        return super::codemod::ast_grep(text, dir)
+            .map(|n| format!("ast-grep {rule}: {n} file(s) rewritten"))
+            .map_err(|e| format!("ast-grep {rule}: {e}"));
+    }
+    let Some(cmd) = c.command.as_ref().filter(|c| !c.is_empty()) else {
+        return Err("codemod has neither astGrep nor command".to_owned());
+    };
+    let timeout =
+        parse_duration(c.timeout.as_deref().unwrap_or("60s")).ok_or_else(|| format!("bad timeout {:?}", c.timeout))?;
+    // The path's own files (scripts) are materialised beside the checkout; arguments naming them point there.
+    let support = dir.with_extension("support");
+    for (rel, bytes) in &version.support {
+        let at = support.join(rel);
+        if let Some(p) = at.parent() {
+            std::fs::create_dir_all(p).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(&at, bytes).map_err(|e| e.to_string())?;
+    }
+    let args: Vec<String> =
+        cmd.iter()
+            .map(|a| {
+                if version.support.contains_key(a) { support.join(a).to_string_lossy().into_owned() } else { a.clone() }
+            })
+            .collect();
+    let shown = cmd.join(" ");
+    let out = super::codemod::run_bounded(&args, dir, timeout);
+    let _ = std::fs::remove_dir_all(&support);
+    match out {
+        Ok(()) => Ok(format!("`{shown}` ran")),
+        Err(e) => Err(format!("`{shown}`: {e}")),
+    }
+}
+
+/// `60s`, `5m`, `1h`, or plain seconds.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let (n, unit) = s.find(|c: char| !c.is_ascii_digit()).map_or((s, "s"), |i| s.split_at(i));
+    let n: u64 = n.parse().ok()?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "ms" => return Some(Duration::from_millis(n)),
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs))
+}
+
+/// Every tracked file of the checkout (`.git/` excluded).
+fn read_tree(dir: &Path) -> Result<Tree, Error> {
+    let listed = git(dir, &["ls-files", "-z"], "paved")?;
+    let mut out = Tree::new();
+    for rel in listed.split('\0').filter(|s| !s.is_empty()) {
+        let at = dir.join(rel);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            continue;
+        }
+        let bytes = std::fs::read(&at).map_err(|source| Error::Io { path: at.clone(), source })?;
+        out.insert(rel.to_owned(), bytes);
+    }
+    Ok(out)
+}
+
+/// Make the checkout hold `after` where it held `before`.
+fn write_changes(dir: &Path, before: &Tree, after: &Tree) -> Result<(), Error> {
+    for rel in before.keys().filter(|k| !after.contains_key(*k)) {
+        let at = dir.join(rel);
+        std::fs::remove_file(&at).map_err(|source| Error::Io { path: at, source })?;
+    }
+    let changed: Tree =
+        after.iter().filter(|(k, v)| before.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    render::write_tree(dir, &changed)?;
+    Ok(())
+}
+
+fn git(dir: &Path, args: &[&str], author: &str) -> Result<String, Error> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            &format!("user.name={author}"),
+            "-c",
+            &format!("user.email={author}@paved.local"),
+            "-c",
+            "commit.gpgsign=false",
+            // Scratch checkouts live for one action: no background maintenance or gc after commits.
+            "-c",
+            "maintenance.auto=false",
+            "-c",
+            "gc.auto=0",
+        ])
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+    if !out.status.success() {
+        return Err(Error::Git {
+            args: args.join(" "),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_owned())
+}

@@ -1,0 +1,123 @@
+//! `slo.defined` and `slo.budget_remaining`.
+//!
+//! `slo.defined`: an OpenSLO v1 document at `evidence/<component>/slo.yaml` (multi-document or a YAML list, as
+//! `oslo` accepts) with a `kind: SLO` whose `spec.service` names the component and which has an objective. An
+//! annotation such as `slo: "true"` on the catalog entry is never read.
+//!
+//! `slo.budget_remaining`: the SLI export at `evidence/<component>/sli.json` (`{"slo", "windowEnd", "good",
+//! "total"}` for the current window, as the metrics pipeline writes it) against that SLO's target: the share of
+//! the error budget left. Passes while some budget is left.
+
+use super::{Fact, Inputs, parse_time};
+use serde::Deserialize;
+use serde_yaml::Value;
+
+pub const FILES: [&str; 2] = ["slo.yaml", "slo.yml"];
+pub const SLI: &str = "sli.json";
+
+/// An SLO that names the component: its name and target.
+struct Slo {
+    name: String,
+    target: Option<f64>,
+}
+
+fn read_slos(text: &str, component: &str) -> Result<(Vec<Slo>, usize), String> {
+    let mut docs = Vec::new();
+    for d in serde_yaml::Deserializer::from_str(text) {
+        let v = Value::deserialize(d).map_err(|e| format!("invalid YAML: {e}"))?;
+        match v {
+            Value::Sequence(items) => docs.extend(items),
+            Value::Null => {}
+            other => docs.push(other),
+        }
+    }
+    let mut slos = Vec::new();
+    let mut total = 0;
+    for d in &docs {
+        let api = d.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+        if !api.starts_with("openslo/") || d.get("kind").and_then(Value::as_str) != Some("SLO") {
+            continue;
+        }
+        total += 1;
+        let spec = d.get("spec");
+        let service = spec.and_then(|s| s.get("service")).and_then(Value::as_str);
+        let objectives = spec.and_then(|s| s.get("objectives")).and_then(Value::as_sequence);
+        if service.is_some_and(|s| s.eq_ignore_ascii_case(component)) && objectives.is_some_and(|o| !o.is_empty()) {
+            let target = objectives.and_then(|o| o.first()).and_then(|o| {
+                o.get("target")
+                    .and_then(Value::as_f64)
+                    .or_else(|| o.get("targetPercent").and_then(Value::as_f64).map(|p| p / 100.0))
+            });
+            let name = d.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("unnamed");
+            slos.push(Slo { name: name.to_owned(), target });
+        }
+    }
+    Ok((slos, total))
+}
+
+/// (`slo.defined`, `slo.budget_remaining`).
+pub fn collect(inputs: &Inputs<'_>, component: &str) -> (Fact, Fact) {
+    let file = match inputs.component_file(component, &FILES) {
+        None => {
+            let why = format!("no OpenSLO definition at evidence/{component}/slo.yaml");
+            return (Fact::fail(&why), Fact::fail(why));
+        }
+        Some(Err(reason)) => return (Fact::fail(&reason), Fact::fail(reason)),
+        Some(Ok(f)) => f,
+    };
+    let (slos, total) = match read_slos(&file.text, component) {
+        Ok(x) => x,
+        Err(e) => {
+            let why = format!("{}: {e}", file.path);
+            return (Fact::fail(&why).cite(file.citation.clone()), Fact::fail(why).cite(file.citation));
+        }
+    };
+    if slos.is_empty() {
+        let why =
+            format!("{}: {total} OpenSLO SLO(s), none with spec.service `{component}` and an objective", file.path);
+        return (Fact::fail(&why).cite(file.citation.clone()), Fact::fail(why).cite(file.citation));
+    }
+    let names: Vec<&str> = slos.iter().map(|s| s.name.as_str()).collect();
+    let defined = Fact::pass(format!("{} SLO(s)", slos.len()), format!("OpenSLO: {}", names.join(", ")))
+        .at(file.delivered)
+        .cite(file.citation.clone());
+    let budget = budget(inputs, component, &slos).cite(file.citation);
+    (defined, budget)
+}
+
+fn budget(inputs: &Inputs<'_>, component: &str, slos: &[Slo]) -> Fact {
+    let sli = match inputs.component_file(component, &[SLI]) {
+        None => return Fact::fail(format!("no SLI export at evidence/{component}/{SLI}: the error budget is unknown")),
+        Some(Err(reason)) => return Fact::fail(reason),
+        Some(Ok(f)) => f,
+    };
+    type Sli = (String, f64, f64, Option<chrono::DateTime<chrono::Utc>>);
+    let read = || -> Result<Sli, String> {
+        let v: serde_json::Value = serde_json::from_str(&sli.text).map_err(|e| format!("not valid JSON ({e})"))?;
+        let slo = v.get("slo").and_then(|s| s.as_str()).ok_or("no `slo` name")?.to_owned();
+        let good = v.get("good").and_then(|s| s.as_f64()).ok_or("`good` is not a number")?;
+        let total = v.get("total").and_then(|s| s.as_f64()).ok_or("`total` is not a number")?;
+        if !(0.0..=total).contains(&good) || total <= 0.0 {
+            return Err(format!("good {good} of total {total} is not a valid count"));
+        }
+        let end = v.get("windowEnd").and_then(|s| s.as_str()).and_then(parse_time);
+        Ok((slo, good, total, end))
+    };
+    let (name, good, total, end) = match read() {
+        Ok(x) => x,
+        Err(e) => return Fact::fail(format!("{}: {e}", sli.path)).cite(sli.citation),
+    };
+    let Some(slo) = slos.iter().find(|s| s.name == name) else {
+        return Fact::fail(format!("{}: names SLO `{name}`, which slo.yaml does not define for {component}", sli.path))
+            .cite(sli.citation);
+    };
+    let Some(target) = slo.target.filter(|t| *t > 0.0 && *t < 1.0) else {
+        return Fact::fail(format!("SLO `{name}` has no target between 0 and 1")).cite(sli.citation);
+    };
+    let spent = ((total - good) / total) / (1.0 - target);
+    let left = 1.0 - spent;
+    let value = format!("{:.0}% left", (left * 100.0).max(0.0));
+    let reason = format!("{name}: {good} good of {total} against a target of {target}");
+    let fact = if left > 0.0 { Fact::pass(value, reason) } else { Fact { value, ..Fact::fail(reason) } };
+    fact.at(end.or(sli.delivered)).cite(sli.citation)
+}

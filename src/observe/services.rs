@@ -1,0 +1,83 @@
+//! What the service repos of paved-path components hold: whether the repo exists, its answers file
+//! (`.paved/answers.yaml` on the default branch), and paved's migration pull requests. The planner reads only this
+//! value, so it stays pure.
+
+use crate::forge::{Forge, PrState};
+use crate::model::{Model, annotations};
+use crate::render::ANSWERS_FILE;
+use std::collections::BTreeMap;
+
+/// Branches of paved's migration PRs start with this.
+pub const MIGRATION_BRANCH_PREFIX: &str = "paved/migrate/";
+
+/// The label of a migration PR whose update left conflicts to resolve.
+pub const CONFLICTS_LABEL: &str = "paved:conflicts";
+
+/// One paved PR as observed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PavedPr {
+    pub number: u64,
+    pub head: String,
+    pub state: PrState,
+    /// The PR carries `paved:conflicts`.
+    pub conflicted: bool,
+}
+
+/// One service repo as observed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRepo {
+    pub default_branch: String,
+    /// The answers file's text; `None` when the repo has none. `Err` when it could not be read.
+    pub answers: Result<Option<String>, String>,
+    pub prs: Vec<PavedPr>,
+}
+
+/// Service repos by `owner/name`; `None` for a repo that does not exist on the forge.
+#[derive(Debug, Clone, Default)]
+pub struct Services {
+    pub repos: BTreeMap<String, Option<ServiceRepo>>,
+    /// Repos the forge could not answer about, with why.
+    pub errors: BTreeMap<String, String>,
+}
+
+/// Observe the repo of every component that follows a paved path.
+pub fn observe_services(model: &Model, forge: &dyn Forge) -> Services {
+    let mut out = Services::default();
+    for (_, item) in model.catalog.of_kind("component") {
+        let e = &item.entity;
+        if !e.annotations.contains_key(annotations::PATH) {
+            continue;
+        }
+        let Some(repo) = Model::repo_of(e) else { continue };
+        match observe_one(forge, repo) {
+            Ok(seen) => {
+                out.repos.insert(repo.to_owned(), seen);
+            }
+            Err(err) => {
+                out.errors.insert(repo.to_owned(), err.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn observe_one(forge: &dyn Forge, repo: &str) -> Result<Option<ServiceRepo>, crate::forge::Error> {
+    let Some(info) = forge.get_repo(repo)? else { return Ok(None) };
+    let answers = match forge.read_file(repo, &info.default_branch, ANSWERS_FILE) {
+        Ok(Some(bytes)) => String::from_utf8(bytes).map(Some).map_err(|_| format!("{ANSWERS_FILE} is not UTF-8")),
+        Ok(None) => Ok(None),
+        Err(e) => Err(e.to_string()),
+    };
+    let prs = forge
+        .list_prs(repo, None)?
+        .into_iter()
+        .filter(|p| p.head.starts_with(MIGRATION_BRANCH_PREFIX))
+        .map(|p| PavedPr {
+            number: p.number,
+            conflicted: p.labels.iter().any(|l| l == CONFLICTS_LABEL),
+            head: p.head,
+            state: p.state,
+        })
+        .collect();
+    Ok(Some(ServiceRepo { default_branch: info.default_branch, answers, prs }))
+}
