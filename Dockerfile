@@ -14,5 +14,8 @@ RUN apt-get update \
 COPY --from=build /src/target/release/paved /usr/local/bin/paved
 USER 10001
 WORKDIR /var/lib/paved
+# `paved daemon`: webhook, /healthz, /readyz, /metrics (set PAVED_LISTEN=0.0.0.0:8080 to accept connections
+# from outside the container; deploy/ does).
+EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/paved"]
 CMD ["--help"]

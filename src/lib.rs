@@ -13,7 +13,8 @@
 //! | [`apply`] | executors that carry out a plan: bot commits to bot-owned paths, with audit records |
 //! | [`audit`] | the append-only, hash-chained audit log |
 //! | [`forge`] | the `Forge` trait and the embedded local forge |
-//! | [`ops`] | one function per operation, shared by the CLI and (later) the daemon |
+//! | [`ops`] | one function per operation, shared by the CLI and the daemon |
+//! | [`daemon`] | the long-running shape: triggers, scheduler, webhooks, probes and metrics |
 //! | [`cli`] | the `paved` command line: parsing and printing only |
 //! | [`diag`] | located diagnostics |
 //! | [`evidence`] | evidence collectors: SBOMs, attestations, scans, exports, git history, CI -> cited facts |
@@ -22,6 +23,7 @@
 pub mod apply;
 pub mod audit;
 pub mod cli;
+pub mod daemon;
 pub mod diag;
 pub mod evidence;
 pub mod forge;

@@ -108,6 +108,9 @@ pub enum Command {
         /// Where to create it (must not exist, or be empty).
         dir: PathBuf,
     },
+    /// Run continuously: reconcile on every commit (file watch), webhook and periodic resync; serve /webhook,
+    /// /healthz, /readyz and /metrics. The webhook secret comes from PAVED_WEBHOOK_SECRET or a file, never a flag.
+    Daemon(DaemonArgs),
     /// Render a paved path into a new directory (the platform repo's paths/, else the built-in library).
     Scaffold {
         /// The paved path (microservice, data-pipeline, genai-feature, scheduled-job).
@@ -131,6 +134,49 @@ pub enum Command {
         #[arg(long, default_value = "paved-demo")]
         out: PathBuf,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    /// Address of the HTTP endpoint (webhook, probes, metrics).
+    #[arg(long, default_value = "127.0.0.1:8080", env = "PAVED_LISTEN")]
+    pub listen: std::net::SocketAddr,
+    /// Full resync interval (e.g. 10m); overrides platform.yaml spec.schedules.resync.
+    #[arg(long, value_parser = parse_duration_arg)]
+    pub resync: Option<std::time::Duration>,
+    /// How long a burst of changes is gathered before a pass starts.
+    #[arg(long, default_value = "500ms", value_parser = parse_duration_arg)]
+    pub debounce: std::time::Duration,
+    /// Do not watch the platform work tree (webhooks and resync only).
+    #[arg(long)]
+    pub no_watch: bool,
+    /// A file holding the webhook secret (when PAVED_WEBHOOK_SECRET is not set).
+    #[arg(long, env = "PAVED_WEBHOOK_SECRET_FILE", value_name = "PATH")]
+    pub webhook_secret_file: Option<PathBuf>,
+    /// Fetch the work tree's upstream before each pass and push bot commits after. The remote wins: local
+    /// commits it lacks are dropped, so use only on the daemon's own clone.
+    #[arg(long)]
+    pub sync_remote: bool,
+    /// With --sync-remote, how often to fetch when no webhook reports a change.
+    #[arg(long, default_value = "1m", value_parser = parse_duration_arg)]
+    pub poll: std::time::Duration,
+}
+
+fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
+    crate::daemon::parse_duration(text).ok_or_else(|| format!("`{text}` is not a duration such as 500ms, 30s, 10m, 1h"))
+}
+
+/// Structured logs on stderr for the daemon: text or JSON lines (`--log-format json`), filtered by `PAVED_LOG`
+/// (tracing's env-filter syntax, default `info`).
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PAVED_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -341,6 +387,20 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
                 "Created a platform repo with {n} files in {}.\nNext: cd {0} && git init && paved validate",
                 dir.display()
             ));
+            Ok(exit::OK)
+        }
+        Command::Daemon(args) => {
+            init_logging(g.log_format);
+            ops::daemon::run(ops::daemon::DaemonOptions {
+                repo: repo_options(g, false),
+                listen: args.listen,
+                resync: args.resync,
+                debounce: args.debounce,
+                watch: !args.no_watch,
+                webhook_secret_file: args.webhook_secret_file,
+                sync_remote: args.sync_remote,
+                poll: args.poll,
+            })?;
             Ok(exit::OK)
         }
         Command::Scaffold { path, set, out, version } => {

@@ -1,6 +1,8 @@
 //! Forges: where repos and pull requests live. The [`Forge`] trait is the seam; [`local::LocalForge`] is the
-//! embedded default (bare git repos plus PR records in a directory), and GitHub implements the same trait.
+//! embedded default (bare git repos plus PR records in a directory); [`github::GitHubForge`] implements the same
+//! trait over GitHub's REST API.
 
+pub mod github;
 pub mod local;
 
 use serde::{Deserialize, Serialize};
@@ -28,12 +30,26 @@ pub enum Error {
     Io { path: std::path::PathBuf, source: std::io::Error },
     #[error("corrupt forge record {path}: {message}")]
     Corrupt { path: std::path::PathBuf, message: String },
+    #[error("{method} {path}: GitHub answered {status}: {message}")]
+    Api { method: &'static str, path: String, status: u16, message: String },
+    #[error("GitHub rate limit reached; retry in {retry_after_s} s")]
+    RateLimited { retry_after_s: u64 },
+    #[error("GitHub: {0}")]
+    Http(String),
+    #[error("branch `{branch}` of {repo} moved while paved was committing to it; plan again")]
+    RefMoved { repo: String, branch: String },
 }
 
 impl Error {
     /// Whether trying again later may succeed (drives the daemon's error policy).
     pub fn is_transient(&self) -> bool {
-        matches!(self, Error::Io { .. } | Error::Git(_))
+        match self {
+            Error::Io { .. } | Error::Git(_) | Error::RateLimited { .. } | Error::Http(_) | Error::RefMoved { .. } => {
+                true
+            }
+            Error::Api { status, .. } => *status >= 500,
+            _ => false,
+        }
     }
 }
 

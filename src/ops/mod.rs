@@ -2,6 +2,7 @@
 //! `anyhow`: this is the edge where library errors meet the user.
 
 pub mod audit_verify;
+pub mod daemon;
 pub mod demo;
 pub mod init;
 pub mod modules;
@@ -63,6 +64,51 @@ pub fn local_forge(options: &RepoOptions, loaded: &Loaded) -> Option<LocalForge>
         .or_else(|| std::env::var_os("PAVED_FORGE").map(PathBuf::from))
         .or(configured)
         .map(LocalForge::new)
+}
+
+/// The forge this platform repo names: GitHub when platform.yaml says `spec.forge.kind: github` (unless a local
+/// forge directory is forced with `--forge` / `PAVED_FORGE`), else the local forge. `None` when none is
+/// configured.
+///
+/// GitHub credentials come only from the environment or files: `PAVED_GITHUB_TOKEN` (or `GITHUB_TOKEN`), or
+/// `PAVED_GITHUB_TOKEN_FILE`; or a GitHub App: `PAVED_GITHUB_APP_ID`, `PAVED_GITHUB_APP_KEY_FILE` (PEM) and
+/// `PAVED_GITHUB_INSTALLATION_ID`.
+pub fn forge(options: &RepoOptions, loaded: &Loaded) -> anyhow::Result<Option<Box<dyn crate::forge::Forge>>> {
+    use crate::model::platform::ForgeKind;
+    let forced_local = options.forge.is_some() || std::env::var_os("PAVED_FORGE").is_some();
+    let spec = &loaded.model.platform.spec;
+    if spec.forge.kind != ForgeKind::Github || forced_local {
+        return Ok(local_forge(options, loaded).map(|f| Box::new(f) as Box<dyn crate::forge::Forge>));
+    }
+    use crate::forge::github::{Auth, GitHubConfig, GitHubForge, Limits};
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let read =
+        |path: String| -> anyhow::Result<Vec<u8>> { std::fs::read(&path).with_context(|| format!("reading {path}")) };
+    let auth = if let Some(token) = env("PAVED_GITHUB_TOKEN").or_else(|| env("GITHUB_TOKEN")) {
+        Auth::Token(token)
+    } else if let Some(path) = env("PAVED_GITHUB_TOKEN_FILE") {
+        Auth::Token(String::from_utf8(read(path)?).context("the GitHub token file is not UTF-8")?.trim().to_owned())
+    } else if let (Some(app), Some(key), Some(installation)) =
+        (env("PAVED_GITHUB_APP_ID"), env("PAVED_GITHUB_APP_KEY_FILE"), env("PAVED_GITHUB_INSTALLATION_ID"))
+    {
+        Auth::App {
+            app_id: app.parse().context("PAVED_GITHUB_APP_ID is not a number")?,
+            private_key_pem: read(key)?,
+            installation_id: installation.parse().context("PAVED_GITHUB_INSTALLATION_ID is not a number")?,
+        }
+    } else {
+        anyhow::bail!(
+            "platform.yaml sets spec.forge.kind: github but no credentials are set: PAVED_GITHUB_TOKEN, \
+             PAVED_GITHUB_TOKEN_FILE, or PAVED_GITHUB_APP_ID + PAVED_GITHUB_APP_KEY_FILE + PAVED_GITHUB_INSTALLATION_ID"
+        )
+    };
+    let forge = GitHubForge::new(GitHubConfig {
+        base_url: spec.forge.base_url.clone().unwrap_or_else(|| "https://api.github.com".to_owned()),
+        owner: spec.repos.owner.clone(),
+        auth,
+        limits: Limits::default(),
+    })?;
+    Ok(Some(Box::new(forge)))
 }
 
 /// Is `dir` a git work tree (bot changes are committed) rather than a plain directory?

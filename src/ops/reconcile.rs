@@ -1,8 +1,7 @@
 //! `paved plan` and `paved reconcile`: load, judge, observe, plan, and (unless dry-run) apply.
 
-use super::{RepoOptions, local_forge, open_snapshot};
+use super::{RepoOptions, open_snapshot};
 use crate::apply::{self, ApplyOptions, ApplyReport};
-use crate::forge::Forge;
 use crate::model::Loaded;
 use crate::model::cache::ParseCache;
 use crate::observe;
@@ -85,8 +84,8 @@ fn plan_judge(snapshot: &Snapshot, loaded: &Loaded) -> Option<provision::PlanJud
 fn prepare(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<(Snapshot, Planned)> {
     let snapshot = open_snapshot(options)?;
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
-    let forge = local_forge(options, &loaded);
-    let mut observed = observe::observe(&snapshot, forge.as_ref().map(|f| f as &dyn Forge));
+    let forge = super::forge(options, &loaded)?;
+    let mut observed = observe::observe(&snapshot, forge.as_deref());
     observe_evidence(options, &snapshot, &loaded, &mut observed)?;
     let mut context = context(options, &loaded);
     context.plan_judge = plan_judge(&snapshot, &loaded);

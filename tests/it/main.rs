@@ -2,8 +2,14 @@
 
 mod util;
 
+/// `paved daemon`: commits reconciled within seconds, webhooks, metrics, kill -9 and SIGTERM.
+mod daemon;
+/// `deploy/` and the Dockerfile fit the binary.
+mod deploy;
 /// The local forge driven through `paved pr`.
 mod forge;
+/// The GitHub forge against a loopback stand-in for GitHub's REST API.
+mod github;
 /// `paved init` and `paved demo`.
 mod init_demo;
 /// Versioned modules and their request-migration PRs.

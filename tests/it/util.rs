@@ -106,6 +106,12 @@ impl Paved {
         self.cmd.env(k, v);
         self
     }
+    /// Start without waiting (the daemon); stdout and stderr go to `log`, shown by tests when they fail.
+    pub fn spawn(mut self, log: &Path) -> std::process::Child {
+        let out = std::fs::File::create(log).expect("log file");
+        let err = out.try_clone().expect("log file");
+        self.cmd.stdout(out).stderr(err).spawn().expect("paved starts")
+    }
     pub fn run(mut self) -> Run {
         let out = self.cmd.output().expect("paved runs");
         Run(out)

@@ -1,0 +1,335 @@
+//! `paved daemon`: wire the daemon's parts together (configuration, triggers, scheduler, HTTP endpoint, signals)
+//! and run until SIGTERM or SIGINT. Each pass is [`super::reconcile::reconcile`], run on a blocking thread.
+//!
+//! # Guarantees
+//! - Secrets (the webhook secret) come only from the environment (`PAVED_WEBHOOK_SECRET`) or a file
+//!   (`PAVED_WEBHOOK_SECRET_FILE` / `--webhook-secret-file`), never from a flag value, and are never logged.
+//! - SIGTERM or SIGINT: no new pass starts, the running one finishes (its bot commit lands or not, whole), the
+//!   HTTP endpoint stops, and the process exits 0.
+//! - Crash safety is the reconcile pass's own (idempotent apply keyed by action ids): a daemon killed at any point
+//!   and started again does nothing twice. The daemon keeps no state of its own across restarts.
+
+use super::RepoOptions;
+use super::reconcile::reconcile;
+use crate::daemon::http::{self, AppState};
+use crate::daemon::metrics::Metrics;
+use crate::daemon::remote::{self, Pulled};
+use crate::daemon::scheduler::{self, Outcome, Trigger, Triggers};
+use crate::daemon::webhook::{Gate, Secret};
+use crate::daemon::{parse_duration, watch};
+use crate::model::cache::ParseCache;
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The resync interval when neither the flag nor platform.yaml sets one.
+pub const DEFAULT_RESYNC: Duration = Duration::from_secs(600);
+
+#[derive(Debug, Clone)]
+pub struct DaemonOptions {
+    pub repo: RepoOptions,
+    pub listen: SocketAddr,
+    /// Overrides platform.yaml `spec.schedules.resync`.
+    pub resync: Option<Duration>,
+    /// How long a burst of triggers is gathered before its pass starts.
+    pub debounce: Duration,
+    /// Watch the platform work tree for changes.
+    pub watch: bool,
+    /// A file holding the webhook secret (used when `PAVED_WEBHOOK_SECRET` is not set).
+    pub webhook_secret_file: Option<PathBuf>,
+    /// Keep the work tree in step with its upstream: fetch before each pass, push bot commits after
+    /// (see [`crate::daemon::remote`]). Only for a clone that belongs to the daemon.
+    pub sync_remote: bool,
+    /// With `sync_remote`, how often to fetch when no webhook says something changed.
+    pub poll: Duration,
+}
+
+/// Run the daemon until a shutdown signal.
+pub fn run(options: DaemonOptions) -> anyhow::Result<()> {
+    let secret = webhook_secret(&options)?;
+    // The git processes a pass starts must not inherit the webhook secret.
+    // SAFETY: no other thread exists yet (the runtime starts below), so nothing reads the environment meanwhile.
+    unsafe { std::env::remove_var("PAVED_WEBHOOK_SECRET") };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")?;
+    runtime.block_on(serve(options, secret))
+}
+
+/// The webhook secret from the environment or a file; `None` when neither is set.
+fn webhook_secret(options: &DaemonOptions) -> anyhow::Result<Option<Secret>> {
+    if let Some(value) = std::env::var_os("PAVED_WEBHOOK_SECRET").filter(|v| !v.is_empty()) {
+        return Ok(Some(Secret::new(value.into_encoded_bytes())));
+    }
+    let Some(path) = &options.webhook_secret_file else { return Ok(None) };
+    let mut bytes =
+        std::fs::read(path).with_context(|| format!("reading the webhook secret file {}", path.display()))?;
+    // Files written by `echo` or Kubernetes tooling often end in a newline that is not part of the secret.
+    while bytes.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+        bytes.pop();
+    }
+    anyhow::ensure!(!bytes.is_empty(), "the webhook secret file {} is empty", path.display());
+    Ok(Some(Secret::new(bytes)))
+}
+
+/// What every pass shares.
+struct PassContext {
+    options: RepoOptions,
+    cache: ParseCache,
+    metrics: Arc<Metrics>,
+    ready: Arc<AtomicBool>,
+    resync: Duration,
+    sync_remote: bool,
+    /// HEAD after the last successful full pass, and when that pass ended.
+    last: Mutex<Option<(Option<String>, Instant)>>,
+}
+
+impl PassContext {
+    fn head(&self) -> Option<String> {
+        crate::apply::workspace::for_dir(&self.options.repo).head().ok().flatten()
+    }
+
+    /// One pass, counted: an error anywhere (fetch, reconcile, push) is an error of the pass.
+    fn pass(&self, triggers: &Triggers) -> anyhow::Result<Outcome> {
+        let result = self.pass_inner(triggers);
+        self.ready.store(true, Ordering::SeqCst);
+        if result.is_err() {
+            self.metrics.errors.inc();
+            self.metrics.pass("error");
+        }
+        result
+    }
+
+    /// The whole reconcile, unless only the watch or the poll fired and the commit it would read has not moved
+    /// (paved reconciles commits; an edit not yet committed, or paved's own bot commit, changes nothing).
+    fn pass_inner(&self, triggers: &Triggers) -> anyhow::Result<Outcome> {
+        let why: Vec<&str> = triggers.iter().map(|t| t.as_str()).collect();
+        let why = why.join(",");
+        if self.sync_remote {
+            match remote::pull(&self.options.repo).context("fetching the platform repo")? {
+                Pulled::UpToDate => {}
+                pulled => tracing::info!(?pulled, "work tree moved to the remote"),
+            }
+        }
+        let head = self.head();
+        {
+            let last = self.last.lock().expect("no panics while the pass context is locked");
+            if let Some((last_head, at)) = &*last
+                && triggers.iter().all(|t| matches!(t, Trigger::Watch | Trigger::Poll))
+                && head.is_some()
+                && *last_head == head
+            {
+                self.metrics.pass("skipped");
+                tracing::debug!(triggers = %why, "nothing new at HEAD; pass skipped");
+                // Keep the resync on its schedule: a skipped pass must not postpone it.
+                return Ok(Outcome::requeue(self.resync.saturating_sub(at.elapsed())));
+            }
+        }
+        let started = Instant::now();
+        let result = reconcile(&self.options, &self.cache, false, "paved");
+        let elapsed = started.elapsed();
+        self.metrics.reconcile_duration.observe(elapsed.as_secs_f64());
+        match result {
+            Ok(done) => {
+                let applied = done.report.as_ref().map_or(0, |r| r.applied.len());
+                for action in &done.planned.plan.actions {
+                    self.metrics.action(action.kind.as_str(), "applied");
+                }
+                self.metrics.pass("ok");
+                let now = chrono::Utc::now();
+                self.metrics.last_success.set(now.timestamp_millis() as f64 / 1000.0);
+                let diagnostics = &done.planned.loaded.diagnostics;
+                // Invalid files keep their last good state (the pass goes on); say which, so they get fixed.
+                for d in diagnostics.iter().filter(|d| d.severity == crate::diag::Severity::Error).take(20) {
+                    tracing::warn!(diagnostic = %d, "invalid input kept at its last good state");
+                }
+                tracing::info!(
+                    triggers = %why,
+                    actions = applied,
+                    commit = done.report.as_ref().and_then(|r| r.commit.as_deref()),
+                    errors = diagnostics.errors(),
+                    forge_error = done.planned.forge_error.as_deref(),
+                    duration_ms = elapsed.as_millis() as u64,
+                    "reconciled"
+                );
+                if self.sync_remote && remote::push(&self.options.repo).context("pushing the bot commit")? {
+                    tracing::info!("bot commit pushed");
+                }
+                *self.last.lock().expect("no panics while the pass context is locked") =
+                    Some((self.head(), Instant::now()));
+                Ok(Outcome::requeue(self.resync))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Retry a failed pass after 5 s, doubling per failure in a row, never later than the resync interval.
+fn retry_after(failures: u32, resync: Duration) -> Duration {
+    let backoff = Duration::from_secs(5).saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(16)));
+    backoff.min(resync.max(Duration::from_secs(5)))
+}
+
+async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result<()> {
+    let cache = ParseCache::new();
+    let loaded = super::load(&options.repo, &cache).context("loading the platform repo")?;
+    let platform = &loaded.model.platform.spec;
+    let resync = match (options.resync, &platform.schedules.resync) {
+        (Some(flag), _) => flag,
+        (None, Some(text)) => parse_duration(text).with_context(|| {
+            format!("platform.yaml spec.schedules.resync: `{text}` is not a duration such as 10m, 30s or 1h")
+        })?,
+        (None, None) => DEFAULT_RESYNC,
+    };
+    let key = platform.repos.platform.clone().unwrap_or_else(|| options.repo.repo.display().to_string());
+    let webhook_repos: Vec<String> = platform.repos.platform.iter().cloned().collect();
+    if webhook_repos.is_empty() {
+        tracing::warn!("platform.yaml sets no spec.repos.platform: webhook events will all be ignored");
+    }
+    let gate = match secret {
+        Some(secret) => Some(Gate::new(secret, webhook_repos)),
+        None => {
+            tracing::warn!("no webhook secret (PAVED_WEBHOOK_SECRET or --webhook-secret-file): /webhook refuses all");
+            None
+        }
+    };
+
+    let metrics = Arc::new(Metrics::new());
+    let ready = Arc::new(AtomicBool::new(false));
+    let (handle, runner) = scheduler::new::<String>(scheduler::Config { debounce: options.debounce });
+    let ctx = Arc::new(PassContext {
+        options: options.repo.clone(),
+        cache,
+        metrics: metrics.clone(),
+        ready: ready.clone(),
+        resync,
+        sync_remote: options.sync_remote,
+        last: Mutex::new(None),
+    });
+    if options.sync_remote {
+        anyhow::ensure!(
+            remote::has_upstream(&options.repo.repo),
+            "--sync-remote: the current branch of {} tracks no remote branch",
+            options.repo.repo.display()
+        );
+        let h = handle.clone();
+        let k = key.clone();
+        let every = options.poll;
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                if !h.trigger(k.clone(), Trigger::Poll) {
+                    break;
+                }
+            }
+        });
+    }
+
+    let _watch = if options.watch {
+        let h = handle.clone();
+        let k = key.clone();
+        Some(
+            watch::watch(&options.repo.repo, options.debounce, move |rel| {
+                tracing::debug!(path = rel, "work tree changed");
+                h.trigger(k.clone(), Trigger::Watch);
+            })
+            .context("starting the file watch")?,
+        )
+    } else {
+        None
+    };
+
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("listening on {}", options.listen))?;
+    let state = Arc::new(AppState {
+        metrics: metrics.clone(),
+        gate,
+        scheduler: handle.clone(),
+        key: key.clone(),
+        ready: ready.clone(),
+    });
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut server_stop = stop_rx.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, http::router(state))
+            .with_graceful_shutdown(async move {
+                let _ = server_stop.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    tracing::info!(
+        listen = %options.listen,
+        repo = %options.repo.repo.display(),
+        key = %key,
+        resync_s = resync.as_secs(),
+        watch = options.watch,
+        sync_remote = options.sync_remote,
+        "paved daemon started"
+    );
+
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+
+    handle.trigger(key.clone(), Trigger::Startup);
+    let reconcile_fn = {
+        let ctx = ctx.clone();
+        move |_key: String, triggers: Triggers| {
+            let ctx = ctx.clone();
+            async move {
+                tokio::task::spawn_blocking(move || ctx.pass(&triggers))
+                    .await
+                    .unwrap_or_else(|e| Err(anyhow::anyhow!("the reconcile pass panicked: {e}")))
+            }
+        }
+    };
+    let error_policy = move |key: &String, error: &anyhow::Error, failures: u32| {
+        let after = retry_after(failures, resync);
+        tracing::error!(key = %key, failures, retry_in_s = after.as_secs(), error = %format!("{error:#}"), "reconcile failed");
+        after
+    };
+    let mut runner_stop = stop_rx.clone();
+    runner
+        .run(reconcile_fn, error_policy, async move {
+            let _ = runner_stop.wait_for(|stop| *stop).await;
+        })
+        .await;
+    ready.store(false, Ordering::SeqCst);
+    server.await.context("the HTTP endpoint task")?.context("the HTTP endpoint")?;
+    tracing::info!("paved daemon stopped");
+    Ok(())
+}
+
+/// SIGTERM (what Kubernetes sends) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot listen for SIGTERM; only SIGINT stops the daemon");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: finishing the current pass, then stopping"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: finishing the current pass, then stopping"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_and_stay_under_the_resync() {
+        let resync = Duration::from_secs(600);
+        let waits: Vec<u64> = (1..=9).map(|n| retry_after(n, resync).as_secs()).collect();
+        assert_eq!(waits, vec![5, 10, 20, 40, 80, 160, 320, 600, 600]);
+        assert_eq!(retry_after(u32::MAX, resync), resync);
+    }
+}
