@@ -90,6 +90,28 @@ impl PassContext {
         crate::apply::workspace::for_dir(&self.options.repo).head().ok().flatten()
     }
 
+    /// Level-triggered PR plans: every open PR on the platform repo gets its plan comment and `paved/policy`
+    /// check for its current head, recomputed each pass (approvals change the verdict; a pushed head makes the old
+    /// check stale). Unchanged comments and checks are not rewritten. Local forge only: the plan reads both
+    /// commits from the forge's bare repository.
+    fn refresh_pr_plans(&self) {
+        let Ok(loaded) = super::load(&self.options, &self.cache) else { return };
+        let (Some(forge), Some(repo)) =
+            (super::local_forge(&self.options, &loaded), loaded.model.platform.spec.repos.platform.clone())
+        else {
+            return;
+        };
+        let Ok(prs) = crate::forge::Forge::list_prs(&forge, &repo, Some(crate::forge::PrState::Open)) else { return };
+        for pr in prs {
+            match super::review::post(&forge, &repo, pr.number, &self.cache) {
+                Ok((review, _)) => {
+                    tracing::info!(pr = pr.number, head = %pr.head_commit, conclusion = ?review.conclusion(), "PR plan posted")
+                }
+                Err(e) => tracing::warn!(pr = pr.number, error = %format!("{e:#}"), "PR plan failed"),
+            }
+        }
+    }
+
     /// One pass, counted: an error anywhere (fetch, reconcile, push) is an error of the pass.
     fn pass(&self, triggers: &Triggers) -> anyhow::Result<Outcome> {
         let result = self.pass_inner(triggers);
@@ -112,6 +134,7 @@ impl PassContext {
                 pulled => tracing::info!(?pulled, "work tree moved to the remote"),
             }
         }
+        self.refresh_pr_plans();
         let head = self.head();
         {
             let last = self.last.lock().expect("no panics while the pass context is locked");

@@ -376,3 +376,66 @@ fn with_sync_remote_a_pushed_commit_comes_back_with_its_bot_commit() {
     );
     assert_eq!(bots_on_forge(), 3, "nothing doubled by the outage");
 }
+
+/// A PR opened on the platform repo gets its plan comment and check within seconds; an approval turns the check
+/// green; a push moves the check to the new head.
+#[test]
+fn an_open_pr_gets_its_plan_comment_and_check_from_the_daemon() {
+    use paved::forge::Forge;
+    let forge = Dir::new();
+    let local = paved::forge::local::LocalForge::new(forge.path());
+    let bare = local.create_repo("acme/platform", "main").expect("create").clone_url;
+    let dev = offline_example();
+    git_init_commit(dev.path());
+    git(dev.path(), &["push", "--quiet", &bare, "main"]);
+    let logs = Dir::new();
+    let mut daemon = Daemon::start_with(dev.path(), Some(forge.path()), &logs, "prs", &[], &["--poll", "500ms"]);
+    daemon.wait_ready();
+
+    git(dev.path(), &["checkout", "--quiet", "-b", "flag"]);
+    dev.write(
+        "requests/payments/cache-flag.yaml",
+        "apiVersion: paved.dev/v1\nkind: Request\nmetadata:\n  name: cache-flag\nspec:\n  capability: feature-flag\n  moduleVersion: 1\n  environment: production\n  owner: group:payments\n  parameters:\n    key: cache-flag\n    variants: {on: true, off: false}\n    defaultVariant: \"off\"\n",
+    );
+    git(dev.path(), &["add", "--all"]);
+    git(dev.path(), &["commit", "--quiet", "-m", "a flag"]);
+    git(dev.path(), &["push", "--quiet", &bare, "flag"]);
+    let pr = local
+        .open_pr(
+            "acme/platform",
+            paved::forge::NewPr {
+                head: "flag".into(),
+                base: "main".into(),
+                title: "flag".into(),
+                body: String::new(),
+                author: "dev".into(),
+                labels: vec![],
+            },
+        )
+        .expect("open");
+    let commented = wait_for(Duration::from_secs(20), || {
+        local.get_pr("acme/platform", pr.number).is_ok_and(|p| p.checks.iter().any(|c| c.commit == p.head_commit))
+    });
+    assert!(commented, "no plan on the PR\n{}", daemon.logs());
+    let p = local.get_pr("acme/platform", pr.number).expect("pr");
+    assert_eq!(p.comments.len(), 1);
+    assert!(p.comments[0].body.contains("`payments/cache-flag`"), "{}", p.comments[0].body);
+    assert_eq!(p.checks[0].conclusion, paved::forge::CheckConclusion::ActionRequired, "production needs sre");
+
+    // A push to the PR: the check follows the new head.
+    dev.write(
+        "requests/payments/cache-flag.yaml",
+        &std::fs::read_to_string(dev.join("requests/payments/cache-flag.yaml"))
+            .expect("read")
+            .replace("production", "staging"),
+    );
+    git(dev.path(), &["commit", "--quiet", "-am", "staging first"]);
+    git(dev.path(), &["push", "--quiet", &bare, "flag"]);
+    let moved = wait_for(Duration::from_secs(20), || {
+        local.get_pr("acme/platform", pr.number).is_ok_and(|p| {
+            p.checks.iter().any(|c| c.commit == p.head_commit && c.conclusion == paved::forge::CheckConclusion::Success)
+        })
+    });
+    assert!(moved, "the check did not follow the new head\n{}", daemon.logs());
+    assert_eq!(local.get_pr("acme/platform", pr.number).expect("pr").comments.len(), 1, "one comment, edited in place");
+}
