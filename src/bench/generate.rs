@@ -65,13 +65,52 @@ impl Rng {
 }
 
 const TEAM_WORDS: [&str; 24] = [
-    "payments", "checkout", "search", "catalog", "pricing", "inventory", "fulfilment", "returns", "loyalty",
-    "identity", "messaging", "billing", "reporting", "recommendations", "media", "reviews", "shipping", "fraud",
-    "ledger", "partners", "mobile", "web", "growth", "support",
+    "payments",
+    "checkout",
+    "search",
+    "catalog",
+    "pricing",
+    "inventory",
+    "fulfilment",
+    "returns",
+    "loyalty",
+    "identity",
+    "messaging",
+    "billing",
+    "reporting",
+    "recommendations",
+    "media",
+    "reviews",
+    "shipping",
+    "fraud",
+    "ledger",
+    "partners",
+    "mobile",
+    "web",
+    "growth",
+    "support",
 ];
 const SERVICE_WORDS: [&str; 20] = [
-    "api", "worker", "gateway", "indexer", "scheduler", "sync", "importer", "exporter", "notifier", "router",
-    "resolver", "aggregator", "ingest", "cache", "auth", "backend", "reconciler", "publisher", "consumer", "ui",
+    "api",
+    "worker",
+    "gateway",
+    "indexer",
+    "scheduler",
+    "sync",
+    "importer",
+    "exporter",
+    "notifier",
+    "router",
+    "resolver",
+    "aggregator",
+    "ingest",
+    "cache",
+    "auth",
+    "backend",
+    "reconciler",
+    "publisher",
+    "consumer",
+    "ui",
 ];
 const FIRST: [&str; 16] = [
     "ana", "ben", "chen", "dana", "elif", "femi", "greta", "hiro", "ines", "jonas", "kofi", "lena", "mateo", "nadia",
@@ -297,11 +336,7 @@ pub fn generate(out: &Path, options: &Options) -> Result<Generated, Error> {
 pub fn one_file_change(repo: &Path, change_file: &str, revision: u64) -> Result<String, Error> {
     let path = repo.join(change_file);
     let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-    let owner = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("owner: group:"))
-        .unwrap_or("platform")
-        .to_owned();
+    let owner = text.lines().find_map(|l| l.trim().strip_prefix("owner: group:")).unwrap_or("platform").to_owned();
     let by = text.lines().find_map(|l| l.trim().strip_prefix("requestedBy: user:")).unwrap_or("admin").to_owned();
     std::fs::write(&path, change_body(&owner, &by, revision)).map_err(|e| io(&path, e))?;
     git(repo, &["add", "--", change_file])?;
