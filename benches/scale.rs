@@ -30,19 +30,14 @@ fn repos_dir() -> PathBuf {
         .join("bench-repos")
 }
 
-/// The generated repo of `n` services (generated on first use) and the file the incremental benchmark edits.
+/// The generated repo of `n` services (generated on first use; `scripts/bench` shares it).
 fn repo(n: usize) -> (PathBuf, String) {
     let dir = repos_dir().join(format!("{n}-seed{SEED}"));
-    let marker = dir.join(".paved-bench-change-file");
-    if let Ok(change) = std::fs::read_to_string(&marker) {
-        return (dir, change);
+    if !dir.join(".git").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        bench::generate(&dir, &bench::Options { services: n, seed: SEED }).expect("generating the bench repo");
     }
-    let _ = std::fs::remove_dir_all(&dir);
-    let g = bench::generate(&dir, &bench::Options { services: n, seed: SEED }).expect("generating the bench repo");
-    std::fs::write(&marker, &g.change_file).expect("writing the marker");
-    // The marker is not part of the platform: keep it out of git's view.
-    std::fs::write(dir.join(".git/info/exclude"), ".paved-bench-change-file\n").expect("writing git excludes");
-    (dir, g.change_file)
+    (dir, bench::CHANGE_FILE.to_owned())
 }
 
 fn options(dir: &Path) -> RepoOptions {

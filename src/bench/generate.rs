@@ -151,6 +151,9 @@ fn team_kind(i: usize) -> &'static str {
     }
 }
 
+/// The request file that [`one_file_change`] edits (a feature flag of the first team, in every generated repo).
+pub const CHANGE_FILE: &str = "requests/payments-0000/bench-flag.yaml";
+
 /// Write the repo at `out` and commit it.
 pub fn generate(out: &Path, options: &Options) -> Result<Generated, Error> {
     if out.exists() && std::fs::read_dir(out).map_err(|e| io(out, e))?.next().is_some() {
@@ -299,7 +302,8 @@ pub fn generate(out: &Path, options: &Options) -> Result<Generated, Error> {
         }
     }
     // The request the incremental benchmark edits: a feature flag of the first team.
-    g.change_file = format!("requests/{}/bench-flag.yaml", teams[0].name);
+    g.change_file = CHANGE_FILE.to_owned();
+    debug_assert_eq!(CHANGE_FILE, format!("requests/{}/bench-flag.yaml", teams[0].name));
     files.push((g.change_file.clone(), change_body(&teams[0].name, &teams[0].users[0], 0)));
     g.requests += 1;
 

@@ -8,4 +8,4 @@
 
 mod generate;
 
-pub use generate::{Error, Generated, Options, generate, one_file_change};
+pub use generate::{CHANGE_FILE, Error, Generated, Options, generate, one_file_change};

@@ -68,11 +68,9 @@ pub fn judge(
     for (module, path, source) in &sources {
         fingerprint.extend_from_slice(format!("{module}\0{path}\0{source}\0").as_bytes());
     }
-    let evaluate = |r: &crate::model::request::Request| -> Judgement {
+    let evaluate = |r: &crate::model::request::Request, input: &serde_json::Value| -> Judgement {
         match &set {
-            Ok(set) => set
-                .evaluate(Some(&r.spec.capability), &policy::input::for_request(model, r, None))
-                .map_err(|e| e.to_string()),
+            Ok(set) => set.evaluate(Some(&r.spec.capability), input).map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         }
     };
@@ -83,7 +81,7 @@ pub fn judge(
         key.push(0);
         key.extend_from_slice(serde_json::to_string(&input).expect("a JSON value always serializes").as_bytes());
         let verdict: std::sync::Arc<Judgement> =
-            cache.get_or_compute(crate::source::blob_id(&key), FileClass::Verdict, || evaluate(r));
+            cache.get_or_compute(crate::source::blob_id(&key), FileClass::Verdict, || evaluate(r, &input));
         (*verdict).clone()
     };
     let requests: Vec<(&String, &crate::model::request::Request)> = model.requests.iter().collect();
