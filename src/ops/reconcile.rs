@@ -68,6 +68,8 @@ pub fn judge(
     for (module, path, source) in &sources {
         fingerprint.extend_from_slice(format!("{module}\0{path}\0{source}\0").as_bytes());
     }
+    // Hashed once: the policy text (tens of KB) must not be copied and hashed again for every request.
+    let policies = crate::source::blob_id(&fingerprint);
     let evaluate = |r: &crate::model::request::Request, input: &serde_json::Value| -> Judgement {
         match &set {
             Ok(set) => set.evaluate(Some(&r.spec.capability), input).map_err(|e| e.to_string()),
@@ -76,7 +78,7 @@ pub fn judge(
     };
     let judge_one = |r: &crate::model::request::Request| -> Judgement {
         let input = policy::input::for_request(model, r, None);
-        let mut key = fingerprint.clone();
+        let mut key = policies.as_bytes().to_vec();
         key.extend_from_slice(r.spec.capability.as_bytes());
         key.push(0);
         key.extend_from_slice(serde_json::to_string(&input).expect("a JSON value always serializes").as_bytes());
