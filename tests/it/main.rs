@@ -2,6 +2,8 @@
 
 mod util;
 
+/// `paved bench gen`: the synthetic platform of the scale benchmarks.
+mod bench;
 /// The local forge driven through `paved pr`.
 mod forge;
 /// `paved init` and `paved demo`.
