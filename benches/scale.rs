@@ -16,8 +16,11 @@ use std::time::{Duration, Instant};
 const SEED: u64 = 7;
 
 fn sizes() -> Vec<usize> {
+    // `cargo test --all-targets` runs this binary without `--bench` (criterion's test mode, one pass of each
+    // benchmark, usually a debug build): a small platform proves the benchmark works without taking minutes.
+    let default = if std::env::args().any(|a| a == "--bench") { "1000,10000,50000" } else { "200" };
     std::env::var("PAVED_BENCH_SIZES")
-        .unwrap_or_else(|_| "1000,10000,50000".into())
+        .unwrap_or_else(|_| default.into())
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect()
