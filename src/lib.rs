@@ -18,10 +18,12 @@
 //! | [`cli`] | the `paved` command line: parsing and printing only |
 //! | [`diag`] | located diagnostics |
 //! | [`evidence`] | evidence collectors: SBOMs, attestations, scans, exports, git history, CI -> cited facts |
+//! | [`bench`] | synthetic platform repos of any size for the benchmarks |
 //! | [`scorecard`] | scorecards evaluated over facts (levels, weights, exemptions) and their markdown reports |
 
 pub mod apply;
 pub mod audit;
+pub mod bench;
 pub mod cli;
 pub mod daemon;
 pub mod diag;

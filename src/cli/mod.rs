@@ -128,11 +128,30 @@ pub enum Command {
     /// Paved paths across every service repo: drift, scaffolding, migration PRs.
     #[command(subcommand)]
     Paths(PathsCmd),
+    /// Benchmark tooling: synthetic platform repos of any size.
+    #[command(subcommand)]
+    Bench(BenchCmd),
     /// Run the main job end to end on the example platform repo with the local forge.
     Demo {
         /// Where to lay out the demo (a new directory).
         #[arg(long, default_value = "paved-demo")]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCmd {
+    /// Write a synthetic platform repo of N services as a new git repo (deterministic for a seed).
+    Gen {
+        /// How many services (components).
+        #[arg(long, default_value_t = 1000)]
+        services: usize,
+        /// Where to write it (a new or empty directory).
+        #[arg(long)]
+        out: PathBuf,
+        /// The seed: the same services and seed give the same commit.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
     },
 }
 
@@ -438,6 +457,24 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             p.diagnostics(&run.loaded);
             let failed = output::paths(g.format, &run);
             Ok(if failed { exit::INVALID } else { exit::OK })
+        }
+        Command::Bench(BenchCmd::Gen { services, out, seed }) => {
+            p.progress("generating a synthetic platform repo");
+            let g = crate::bench::generate(&out, &crate::bench::Options { services, seed })?;
+            println!(
+                "{}: {} services, {} teams, {} users, {} systems, {} APIs, {} requests, {} evidence files; {} files at {}",
+                out.display(),
+                g.services,
+                g.teams,
+                g.users,
+                g.systems,
+                g.apis,
+                g.requests,
+                g.evidence,
+                g.files,
+                g.commit
+            );
+            Ok(exit::OK)
         }
         Command::Demo { out } => {
             p.progress("laying out the demo and reconciling");

@@ -21,6 +21,8 @@ pub enum FileClass {
     Module,
     Scorecard,
     Status,
+    /// Not a file: a policy verdict, keyed by the hash of the policies and the request's policy input.
+    Verdict,
 }
 
 type Key = (ObjectId, FileClass);
@@ -59,6 +61,26 @@ impl ParseCache {
         }
         self.parses.fetch_add(1, Ordering::Relaxed);
         let value = Arc::new(parse());
+        self.entries.lock().expect("cache lock is never poisoned").insert(key, value.clone());
+        value
+    }
+
+    /// Like [`ParseCache::get_or_parse`] for derived results that are not a file's parse (policy verdicts):
+    /// `key` is the hash of everything the result depends on. Not counted in [`ParseCache::parses`].
+    pub fn get_or_compute<T: Any + Send + Sync>(
+        &self,
+        key: ObjectId,
+        class: FileClass,
+        compute: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        let key = (key, class);
+        self.used.lock().expect("cache lock is never poisoned").insert(key);
+        if let Some(hit) = self.entries.lock().expect("cache lock is never poisoned").get(&key)
+            && let Ok(t) = Arc::clone(hit).downcast::<T>()
+        {
+            return t;
+        }
+        let value = Arc::new(compute());
         self.entries.lock().expect("cache lock is never poisoned").insert(key, value.clone());
         value
     }

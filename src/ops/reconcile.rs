@@ -3,7 +3,7 @@
 use super::{RepoOptions, open_snapshot};
 use crate::apply::{self, ApplyOptions, ApplyReport};
 use crate::model::Loaded;
-use crate::model::cache::ParseCache;
+use crate::model::cache::{FileClass, ParseCache};
 use crate::observe;
 use crate::plan::requests::Judged;
 use crate::plan::{self, Plan};
@@ -49,25 +49,53 @@ pub fn context(options: &RepoOptions, loaded: &Loaded) -> provision::Context {
 }
 
 /// Every request's verdict, judged by the policies in the same snapshot (on the default branch, that is the base).
+///
+/// Verdicts are remembered in `cache` by the hash of the policies and of the request's policy input, so a plan
+/// after a one-file commit evaluates only the requests whose input changed; the rest are evaluated on both cores.
 pub fn judge(
     snapshot: &Snapshot,
     loaded: &Loaded,
+    cache: &ParseCache,
 ) -> std::collections::BTreeMap<String, Result<policy::Verdict, String>> {
+    type Judgement = Result<policy::Verdict, String>;
     let model = &loaded.model;
-    let set = PolicySet::compile(model, &policy::module_sources(snapshot, model));
-    model
-        .requests
-        .iter()
-        .map(|(key, r)| {
-            let verdict = match &set {
-                Ok(set) => set
-                    .evaluate(Some(&r.spec.capability), &policy::input::for_request(model, r, None))
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            (key.clone(), verdict)
-        })
-        .collect()
+    let sources = policy::module_sources(snapshot, model);
+    let set = PolicySet::compile(model, &sources);
+    let mut fingerprint = Vec::new();
+    for p in model.policies.values() {
+        fingerprint.extend_from_slice(format!("{}\0{}\0", p.path, p.source).as_bytes());
+    }
+    for (module, path, source) in &sources {
+        fingerprint.extend_from_slice(format!("{module}\0{path}\0{source}\0").as_bytes());
+    }
+    // Hashed once: the policy text (tens of KB) must not be copied and hashed again for every request.
+    let policies = crate::source::blob_id(&fingerprint);
+    let evaluate = |r: &crate::model::request::Request, input: &serde_json::Value| -> Judgement {
+        match &set {
+            Ok(set) => set.evaluate(Some(&r.spec.capability), input).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    };
+    let judge_one = |r: &crate::model::request::Request| -> Judgement {
+        let input = policy::input::for_request(model, r, None);
+        let mut key = policies.as_bytes().to_vec();
+        key.extend_from_slice(r.spec.capability.as_bytes());
+        key.push(0);
+        key.extend_from_slice(serde_json::to_string(&input).expect("a JSON value always serializes").as_bytes());
+        let verdict: std::sync::Arc<Judgement> =
+            cache.get_or_compute(crate::source::blob_id(&key), FileClass::Verdict, || evaluate(r, &input));
+        (*verdict).clone()
+    };
+    let requests: Vec<(&String, &crate::model::request::Request)> = model.requests.iter().collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = requests.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = requests
+            .chunks(chunk)
+            .map(|part| s.spawn(|| part.iter().map(|(key, r)| ((*key).clone(), judge_one(r))).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("judging a request does not panic")).collect()
+    })
 }
 
 /// The policies of `snapshot`, applied to a Terraform plan: the request's own input plus `input.plan`.
@@ -90,7 +118,7 @@ fn prepare(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<(Snapsho
     let mut context = context(options, &loaded);
     context.plan_judge = plan_judge(&snapshot, &loaded);
     observe::observe_requests(&loaded.model, &context, &mut observed);
-    let judged = Judged { verdicts: judge(&snapshot, &loaded), context: context.clone() };
+    let judged = Judged { verdicts: judge(&snapshot, &loaded, cache), context: context.clone() };
     let plan = plan::plan(&loaded, Some(&judged), &observed);
     Ok((snapshot, Planned { loaded, plan, forge_error: observed.forge_error, context }))
 }

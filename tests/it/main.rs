@@ -2,6 +2,8 @@
 
 mod util;
 
+/// `paved bench gen`: the synthetic platform of the scale benchmarks.
+mod bench;
 /// `paved daemon`: commits reconciled within seconds, webhooks, metrics, kill -9 and SIGTERM.
 mod daemon;
 /// `deploy/` and the Dockerfile fit the binary.
