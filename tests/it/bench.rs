@@ -12,9 +12,9 @@ fn generated_platform_validates_plans_and_is_deterministic() {
     let out_a = a.join("platform");
     let out_b = b.join("platform");
     let run =
-        Paved::new(&["bench", "gen", "--services", "120", "--seed", "3", "--out", s(&out_a)]).run().expect_code(0);
-    assert!(run.stdout().contains("120 services"), "{}", run.stdout());
-    Paved::new(&["bench", "gen", "--services", "120", "--seed", "3", "--out", s(&out_b)]).run().expect_code(0);
+        Paved::new(&["bench", "gen", "--services", "200", "--seed", "3", "--out", s(&out_a)]).run().expect_code(0);
+    assert!(run.stdout().contains("200 services"), "{}", run.stdout());
+    Paved::new(&["bench", "gen", "--services", "200", "--seed", "3", "--out", s(&out_b)]).run().expect_code(0);
     let head = |d: &std::path::Path| git(d, &["rev-parse", "HEAD"]).trim().to_owned();
     assert_eq!(head(&out_a), head(&out_b), "same services and seed, same commit");
 
