@@ -374,23 +374,7 @@ fn load_catalog_file(
 
 fn load_path(snapshot: &Snapshot, cache: &ParseCache, entry: &Entry, diags: &mut Diagnostics) -> Option<PavedPath> {
     let (doc, meta, spec) = load_own::<PathSpec>(snapshot, cache, entry, FileClass::Path, "PavedPath", diags)?;
-    let dir = entry.path.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default();
-    let folder = dir.rsplit('/').next().unwrap_or_default();
-    if meta.name != folder {
-        diags.push(
-            Diagnostic::error(
-                &entry.path,
-                doc.positions.value("metadata.name"),
-                format!("path `{}` lives in folder `{folder}`", meta.name),
-            )
-            .hint(format!("name it `{folder}` or move it to paths/{}/", meta.name)),
-        );
-        return None;
-    }
-    let version = parse_version(&entry.path, &doc, &spec.version, diags)?;
-    diags.extend(
-        params::check_schema(&spec.parameters, &doc.positions, "spec.parameters").iter().map(|f| f.at(&entry.path)),
-    );
+    let (dir, version) = check_manifest(entry, &doc, &meta.name, "path", &spec.version, &spec.parameters, diags)?;
     for (i, m) in spec.migrations.iter().enumerate() {
         for (j, c) in m.codemods.iter().enumerate() {
             let at = doc.positions.value(&format!("spec.migrations[{i}].codemods[{j}]"));
@@ -418,23 +402,7 @@ fn load_path(snapshot: &Snapshot, cache: &ParseCache, entry: &Entry, diags: &mut
 
 fn load_module(snapshot: &Snapshot, cache: &ParseCache, entry: &Entry, diags: &mut Diagnostics) -> Option<Module> {
     let (doc, meta, spec) = load_own::<ModuleSpec>(snapshot, cache, entry, FileClass::Module, "Module", diags)?;
-    let dir = entry.path.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default();
-    let folder = dir.rsplit('/').next().unwrap_or_default();
-    if meta.name != folder {
-        diags.push(
-            Diagnostic::error(
-                &entry.path,
-                doc.positions.value("metadata.name"),
-                format!("module `{}` lives in folder `{folder}`", meta.name),
-            )
-            .hint(format!("name it `{folder}` or move it to modules/{}/", meta.name)),
-        );
-        return None;
-    }
-    let version = parse_version(&entry.path, &doc, &spec.version, diags)?;
-    diags.extend(
-        params::check_schema(&spec.parameters, &doc.positions, "spec.parameters").iter().map(|f| f.at(&entry.path)),
-    );
+    let (dir, version) = check_manifest(entry, &doc, &meta.name, "module", &spec.version, &spec.parameters, diags)?;
     if spec.backends.is_empty() {
         diags.push(
             Diagnostic::error(&entry.path, doc.positions.value("spec.backends"), "a module needs at least one backend")
@@ -442,6 +410,35 @@ fn load_module(snapshot: &Snapshot, cache: &ParseCache, entry: &Entry, diags: &m
         );
     }
     Some(Module { name: meta.name, dir, owner: meta.owner, version, spec })
+}
+
+/// What paths and modules share: the manifest's name is its folder's, its version is semver, its parameter
+/// schema is sound. Returns the folder and the version.
+fn check_manifest(
+    entry: &Entry,
+    doc: &Document,
+    name: &str,
+    what: &str,
+    version: &str,
+    parameters: &[params::ParamSpec],
+    diags: &mut Diagnostics,
+) -> Option<(String, semver::Version)> {
+    let dir = entry.path.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default();
+    let (root, folder) = dir.rsplit_once('/').unwrap_or(("", dir.as_str()));
+    if name != folder {
+        diags.push(
+            Diagnostic::error(
+                &entry.path,
+                doc.positions.value("metadata.name"),
+                format!("{what} `{name}` lives in folder `{folder}`"),
+            )
+            .hint(format!("name it `{folder}` or move it to {root}/{name}/")),
+        );
+        return None;
+    }
+    let version = parse_version(&entry.path, doc, version, diags)?;
+    diags.extend(params::check_schema(parameters, &doc.positions, "spec.parameters").iter().map(|f| f.at(&entry.path)));
+    Some((dir, version))
 }
 
 fn parse_version(path: &str, doc: &Document, text: &str, diags: &mut Diagnostics) -> Option<semver::Version> {
