@@ -7,9 +7,13 @@
 //! | [`source`] | a platform repo at one point in time: a git commit (gix) or a working directory |
 //! | [`yaml`] | YAML documents with the position of every node |
 //! | [`model`] | load and validate the whole repo into typed desired state, cached by blob id |
-//! | [`observe`] | what is real: status files paved wrote, repos on the forge |
+//! | [`observe`] | what is real: status files paved wrote, repos on the forge, backends, evidence |
 //! | [`plan`] | `plan(desired, observed) -> Plan`: pure, deterministic, every action with a stable id |
-//! | [`render`] | render a paved path version with its answers; the answers file |
+//! | [`render`] | render a paved path version with its answers; a request's Terraform root module (escaped HCL) |
+//! | [`policy`] | Rego policy-as-code (regorus): deny, warn and approvers for a request, its module and team |
+//! | [`review`] | plans on pull requests: head requests judged by the base branch, the PR comment |
+//! | [`provision`] | backends that provision requests (native and Terraform), the secret store |
+//! | [`library`] | what ships inside the binary: the standard library and the example |
 //! | [`apply`] | executors that carry out a plan: bot commits to bot-owned paths, with audit records |
 //! | [`audit`] | the append-only, hash-chained audit log |
 //! | [`forge`] | the `Forge` trait and the embedded local forge |
