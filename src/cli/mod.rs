@@ -185,7 +185,7 @@ fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
     crate::daemon::parse_duration(text).ok_or_else(|| format!("`{text}` is not a duration such as 500ms, 30s, 10m, 1h"))
 }
 
-/// Structured logs on stderr for the daemon: text or JSON lines (`--log-format json`), filtered by `PAVED_LOG`
+/// Structured logs on stderr (always for the daemon, otherwise when `PAVED_LOG` is set): text or JSON lines (`--log-format json`), filtered by `PAVED_LOG`
 /// (tracing's env-filter syntax, default `info`).
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PAVED_LOG")
@@ -302,6 +302,10 @@ pub enum AuditCmd {
 /// Parse arguments, run, and map the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The daemon always logs; other commands log only when asked (`PAVED_LOG=paved=debug` shows plan phases).
+    if std::env::var_os("PAVED_LOG").is_some() && !matches!(cli.command, Command::Daemon(_)) {
+        init_logging(cli.global.log_format);
+    }
     let printer = Printer::new(cli.global.format, cli.global.log_format);
     match run(cli, &printer) {
         Ok(code) => ExitCode::from(code),

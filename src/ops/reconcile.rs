@@ -110,17 +110,36 @@ fn plan_judge(snapshot: &Snapshot, loaded: &Loaded) -> Option<provision::PlanJud
 }
 
 fn prepare(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<(Snapshot, Planned)> {
+    let mut phase = Phases::start();
     let snapshot = open_snapshot(options)?;
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
+    phase.done("load");
     let forge = super::forge(options, &loaded)?;
     let mut observed = observe::observe(&snapshot, forge.as_deref());
     observe_evidence(options, &snapshot, &loaded, &mut observed)?;
     let mut context = context(options, &loaded);
     context.plan_judge = plan_judge(&snapshot, &loaded);
     observe::observe_requests(&loaded.model, &context, &mut observed);
+    phase.done("observe");
     let judged = Judged { verdicts: judge(&snapshot, &loaded, cache), context: context.clone() };
+    phase.done("judge");
     let plan = plan::plan(&loaded, Some(&judged), &observed);
+    phase.done("plan");
     Ok((snapshot, Planned { loaded, plan, forge_error: observed.forge_error, context }))
+}
+
+/// Wall time per phase of a plan, logged at debug level (`PAVED_LOG=paved=debug`): where a slow plan spends it.
+struct Phases(std::time::Instant);
+
+impl Phases {
+    fn start() -> Self {
+        Phases(std::time::Instant::now())
+    }
+
+    fn done(&mut self, phase: &str) {
+        tracing::debug!(phase, ms = self.0.elapsed().as_secs_f64() * 1e3, "plan phase done");
+        self.0 = std::time::Instant::now();
+    }
 }
 
 /// Load, observe and plan.
