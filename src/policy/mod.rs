@@ -55,10 +55,16 @@ impl Verdict {
     }
 }
 
+/// The rules every package contributes to a verdict.
+const RULES: [&str; 3] = ["deny", "warn", "approvers"];
+
 /// Compiled policies of one snapshot: the organisation's and every module's.
 #[derive(Clone)]
 pub struct PolicySet {
     engine: regorus::Engine,
+    /// The same policies compiled to regorus' bytecode VM, when they compile (about 5x faster per subject than
+    /// the tree-walking interpreter, which is the fallback). `None` when some construct is not supported there.
+    vm: Option<VmProgram>,
     /// Packages of organisation policies, evaluated for every subject.
     org_packages: Vec<String>,
     /// Module name to the package of its policy.
@@ -109,7 +115,9 @@ impl PolicySet {
         engine
             .eval_query("true".to_owned(), false)
             .map_err(|e| Error::Compile { path: "(policies)".into(), message: e.to_string() })?;
-        Ok(PolicySet { engine, org_packages, module_packages })
+        let mut set = PolicySet { engine, org_packages, module_packages, vm: None };
+        set.vm = VmProgram::compile(&mut set);
+        Ok(set)
     }
 
     /// Evaluate the organisation policies and `module`'s policy on `input`.
@@ -117,22 +125,112 @@ impl PolicySet {
     /// # Errors
     /// A runtime error in a policy (including the time limit).
     pub fn evaluate(&self, module: Option<&str>, input: &serde_json::Value) -> Result<Verdict, Error> {
-        let mut engine = self.engine.clone();
-        let text = serde_json::to_string(input).expect("a JSON value always serializes");
-        engine.set_input(regorus::Value::from_json_str(&text).map_err(|e| Error::Eval(e.to_string()))?);
-        let mut verdict = Verdict::default();
+        self.evaluator().evaluate(module, input)
+    }
+
+    /// An evaluator that reuses one engine for many subjects: judging thousands of requests clones the engine
+    /// once per thread instead of once per request.
+    pub fn evaluator(&self) -> Evaluator<'_> {
+        let backend = match &self.vm {
+            Some(program) => Backend::Vm(Box::new(program.machine())),
+            None => Backend::Interpreter(Box::new(self.engine.clone())),
+        };
+        Evaluator { set: self, backend }
+    }
+
+    /// The same policies on the interpreter alone: the reference the VM's verdicts are tested against.
+    pub fn interpreted(&self) -> Self {
+        PolicySet { vm: None, ..self.clone() }
+    }
+
+    /// Whether evaluation runs on regorus' VM (else the interpreter).
+    pub fn compiled_to_vm(&self) -> bool {
+        self.vm.is_some()
+    }
+
+    /// The packages that judge a subject of `module`, in the order their verdicts are read.
+    fn packages(&self, module: Option<&str>) -> Vec<&String> {
         let module_pkg = module.and_then(|m| self.module_packages.get(m));
-        for pkg in self.org_packages.iter().chain(module_pkg) {
-            let results = engine.eval_query(pkg.clone(), false).map_err(|e| Error::Eval(format!("{pkg}: {e}")))?;
-            let Some(value) = results.result.first().and_then(|r| r.expressions.first()).map(|e| &e.value) else {
-                continue;
-            };
-            let value = serde_json::to_value(value).map_err(|e| Error::Eval(e.to_string()))?;
+        self.org_packages.iter().chain(module_pkg).collect()
+    }
+}
+
+/// The policies as one RVM program with an entry point per package rule (`data.<pkg>.deny`, …).
+#[derive(Clone)]
+struct VmProgram {
+    compiled: regorus::CompiledPolicy,
+    program: std::sync::Arc<regorus::rvm::program::Program>,
+    /// The entry points the program has: a package need not define all three rules.
+    entries: BTreeSet<String>,
+}
+
+impl VmProgram {
+    fn compile(set: &mut PolicySet) -> Option<Self> {
+        let candidates: Vec<String> = set
+            .org_packages
+            .iter()
+            .chain(set.module_packages.values())
+            .flat_map(|pkg| RULES.map(|rule| format!("{pkg}.{rule}")))
+            .collect();
+        // Any defined rule serves as the entry point that compiles the whole policy set.
+        let compiled = candidates.iter().find_map(|c| set.engine.compile_with_entrypoint(&c.as_str().into()).ok())?;
+        let entries: BTreeSet<String> =
+            candidates.into_iter().filter(|c| compiled.get_rules().contains_key(c.as_str())).collect();
+        let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+        match regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &refs) {
+            Ok(program) => Some(VmProgram { compiled, program, entries }),
+            Err(e) => {
+                tracing::debug!(error = %e, "policies do not compile to the regorus VM; interpreting them");
+                None
+            }
+        }
+    }
+
+    fn machine(&self) -> regorus::rvm::RegoVM {
+        let mut vm = regorus::rvm::RegoVM::new_with_policy(self.compiled.clone());
+        vm.load_program(self.program.clone());
+        vm.set_execution_timer_config(Some(timer()));
+        vm.set_data(regorus::Value::new_object()).expect("empty data is always accepted");
+        vm
+    }
+}
+
+fn timer() -> regorus::utils::limits::ExecutionTimerConfig {
+    regorus::utils::limits::ExecutionTimerConfig {
+        limit: EVAL_LIMIT,
+        check_interval: std::num::NonZeroU32::new(1000).expect("1000 is not zero"),
+    }
+}
+
+enum Backend {
+    Vm(Box<regorus::rvm::RegoVM>),
+    Interpreter(Box<regorus::Engine>),
+}
+
+/// Evaluates subjects one after another on one engine (see [`PolicySet::evaluator`]).
+pub struct Evaluator<'a> {
+    set: &'a PolicySet,
+    backend: Backend,
+}
+
+impl Evaluator<'_> {
+    /// Evaluate the organisation policies and `module`'s policy on `input`.
+    ///
+    /// # Errors
+    /// A runtime error in a policy (including the time limit).
+    pub fn evaluate(&mut self, module: Option<&str>, input: &serde_json::Value) -> Result<Verdict, Error> {
+        let text = serde_json::to_string(input).expect("a JSON value always serializes");
+        let input = regorus::Value::from_json_str(&text).map_err(|e| Error::Eval(e.to_string()))?;
+        match &mut self.backend {
+            Backend::Vm(vm) => vm.set_input(input),
+            Backend::Interpreter(engine) => engine.set_input(input),
+        }
+        let mut verdict = Verdict::default();
+        for pkg in self.set.packages(module) {
+            let value = self.package_value(pkg)?;
             let name = pkg.trim_start_matches("data.").to_owned();
             for (rule, out) in [("deny", &mut verdict.deny), ("warn", &mut verdict.warn)] {
-                for msg in strings(&value[rule]) {
-                    out.push(Message { policy: name.clone(), message: msg });
-                }
+                out.extend(strings(&value[rule]).into_iter().map(|message| Message { policy: name.clone(), message }));
             }
             verdict.approvers.extend(strings(&value["approvers"]));
         }
@@ -141,6 +239,31 @@ impl PolicySet {
         verdict.warn.sort();
         verdict.warn.dedup();
         Ok(verdict)
+    }
+
+    /// The package's verdict rules on the current input, as a JSON object (rules it does not define are absent).
+    fn package_value(&mut self, pkg: &str) -> Result<serde_json::Value, Error> {
+        let value = match &mut self.backend {
+            Backend::Vm(vm) => {
+                let entries = self.set.vm.as_ref().map(|p| &p.entries);
+                let mut object = serde_json::Map::new();
+                for rule in RULES {
+                    let path = format!("{pkg}.{rule}");
+                    if entries.is_some_and(|e| e.contains(&path)) {
+                        let value =
+                            vm.execute_entry_point_by_name(&path).map_err(|e| Error::Eval(format!("{path}: {e}")))?;
+                        object.insert(rule.to_owned(), serde_json::to_value(&value).unwrap_or_default());
+                    }
+                }
+                return Ok(serde_json::Value::Object(object));
+            }
+            Backend::Interpreter(engine) => {
+                let results =
+                    engine.eval_query(pkg.to_owned(), false).map_err(|e| Error::Eval(format!("{pkg}: {e}")))?;
+                results.result.into_iter().next().and_then(|r| r.expressions.into_iter().next()).map(|e| e.value)
+            }
+        };
+        value.map_or(Ok(serde_json::Value::Null), |v| serde_json::to_value(&v).map_err(|e| Error::Eval(e.to_string())))
     }
 }
 

@@ -1,6 +1,6 @@
 //! Plans on PRs: base-branch policies judge head requests; the comment stays under GitHub's limit.
 
-use crate::util::{Dir, Paved, example_copy, git, git_init_commit, s};
+use crate::util::{Dir, Paved, example_copy, git, git_init_commit, root, s};
 
 const LEDGER_DB: &str = "apiVersion: paved.dev/v1\nkind: Request\nmetadata:\n  name: ledger-db\nspec:\n  capability: database\n  moduleVersion: 1\n  environment: production\n  owner: group:payments\n  deletionProtection: true\n  parameters:\n    engine: postgres\n    sizeGb: 50\n    publiclyAccessible: PUBLIC\n    backupRetentionDays: 14\n";
 
@@ -159,4 +159,57 @@ fn the_local_forge_pr_gets_one_comment_and_a_policy_check() {
     assert!(!pr.comments[0].body.contains("approval needed"), "{}", pr.comments[0].body);
     assert_eq!(pr.checks.len(), 1);
     assert_eq!(pr.checks[0].conclusion, paved::forge::CheckConclusion::Success);
+}
+
+/// The regorus VM must judge exactly as the interpreter does: every example request, and variants of each that
+/// trip the policies (production, public, wildcard, oversized values), get the same verdict from both.
+#[test]
+fn the_policy_vm_and_the_interpreter_give_the_same_verdicts() {
+    let repo = root().join("platform-repo-example");
+    let snapshot = paved::source::Snapshot::worktree(&repo).expect("snapshot");
+    let loaded =
+        paved::model::load(&snapshot, &paved::model::cache::ParseCache::new(), &paved::model::LoadOptions::default());
+    let model = &loaded.model;
+    let sources = paved::policy::module_sources(&snapshot, model);
+    let vm = paved::policy::PolicySet::compile(model, &sources).expect("the example's policies compile");
+    assert!(vm.compiled_to_vm(), "the example's policies compile to the VM");
+    let interpreter = vm.interpreted();
+    assert!(!interpreter.compiled_to_vm());
+    let (mut denied, mut approvals, mut compared) = (0, 0, 0);
+    for request in model.requests.values() {
+        let input = paved::policy::input::for_request(model, request, None);
+        let mut variants = vec![input.clone()];
+        for environment in ["production", "development"] {
+            let mut v = input.clone();
+            v["environment"] = environment.into();
+            v["request"]["spec"]["environment"] = environment.into();
+            variants.push(v);
+        }
+        let mut wild = variants[1].clone();
+        if let Some(params) = wild["request"]["spec"]["parameters"].as_object_mut() {
+            for value in params.values_mut() {
+                let wilder: serde_json::Value = match &*value {
+                    serde_json::Value::Bool(_) => true.into(),
+                    serde_json::Value::Number(_) => 100_000.into(),
+                    serde_json::Value::String(_) => "*".into(),
+                    other => other.clone(),
+                };
+                *value = wilder;
+            }
+        }
+        variants.push(wild);
+        for input in &variants {
+            let capability = Some(request.spec.capability.as_str());
+            let expected = interpreter.evaluate(capability, input).expect("the interpreter evaluates");
+            let got = vm.evaluate(capability, input).expect("the VM evaluates");
+            assert_eq!(got, expected, "{} judged differently on {input}", request.key());
+            denied += usize::from(!expected.deny.is_empty());
+            approvals += usize::from(!expected.approvers.is_empty());
+            compared += 1;
+        }
+    }
+    assert!(
+        compared >= 60 && denied >= 5 && approvals >= 5,
+        "{compared} compared, {denied} denied, {approvals} approvals"
+    );
 }
