@@ -21,6 +21,7 @@
 //! | [`daemon`] | the long-running shape: triggers, scheduler, webhooks, probes and metrics |
 //! | [`cli`] | the `paved` command line: parsing and printing only |
 //! | [`diag`] | located diagnostics |
+//! | [`par`] | data parallelism over files, entities and requests on every core |
 //! | [`evidence`] | evidence collectors: SBOMs, attestations, scans, exports, git history, CI -> cited facts |
 //! | [`bench`] | synthetic platform repos of any size for the benchmarks |
 //! | [`scorecard`] | scorecards evaluated over facts (levels, weights, exemptions) and their markdown reports |
@@ -37,6 +38,7 @@ pub mod library;
 pub mod model;
 pub mod observe;
 pub mod ops;
+pub mod par;
 pub mod plan;
 pub mod policy;
 pub mod provision;

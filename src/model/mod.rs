@@ -104,6 +104,7 @@ pub fn load(snapshot: &Snapshot, cache: &ParseCache, options: &LoadOptions) -> L
     let mut model = Model::default();
     let mut files = 0usize;
     let bot_owned = bot_owned_matcher();
+    warm_cache(snapshot, cache);
 
     // platform.yaml first: it decides which extra kinds the catalog allows.
     match snapshot.get("platform.yaml") {
@@ -247,6 +248,52 @@ fn parse_docs(snapshot: &Snapshot, entry: &Entry) -> (Vec<Document>, Vec<Finding
     (docs, errors)
 }
 
+/// A file of one of paved's own kinds, parsed and decoded (what the cache keeps for it).
+fn parse_own<S: DeserializeOwned + Default>(snapshot: &Snapshot, entry: &Entry, kind: &str) -> Parsed<OwnDoc<S>> {
+    let (docs, errors) = parse_docs(snapshot, entry);
+    let docs = docs
+        .into_iter()
+        .map(|doc| {
+            let decoded = decode_kind::<S>(&doc, kind);
+            OwnDoc { doc, decoded }
+        })
+        .collect();
+    Parsed { docs, errors }
+}
+
+/// A catalog file, parsed: each document's entity (if it reads) and its findings.
+type CatalogParse = Parsed<(Option<Entity>, Vec<Finding>)>;
+
+fn parse_catalog(snapshot: &Snapshot, entry: &Entry) -> CatalogParse {
+    let (docs, errors) = parse_docs(snapshot, entry);
+    let docs = docs
+        .iter()
+        .filter(|d| !d.value.is_null())
+        .map(|d| {
+            let mut findings = Vec::new();
+            (entity::read_entity(d, &mut findings), findings)
+        })
+        .collect();
+    Parsed { docs, errors }
+}
+
+/// Parse the catalog and request files the cache lacks on every core, ahead of the sequential load, which then
+/// finds them cached. Parsing (inflating blobs, YAML with positions, decoding) is most of a cold load; the
+/// sequential pass keeps the diagnostics' order and the cross-file checks deterministic.
+fn warm_cache(snapshot: &Snapshot, cache: &ParseCache) {
+    let bot_owned = bot_owned_matcher();
+    let wanted = |e: &&Entry| is_yaml(&e.path) && Snapshot::refusal(e).is_none();
+    let catalog: Vec<&Entry> =
+        snapshot.under("catalog").filter(wanted).filter(|e| !bot_owned.is_match(&e.path)).collect();
+    let requests: Vec<&Entry> = snapshot.under("requests").filter(wanted).collect();
+    crate::par::map(&catalog, 64, |entry| {
+        cache.get_or_parse(entry.blob, FileClass::Catalog, || parse_catalog(snapshot, entry));
+    });
+    crate::par::map(&requests, 64, |entry| {
+        cache.get_or_parse(entry.blob, FileClass::Request, || parse_own::<RequestSpec>(snapshot, entry, "Request"));
+    });
+}
+
 /// One document of one of paved's own kinds, decoded, with its positions kept for later cross-checks.
 struct OwnDoc<S> {
     doc: Document,
@@ -277,17 +324,7 @@ fn load_own<S: DeserializeOwned + Default + Clone + Send + Sync + 'static>(
         diags.push(refusal.at(&entry.path));
         return None;
     }
-    let parsed: Arc<Parsed<OwnDoc<S>>> = cache.get_or_parse(entry.blob, class, || {
-        let (docs, errors) = parse_docs(snapshot, entry);
-        let docs = docs
-            .into_iter()
-            .map(|doc| {
-                let decoded = decode_kind::<S>(&doc, kind);
-                OwnDoc { doc, decoded }
-            })
-            .collect();
-        Parsed { docs, errors }
-    });
+    let parsed: Arc<Parsed<OwnDoc<S>>> = cache.get_or_parse(entry.blob, class, || parse_own(snapshot, entry, kind));
     if !parsed.errors.is_empty() {
         diags.extend(parsed.errors.iter().map(|f| f.at(&entry.path)));
         return None;
@@ -342,19 +379,8 @@ fn load_catalog_file(
         diags.push(refusal.at(&entry.path));
         return Vec::new();
     }
-    let parsed: Arc<Parsed<(Option<Entity>, Vec<Finding>)>> =
-        cache.get_or_parse(entry.blob, FileClass::Catalog, || {
-            let (docs, errors) = parse_docs(snapshot, entry);
-            let docs = docs
-                .iter()
-                .filter(|d| !d.value.is_null())
-                .map(|d| {
-                    let mut findings = Vec::new();
-                    (entity::read_entity(d, &mut findings), findings)
-                })
-                .collect();
-            Parsed { docs, errors }
-        });
+    let parsed: Arc<CatalogParse> =
+        cache.get_or_parse(entry.blob, FileClass::Catalog, || parse_catalog(snapshot, entry));
     diags.extend(parsed.errors.iter().map(|f| f.at(&entry.path)));
     parsed
         .docs

@@ -70,32 +70,28 @@ pub fn judge(
     }
     // Hashed once: the policy text (tens of KB) must not be copied and hashed again for every request.
     let policies = crate::source::blob_id(&fingerprint);
-    let evaluate = |r: &crate::model::request::Request, input: &serde_json::Value| -> Judgement {
-        match &set {
-            Ok(set) => set.evaluate(Some(&r.spec.capability), input).map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        }
-    };
-    let judge_one = |r: &crate::model::request::Request| -> Judgement {
+    // Each thread judges its share of the requests on one evaluator (one VM or engine per thread).
+    let judge_one = |evaluator: &mut Option<policy::Evaluator<'_>>, r: &crate::model::request::Request| {
         let input = policy::input::for_request(model, r, None);
         let mut key = policies.as_bytes().to_vec();
         key.extend_from_slice(r.spec.capability.as_bytes());
         key.push(0);
         key.extend_from_slice(serde_json::to_string(&input).expect("a JSON value always serializes").as_bytes());
         let verdict: std::sync::Arc<Judgement> =
-            cache.get_or_compute(crate::source::blob_id(&key), FileClass::Verdict, || evaluate(r, &input));
+            cache.get_or_compute(crate::source::blob_id(&key), FileClass::Verdict, || match evaluator {
+                Some(evaluator) => evaluator.evaluate(Some(&r.spec.capability), &input).map_err(|e| e.to_string()),
+                None => Err(set.as_ref().map_err(ToString::to_string).err().unwrap_or_default()),
+            });
         (*verdict).clone()
     };
     let requests: Vec<(&String, &crate::model::request::Request)> = model.requests.iter().collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let chunk = requests.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = requests
-            .chunks(chunk)
-            .map(|part| s.spawn(|| part.iter().map(|(key, r)| ((*key).clone(), judge_one(r))).collect::<Vec<_>>()))
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("judging a request does not panic")).collect()
-    })
+    let verdicts = crate::par::map_with(
+        &requests,
+        2,
+        || set.as_ref().ok().map(PolicySet::evaluator),
+        |evaluator, (_, r)| judge_one(evaluator, r),
+    );
+    requests.into_iter().map(|(key, _)| key.clone()).zip(verdicts).collect()
 }
 
 /// The policies of `snapshot`, applied to a Terraform plan: the request's own input plus `input.plan`.

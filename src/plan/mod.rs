@@ -170,14 +170,17 @@ pub fn plan(desired: &Loaded, judged: Option<&requests::Judged>, observed: &Obse
     let mut actions = Vec::new();
     let mut wanted = BTreeSet::new();
 
-    for (r, item) in &model.catalog.entities {
+    // Rendering every entity's status is most of planning at scale, and each is independent: every core helps.
+    let entities: Vec<_> = model.catalog.entities.iter().collect();
+    let rendered = crate::par::map(&entities, 256, |(r, item)| {
+        item.valid.then(|| status::render(&status::entity_status(model, observed, r, item)))
+    });
+    for ((r, _), content) in entities.into_iter().zip(rendered) {
         let path = status::status_path(r);
         wanted.insert(path.clone());
-        if !item.valid {
-            continue;
+        if let Some(content) = content {
+            push_write(&mut actions, observed, r.to_string(), path, content, "new entity");
         }
-        let content = status::render(&status::entity_status(model, observed, r, item));
-        push_write(&mut actions, observed, r.to_string(), path, content, "new entity");
     }
     if let Some(unclaimed) = status::unclaimed_repos(model, observed) {
         wanted.insert(status::UNCLAIMED_PATH.to_owned());
