@@ -1125,7 +1125,17 @@ fn reconcile_observes_github_when_platform_yaml_names_it() {
     assert!(orders.contains("kind: RepoMissing"), "{orders}");
     let payments = std::fs::read_to_string(repo.join("status/component/default/payments-api.yaml")).expect("status");
     assert!(!payments.contains("RepoMissing"), "{payments}");
-    assert!(gh.calls().iter().all(|c| c.starts_with("GET /api/v3/orgs/acme/repos")), "{:?}", gh.calls());
+    // Besides the repo list, only reads: each service repo's production deployments and incidents (for DORA).
+    let reads_only = |c: &String| {
+        c.starts_with("GET /api/v3/orgs/acme/repos")
+            || c.starts_with("GET /api/v3/repos/acme/") && (c.contains("/deployments?") || c.contains("/issues?"))
+    };
+    assert!(gh.calls().iter().all(reads_only), "{:?}", gh.calls());
+    assert!(
+        gh.calls()
+            .iter()
+            .any(|c| c.starts_with("GET /api/v3/repos/acme/payments-api/issues?labels=incident&state=all"))
+    );
     gh.assert_shapes();
 }
 
