@@ -93,7 +93,10 @@ pub enum Command {
         dry_run: bool,
     },
     /// Compute the scorecards from evidence and print them (markdown: the report pages), committing nothing.
-    Scorecard,
+    Scorecard {
+        #[command(subcommand)]
+        command: Option<ScorecardCmd>,
+    },
     /// Deployments recorded on the local forge (what a deploy pipeline reports; DORA reads them).
     #[command(subcommand)]
     Deployment(DeploymentCmd),
@@ -300,6 +303,17 @@ pub enum ModulesCmd {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ScorecardCmd {
+    /// The quarterly sunset review: open (or update) one PR on the platform repo proposing deprecation of this
+    /// quarter's sunset candidates. The daemon runs it on its `spec.schedules.scorecards` timer.
+    Deprecations {
+        /// Say what would be proposed; open nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum DeploymentCmd {
     /// Record a deployment of a commit and its outcome.
     Record {
@@ -422,9 +436,26 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             let failed = done.report.as_ref().is_some_and(|r| !r.failed.is_empty());
             Ok(if failed || done.planned.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
         }
+        Command::Scorecard { command: Some(ScorecardCmd::Deprecations { dry_run }) } => {
+            p.progress("reviewing sunset candidates");
+            let outcome = ops::sunset::propose(&repo_options(g, false), &cache, dry_run)?;
+            for manifest in &outcome.candidates {
+                p.line(&format!("candidate: {manifest}"));
+            }
+            match &outcome.result {
+                Ok(what) => {
+                    p.line(&format!("sunset review {}: {what}", outcome.quarter));
+                    Ok(exit::OK)
+                }
+                Err(e) => {
+                    eprintln!("error: sunset review {}: {e}", outcome.quarter);
+                    Ok(exit::INVALID)
+                }
+            }
+        }
         Command::Deployment(cmd) => run_forge_record(g, ForgeRecord::Deployment(cmd), &cache, p),
         Command::Incident(cmd) => run_forge_record(g, ForgeRecord::Incident(cmd), &cache, p),
-        Command::Scorecard => {
+        Command::Scorecard { command: None } => {
             p.progress("collecting evidence and evaluating scorecards");
             let scored = ops::scorecard::scorecard(&repo_options(g, false), &cache, g.format == Format::Markdown)?;
             p.diagnostics(&scored.loaded);
@@ -490,6 +521,13 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             let options = ops::paths::ScaffoldOptions { path, version, set: pairs, out };
             match ops::paths::scaffold(&repo_options(g, true), &options) {
                 Ok(done) => {
+                    if done.deprecated {
+                        eprintln!(
+                            "warning: paved path `{}` is deprecated: it is being sunset (see scorecards/adoption.md); \
+                             ask its owner which path replaces it",
+                            done.path
+                        );
+                    }
                     p.line(&format!(
                         "Rendered {} {} ({} files) into {} from {}.",
                         done.path,
