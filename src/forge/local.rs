@@ -104,7 +104,7 @@ impl LocalForge {
     /// pipeline reports it. Returns the deployment, numbered per repo.
     ///
     /// # Errors
-    /// [`Error::NoSuchRepo`]; [`Error::Corrupt`] for a state GitHub does not know (it would refuse it too).
+    /// [`Error::NoSuchRepo`]; [`Error::BadDeploymentState`] for a state GitHub does not know (it refuses it too).
     pub fn record_deployment(
         &self,
         repo: &str,
@@ -115,10 +115,7 @@ impl LocalForge {
     ) -> Result<Deployment, Error> {
         self.existing_repo(repo)?;
         if !DEPLOYMENT_STATES.contains(&state) {
-            return Err(Error::Corrupt {
-                path: self.records_dir("deployments", repo)?,
-                message: format!("deployment state `{state}` is not one of {}", DEPLOYMENT_STATES.join(", ")),
-            });
+            return Err(Error::BadDeploymentState(state.to_owned()));
         }
         let dir = self.records_dir("deployments", repo)?;
         self.locked(repo, |_| {
@@ -155,13 +152,12 @@ impl LocalForge {
 
     /// Close an issue at `at`; closing a closed issue keeps its first closing time.
     pub fn close_issue(&self, repo: &str, number: u64, at: &str) -> Result<Issue, Error> {
+        self.existing_repo(repo)?;
         let dir = self.records_dir("issues", repo)?;
         self.locked(repo, |_| {
             let path = dir.join(format!("{number}.json"));
             let text = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => {
-                    Error::Corrupt { path: path.clone(), message: format!("no issue #{number} in {repo}") }
-                }
+                std::io::ErrorKind::NotFound => Error::NoSuchIssue { repo: repo.to_owned(), number },
                 _ => Error::Io { path: path.clone(), source: e },
             })?;
             let mut issue: Issue = serde_json::from_str(&text)

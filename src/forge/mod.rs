@@ -16,6 +16,10 @@ pub enum Error {
     RepoExists(String),
     #[error("pull request #{number} does not exist in {repo}")]
     NoSuchPr { repo: String, number: u64 },
+    #[error("issue #{number} does not exist in {repo}")]
+    NoSuchIssue { repo: String, number: u64 },
+    #[error("deployment state `{0}` is not one of error, failure, inactive, pending, success, queued, in_progress")]
+    BadDeploymentState(String),
     #[error("pull request #{number} in {repo} is {state}, not open")]
     NotOpen { repo: String, number: u64, state: PrState },
     #[error("pull request #{number} in {repo} cannot merge: {reason}")]

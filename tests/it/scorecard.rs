@@ -442,6 +442,8 @@ fn forge_deployments_and_incidents_by_label_feed_dora() {
     record(&args.concat()).expect_code(0);
     let bad = record(&[&["deployment", "record", "--sha", &sha, "--status", "exploded"][..], &on].concat());
     assert_eq!(bad.code(), 2, "{}", bad.stderr());
+    let missing = record(&[&["incident", "close", "7"][..], &on].concat()).expect_code(1);
+    assert!(missing.stderr().contains("issue #7 does not exist in acme/payments-api"), "{}", missing.stderr());
 
     let md = paved(repo.path(), &["scorecard", "--format", "markdown", "--forge", f], NOW).expect_code(0).stdout();
     assert!(md.contains("- `acme/payments-api`: 1 deployment(s), 1 incident(s)"), "{md}");
