@@ -829,7 +829,15 @@ fn repo_route(
         ("GET", ["contents", path @ ..]) => {
             let path = path.join("/");
             let git_ref = query.get("ref").cloned().unwrap_or_else(|| "main".into());
-            let Some(bytes) = st.files.get(&(repo.to_owned(), git_ref, path.clone())).cloned() else {
+            // Files put there directly, else what the branch's commit holds (as GitHub serves both alike).
+            let from_branch = || {
+                let commit = st.refs.get(&(repo.to_owned(), format!("heads/{git_ref}")))?;
+                let blob = st.trees.get(&st.commits.get(commit)?.0)?.get(&path)?;
+                st.blobs.get(blob).cloned()
+            };
+            let Some(bytes) =
+                st.files.get(&(repo.to_owned(), git_ref.clone(), path.clone())).cloned().or_else(from_branch)
+            else {
                 return not_found;
             };
             use base64::Engine as _;
@@ -1266,5 +1274,59 @@ fn deployments_and_labelled_issues_are_read_in_githubs_shapes() {
     gh.fault("/repos/acme/svc/issues", 200, &[], json!([{ "number": "seven", "created_at": "2026-11-01T12:05:00Z" }]));
     let err = forge.list_issues("acme/svc", "incident").expect_err("malformed");
     assert!(err.to_string().contains("an issue whose `number` is not a number"), "{err}");
+    gh.assert_shapes();
+}
+
+/// The quarterly sunset review against GitHub: the same PR as on the local forge, made only of API calls (contents,
+/// Git Data commits, pulls), never re-made when unchanged and never reopened once closed.
+#[test]
+fn the_sunset_review_opens_its_deprecation_pr_on_github() {
+    let gh = FakeGitHub::start("");
+    let repo = crate::daemon::offline_example();
+    let manifests =
+        ["modules/iam-role/module.yaml", "modules/secret/module.yaml", "modules/tls-certificate/module.yaml"];
+    let texts: Vec<(String, String)> =
+        manifests.iter().map(|m| (m.to_string(), std::fs::read_to_string(repo.join(m)).expect("manifest"))).collect();
+    gh.with(|s| {
+        let r = s.repo("acme/platform");
+        s.repos.insert("acme/platform".into(), r);
+        let files: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        s.seed_commit("acme/platform", "main", &files);
+    });
+    let platform = std::fs::read_to_string(repo.join("platform.yaml")).expect("platform.yaml");
+    let local = "  forge:\n    kind: local\n    path: ../forge\n";
+    let github = format!("  forge:\n    kind: github\n    baseUrl: {}\n", gh.base_url);
+    std::fs::write(repo.join("platform.yaml"), platform.replace(local, &github)).expect("write");
+    crate::util::git(repo.path(), &["init", "--quiet", "--initial-branch=main"]);
+    crate::util::commit_at(repo.path(), "dev@acme.example", "2026-05-04T10:00:00Z", "every request is old");
+    let dir = repo.path().to_str().expect("utf8");
+    let review = || {
+        crate::util::Paved::new(&["scorecard", "deprecations", "--repo", dir])
+            .env("PAVED_GITHUB_TOKEN", TOKEN)
+            .env("PAVED_NOW", "2026-11-28T12:00:00Z")
+            .run()
+            .expect_code(0)
+            .stdout()
+    };
+
+    assert!(review().contains("sunset review 2026-Q4: opened #1"));
+    let forge = gh.forge(fast_limits());
+    let pr = forge.get_pr("acme/platform", 1).expect("pr");
+    assert_eq!(pr.head, "paved/deprecate/2026-Q4");
+    assert!(pr.body.contains("| capability | `secret` |"), "{}", pr.body);
+    let on_branch = gh.with(|s| s.files_at("acme/platform", "paved/deprecate/2026-Q4"));
+    let (path, main_text) = &texts[0];
+    assert_eq!(
+        on_branch[path],
+        main_text
+            .replace("  deprecated: false\n", "  deprecated: true  # proposed by paved's sunset review of 2026-Q4\n")
+    );
+
+    let commits = gh.with(|s| s.commits.len());
+    assert!(review().contains("unchanged #1"));
+    assert_eq!(gh.with(|s| s.commits.len()), commits, "nothing new is committed");
+    forge.close_pr("acme/platform", 1).expect("close");
+    assert!(review().contains("#1 was closed by a human: not reopened for 2026-Q4"));
+    assert_eq!(forge.list_prs("acme/platform", None).expect("prs").len(), 1);
     gh.assert_shapes();
 }
