@@ -147,8 +147,9 @@ pub fn proposal(
          warning at their `path:line:col` in `paved validate` and in PR plans; `paved scaffold` of a deprecated \
          path warns.\n\
          - `scorecards/adoption.md` marks them deprecated.\n\n\
-         To keep one, push a commit to this branch removing its line. Closing this PR keeps them all: paved does \
-         not reopen it this quarter.\n\n",
+         Closing this PR keeps them all: paved does not reopen it this quarter. To keep only some, close it and \
+         set `deprecated: true` by hand in the others: edits to these manifests pushed to this branch are \
+         overwritten by paved's next run.\n\n",
     );
     let listed: Vec<&str> = files.keys().map(String::as_str).collect();
     let _ = writeln!(body, "{MARKER} {} -->", listed.join(" "));
