@@ -93,7 +93,16 @@ pub enum Command {
         dry_run: bool,
     },
     /// Compute the scorecards from evidence and print them (markdown: the report pages), committing nothing.
-    Scorecard,
+    Scorecard {
+        #[command(subcommand)]
+        command: Option<ScorecardCmd>,
+    },
+    /// Deployments recorded on the local forge (what a deploy pipeline reports; DORA reads them).
+    #[command(subcommand)]
+    Deployment(DeploymentCmd),
+    /// Incidents: issues with the incident label on the local forge (DORA's change failures and time to restore).
+    #[command(subcommand)]
+    Incident(IncidentCmd),
     /// Pull requests on the local forge.
     #[command(subcommand)]
     Pr(PrCmd),
@@ -294,6 +303,64 @@ pub enum ModulesCmd {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ScorecardCmd {
+    /// The quarterly sunset review: open (or update) one PR on the platform repo proposing deprecation of this
+    /// quarter's sunset candidates. The daemon runs it on its `spec.schedules.scorecards` timer.
+    Deprecations {
+        /// Say what would be proposed; open nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeploymentCmd {
+    /// Record a deployment of a commit and its outcome.
+    Record {
+        /// The service repo (owner/name).
+        #[arg(long = "on")]
+        on: String,
+        /// The deployed commit.
+        #[arg(long)]
+        sha: String,
+        #[arg(long, default_value = "production")]
+        environment: String,
+        /// The deployment's outcome, as GitHub names deployment states (`--state` is paved's state directory).
+        #[arg(long, default_value = "success", value_parser = crate::forge::local::DEPLOYMENT_STATES.to_vec())]
+        status: String,
+        /// When it reached that state (RFC 3339; default now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCmd {
+    /// Open an incident on a service repo; prints its number.
+    Open {
+        #[arg(long = "on")]
+        on: String,
+        #[arg(long)]
+        title: String,
+        /// The label (default: platform.yaml spec.evidence.incidentLabel, else `incident`).
+        #[arg(long)]
+        label: Option<String>,
+        /// When it was opened (RFC 3339; default now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Close (resolve) an incident.
+    Close {
+        number: u64,
+        #[arg(long = "on")]
+        on: String,
+        /// When it was closed (RFC 3339; default now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCmd {
     /// Recompute the hash chain of audit/*.jsonl; exit 1 at the first edited, removed or reordered record.
     Verify,
@@ -369,7 +436,26 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             let failed = done.report.as_ref().is_some_and(|r| !r.failed.is_empty());
             Ok(if failed || done.planned.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
         }
-        Command::Scorecard => {
+        Command::Scorecard { command: Some(ScorecardCmd::Deprecations { dry_run }) } => {
+            p.progress("reviewing sunset candidates");
+            let outcome = ops::sunset::propose(&repo_options(g, false), &cache, dry_run)?;
+            for manifest in &outcome.candidates {
+                p.line(&format!("candidate: {manifest}"));
+            }
+            match &outcome.result {
+                Ok(what) => {
+                    p.line(&format!("sunset review {}: {what}", outcome.quarter));
+                    Ok(exit::OK)
+                }
+                Err(e) => {
+                    eprintln!("error: sunset review {}: {e}", outcome.quarter);
+                    Ok(exit::INVALID)
+                }
+            }
+        }
+        Command::Deployment(cmd) => run_forge_record(g, ForgeRecord::Deployment(cmd), &cache, p),
+        Command::Incident(cmd) => run_forge_record(g, ForgeRecord::Incident(cmd), &cache, p),
+        Command::Scorecard { command: None } => {
             p.progress("collecting evidence and evaluating scorecards");
             let scored = ops::scorecard::scorecard(&repo_options(g, false), &cache, g.format == Format::Markdown)?;
             p.diagnostics(&scored.loaded);
@@ -435,6 +521,13 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             let options = ops::paths::ScaffoldOptions { path, version, set: pairs, out };
             match ops::paths::scaffold(&repo_options(g, true), &options) {
                 Ok(done) => {
+                    if done.deprecated {
+                        eprintln!(
+                            "warning: paved path `{}` is deprecated: it is being sunset (see scorecards/adoption.md); \
+                             ask its owner which path replaces it",
+                            done.path
+                        );
+                    }
                     p.line(&format!(
                         "Rendered {} {} ({} files) into {} from {}.",
                         done.path,
@@ -489,12 +582,62 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
     }
 }
 
-fn run_pr(g: &Global, cmd: PrCmd, cache: &ParseCache, p: &Printer) -> anyhow::Result<u8> {
+/// The local forge of the platform repo `g` names, with the loaded platform.
+fn local_forge(
+    g: &Global,
+    cache: &ParseCache,
+) -> anyhow::Result<(crate::model::Loaded, crate::forge::local::LocalForge)> {
     let options = repo_options(g, true);
     let loaded = ops::load(&options, cache)?;
     let forge = ops::local_forge(&options, &loaded).ok_or_else(|| {
         anyhow::anyhow!("no local forge configured: set platform.yaml spec.forge.path or pass --forge DIR")
     })?;
+    Ok((loaded, forge))
+}
+
+enum ForgeRecord {
+    Deployment(DeploymentCmd),
+    Incident(IncidentCmd),
+}
+
+/// Record a deployment or an incident on the local forge (GitHub records its own).
+fn run_forge_record(g: &Global, cmd: ForgeRecord, cache: &ParseCache, p: &Printer) -> anyhow::Result<u8> {
+    let (loaded, forge) = local_forge(g, cache)?;
+    let at = |t: Option<String>| -> anyhow::Result<String> {
+        match t {
+            None => Ok(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            Some(t) => crate::evidence::parse_time(&t)
+                .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .ok_or_else(|| anyhow::anyhow!("--at {t}: not an RFC 3339 time")),
+        }
+    };
+    let done = match cmd {
+        ForgeRecord::Deployment(DeploymentCmd::Record { on, sha, environment, status, at: t }) => forge
+            .record_deployment(&on, &environment, &sha, &status, &at(t)?)
+            .map(|d| format!("deployment {} of {on}: {} to {environment}, {status}", d.id, d.sha)),
+        ForgeRecord::Incident(IncidentCmd::Open { on, title, label, at: t }) => {
+            let label = label.unwrap_or_else(|| loaded.model.platform.spec.evidence.incident_label().to_owned());
+            forge.open_issue(&on, &title, &[label], &at(t)?).map(|i| format!("incident #{} opened on {on}", i.number))
+        }
+        ForgeRecord::Incident(IncidentCmd::Close { number, on, at: t }) => forge
+            .close_issue(&on, number, &at(t)?)
+            .map(|i| format!("incident #{} of {on} closed at {}", i.number, i.closed_at.unwrap_or_default())),
+    };
+    match done {
+        Ok(line) => {
+            p.line(&line);
+            Ok(exit::OK)
+        }
+        Err(e) => {
+            let user_error = !e.is_transient();
+            p.error(&anyhow::Error::new(e));
+            Ok(if user_error { exit::INVALID } else { exit::IO })
+        }
+    }
+}
+
+fn run_pr(g: &Global, cmd: PrCmd, cache: &ParseCache, p: &Printer) -> anyhow::Result<u8> {
+    let (loaded, forge) = local_forge(g, cache)?;
     let default_repo = loaded.model.platform.spec.repos.platform.clone();
     let pick = |t: &PrTarget| {
         t.on.clone()

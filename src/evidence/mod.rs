@@ -171,6 +171,11 @@ pub struct External {
     pub request_dates: BTreeMap<String, crate::scorecard::adoption::FileDates>,
     /// When each component (by lowercase name) first appeared in the catalog, from git history.
     pub components_added: BTreeMap<String, DateTime<Utc>>,
+    /// Deployments and incidents per service repo on the forge (`owner/name`), or why they could not be read.
+    /// Repos the forge does not have are left out.
+    pub delivery: BTreeMap<String, Result<deployments::ForgeDelivery, String>>,
+    /// Why the forge could not be opened at all (e.g. GitHub credentials missing).
+    pub delivery_error: Option<String>,
 }
 
 /// One evidence file, read.

@@ -23,8 +23,8 @@
 //! - Check runs can only be written with GitHub App authentication (GitHub's rule, not paved's).
 
 use super::{
-    Check, CheckConclusion, Comment, Error, Forge, NewPr, PrState, PullRequest, RepoInfo, Review, ReviewState,
-    split_repo,
+    Check, CheckConclusion, Comment, Deployment, DeploymentStatus, Error, Forge, Issue, NewPr, PrState, PullRequest,
+    RepoInfo, Review, ReviewState, split_repo,
 };
 use octocrab::Octocrab;
 use serde::Deserialize;
@@ -32,12 +32,7 @@ use serde_json::{Value, json};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// One file change of [`GitHubForge::commit_files`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FileWrite {
-    Put { path: String, content: Vec<u8> },
-    Delete { path: String },
-}
+pub use super::FileWrite;
 
 /// How paved authenticates to GitHub. `Debug` never shows the secret parts.
 #[derive(Clone)]
@@ -385,88 +380,6 @@ impl GitHubForge {
         }
     }
 
-    /// Commit `files` on `branch` through the Git Data API (blobs, a tree on top of the branch's tree, a commit,
-    /// then a fast-forward of the ref): no clone and no push, and with GitHub App authentication GitHub shows the
-    /// commit as verified. A missing `branch` is created from `from`. Returns the new commit, or `None` when the
-    /// files already hold these contents (no empty commit is made).
-    ///
-    /// # Errors
-    /// [`Error::RefMoved`] when someone else moved the branch meanwhile (nothing is overwritten; plan again);
-    /// [`Error::NoSuchBranch`] when neither `branch` nor `from` exists.
-    pub fn commit_files(
-        &self,
-        repo: &str,
-        branch: &str,
-        from: &str,
-        files: &[FileWrite],
-        message: &str,
-    ) -> Result<Option<String>, Error> {
-        let base = Self::repo_path(repo)?;
-        let head_of = |b: &str| -> Result<Option<String>, Error> {
-            let v = self.get(&format!("{base}/git/ref/heads/{}", encode(b, true)))?;
-            Ok(v.and_then(|v| v["object"]["sha"].as_str().map(str::to_owned)))
-        };
-        let (parent, exists) = match head_of(branch)? {
-            Some(sha) => (sha, true),
-            None => {
-                let sha = head_of(from)?
-                    .ok_or_else(|| Error::NoSuchBranch { repo: repo.to_owned(), branch: from.to_owned() })?;
-                (sha, false)
-            }
-        };
-        // A commit SHA names its tree here; GitHub answers with the tree's own SHA.
-        let parent_tree = self
-            .get(&format!("{base}/git/trees/{parent}"))?
-            .and_then(|t| t["sha"].as_str().map(str::to_owned))
-            .ok_or_else(|| Error::Http(format!("{repo}: no tree for commit {parent}")))?;
-        let mut entries = Vec::new();
-        for f in files {
-            match f {
-                FileWrite::Put { path, content } => {
-                    use base64::Engine as _;
-                    let blob = self.send(
-                        Method::Post,
-                        &format!("{base}/git/blobs"),
-                        &json!({ "content": base64::engine::general_purpose::STANDARD.encode(content), "encoding": "base64" }),
-                    )?;
-                    entries.push(json!({ "path": path, "mode": "100644", "type": "blob", "sha": blob["sha"] }));
-                }
-                FileWrite::Delete { path } => {
-                    entries.push(json!({ "path": path, "mode": "100644", "type": "blob", "sha": null }));
-                }
-            }
-        }
-        let tree = self.send(
-            Method::Post,
-            &format!("{base}/git/trees"),
-            &json!({ "base_tree": parent_tree, "tree": entries }),
-        )?;
-        let tree_sha = tree["sha"].as_str().ok_or_else(|| Error::Http("tree without sha".into()))?;
-        if tree_sha == parent_tree && exists {
-            return Ok(None);
-        }
-        let commit = self.send(
-            Method::Post,
-            &format!("{base}/git/commits"),
-            &json!({ "message": message, "tree": tree_sha, "parents": [parent] }),
-        )?;
-        let sha = commit["sha"].as_str().ok_or_else(|| Error::Http("commit without sha".into()))?.to_owned();
-        let moved = || Error::RefMoved { repo: repo.to_owned(), branch: branch.to_owned() };
-        let reply = if exists {
-            // Not forced: if the branch moved since `parent`, GitHub refuses (422) and nothing is lost.
-            let path = format!("{base}/git/refs/heads/{}", encode(branch, true));
-            self.call(Method::Patch, &path, Some(&json!({ "sha": sha, "force": false })))?
-        } else {
-            let body = json!({ "ref": format!("refs/heads/{branch}"), "sha": sha });
-            self.call(Method::Post, &format!("{base}/git/refs"), Some(&body))?
-        };
-        match reply.status {
-            200 | 201 => Ok(Some(sha)),
-            409 | 422 => Err(moved()),
-            _ => Err(api_error(if exists { Method::Patch } else { Method::Post }, &base, &reply)),
-        }
-    }
-
     fn comments(&self, repo: &str, number: u64) -> Result<Vec<Value>, Error> {
         let path = format!("{}/issues/{number}/comments", Self::repo_path(repo)?);
         self.get_all(&path)?.ok_or_else(|| Error::NoSuchPr { repo: repo.to_owned(), number })
@@ -556,6 +469,59 @@ fn comment(v: &Value, author: &str, mark: &str) -> Comment {
         created_at: s(v, "created_at"),
         updated_at: s(v, "updated_at"),
     }
+}
+
+/// A field GitHub always sends; its absence means the answer is not what paved understands.
+fn required<'a>(v: &'a Value, what: &str, key: &str) -> Result<&'a Value, Error> {
+    match v.get(key) {
+        Some(x) if !x.is_null() => Ok(x),
+        _ => Err(Error::Http(format!("GitHub answered {what} without `{key}`"))),
+    }
+}
+
+fn required_str(v: &Value, what: &str, key: &str) -> Result<String, Error> {
+    required(v, what, key)?
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| Error::Http(format!("GitHub answered {what} whose `{key}` is not a string")))
+}
+
+fn required_u64(v: &Value, what: &str, key: &str) -> Result<u64, Error> {
+    required(v, what, key)?
+        .as_u64()
+        .ok_or_else(|| Error::Http(format!("GitHub answered {what} whose `{key}` is not a number")))
+}
+
+fn deployment(v: &Value) -> Result<Deployment, Error> {
+    Ok(Deployment {
+        id: required_u64(v, "a deployment", "id")?,
+        environment: required_str(v, "a deployment", "environment")?,
+        sha: required_str(v, "a deployment", "sha")?,
+        created_at: required_str(v, "a deployment", "created_at")?,
+        statuses: Vec::new(),
+    })
+}
+
+fn deployment_status(v: &Value) -> Result<DeploymentStatus, Error> {
+    Ok(DeploymentStatus {
+        state: required_str(v, "a deployment status", "state")?,
+        created_at: required_str(v, "a deployment status", "created_at")?,
+    })
+}
+
+fn issue(v: &Value) -> Result<Issue, Error> {
+    Ok(Issue {
+        number: required_u64(v, "an issue", "number")?,
+        title: s(v, "title"),
+        created_at: required_str(v, "an issue", "created_at")?,
+        closed_at: v["closed_at"].as_str().map(str::to_owned),
+        labels: v["labels"].as_array().map_or_else(Vec::new, |l| {
+            // GitHub sends label objects; its schema also allows bare names.
+            l.iter()
+                .filter_map(|l| l.as_str().map(str::to_owned).or_else(|| l["name"].as_str().map(str::to_owned)))
+                .collect()
+        }),
+    })
 }
 
 impl Forge for GitHubForge {
@@ -840,6 +806,115 @@ impl Forge for GitHubForge {
                 "contents of {path}: encoding {other:?} (files over 1 MiB are not served inline)"
             ))),
         }
+    }
+    /// Through the Git Data API (blobs, a tree on top of the branch's tree, a commit,
+    /// then a fast-forward of the ref): no clone and no push, and with GitHub App authentication GitHub shows the
+    /// commit as verified. A missing `branch` is created from `from`. Returns the new commit, or `None` when the
+    /// files already hold these contents (no empty commit is made).
+    ///
+    /// # Errors
+    /// [`Error::RefMoved`] when someone else moved the branch meanwhile (nothing is overwritten; plan again);
+    /// [`Error::NoSuchBranch`] when neither `branch` nor `from` exists.
+    fn commit_files(
+        &self,
+        repo: &str,
+        branch: &str,
+        from: &str,
+        files: &[FileWrite],
+        message: &str,
+    ) -> Result<Option<String>, Error> {
+        let base = Self::repo_path(repo)?;
+        let head_of = |b: &str| -> Result<Option<String>, Error> {
+            let v = self.get(&format!("{base}/git/ref/heads/{}", encode(b, true)))?;
+            Ok(v.and_then(|v| v["object"]["sha"].as_str().map(str::to_owned)))
+        };
+        let (parent, exists) = match head_of(branch)? {
+            Some(sha) => (sha, true),
+            None => {
+                let sha = head_of(from)?
+                    .ok_or_else(|| Error::NoSuchBranch { repo: repo.to_owned(), branch: from.to_owned() })?;
+                (sha, false)
+            }
+        };
+        // A commit SHA names its tree here; GitHub answers with the tree's own SHA.
+        let parent_tree = self
+            .get(&format!("{base}/git/trees/{parent}"))?
+            .and_then(|t| t["sha"].as_str().map(str::to_owned))
+            .ok_or_else(|| Error::Http(format!("{repo}: no tree for commit {parent}")))?;
+        let mut entries = Vec::new();
+        for f in files {
+            match f {
+                FileWrite::Put { path, content } => {
+                    use base64::Engine as _;
+                    let blob = self.send(
+                        Method::Post,
+                        &format!("{base}/git/blobs"),
+                        &json!({ "content": base64::engine::general_purpose::STANDARD.encode(content), "encoding": "base64" }),
+                    )?;
+                    entries.push(json!({ "path": path, "mode": "100644", "type": "blob", "sha": blob["sha"] }));
+                }
+                FileWrite::Delete { path } => {
+                    entries.push(json!({ "path": path, "mode": "100644", "type": "blob", "sha": null }));
+                }
+            }
+        }
+        let tree = self.send(
+            Method::Post,
+            &format!("{base}/git/trees"),
+            &json!({ "base_tree": parent_tree, "tree": entries }),
+        )?;
+        let tree_sha = tree["sha"].as_str().ok_or_else(|| Error::Http("tree without sha".into()))?;
+        if tree_sha == parent_tree && exists {
+            return Ok(None);
+        }
+        let commit = self.send(
+            Method::Post,
+            &format!("{base}/git/commits"),
+            &json!({ "message": message, "tree": tree_sha, "parents": [parent] }),
+        )?;
+        let sha = commit["sha"].as_str().ok_or_else(|| Error::Http("commit without sha".into()))?.to_owned();
+        let moved = || Error::RefMoved { repo: repo.to_owned(), branch: branch.to_owned() };
+        let reply = if exists {
+            // Not forced: if the branch moved since `parent`, GitHub refuses (422) and nothing is lost.
+            let path = format!("{base}/git/refs/heads/{}", encode(branch, true));
+            self.call(Method::Patch, &path, Some(&json!({ "sha": sha, "force": false })))?
+        } else {
+            let body = json!({ "ref": format!("refs/heads/{branch}"), "sha": sha });
+            self.call(Method::Post, &format!("{base}/git/refs"), Some(&body))?
+        };
+        match reply.status {
+            200 | 201 => Ok(Some(sha)),
+            409 | 422 => Err(moved()),
+            _ => Err(api_error(if exists { Method::Patch } else { Method::Post }, &base, &reply)),
+        }
+    }
+
+    fn list_deployments(&self, repo: &str, environment: Option<&str>) -> Result<Vec<Deployment>, Error> {
+        let base = Self::repo_path(repo)?;
+        let path = match environment {
+            Some(env) => format!("{base}/deployments?environment={}", encode(env, false)),
+            None => format!("{base}/deployments"),
+        };
+        let listed = self.get_all(&path)?.ok_or_else(|| Error::NoSuchRepo(repo.to_owned()))?;
+        let mut out = Vec::new();
+        for v in &listed {
+            let mut d = deployment(v)?;
+            let statuses = self.get_all(&format!("{base}/deployments/{}/statuses", d.id))?.unwrap_or_default();
+            d.statuses = statuses.iter().map(deployment_status).collect::<Result<_, _>>()?;
+            out.push(d);
+        }
+        out.sort_by(|a, b| (&a.created_at, a.id).cmp(&(&b.created_at, b.id)));
+        Ok(out)
+    }
+
+    fn list_issues(&self, repo: &str, label: &str) -> Result<Vec<Issue>, Error> {
+        let path = format!("{}/issues?labels={}&state=all", Self::repo_path(repo)?, encode(label, false));
+        let listed = self.get_all(&path)?.ok_or_else(|| Error::NoSuchRepo(repo.to_owned()))?;
+        // GitHub lists pull requests as issues too; they carry a `pull_request` key.
+        let mut out =
+            listed.iter().filter(|v| v.get("pull_request").is_none()).map(issue).collect::<Result<Vec<_>, _>>()?;
+        out.sort_by_key(|i| i.number);
+        Ok(out)
     }
 }
 

@@ -1,11 +1,14 @@
-//! The local forge: the embedded default. Bare git repos under `<dir>/repos/<owner>/<name>.git` and pull request
-//! records as JSON under `<dir>/pulls/<owner>/<name>/<number>.json`.
+//! The local forge: the embedded default. Bare git repos under `<dir>/repos/<owner>/<name>.git`; pull request,
+//! deployment and issue records as JSON under `<dir>/{pulls,deployments,issues}/<owner>/<name>/<number>.json`.
 //!
 //! It is a real forge, not a fake: PR branches are real branches of the bare repo, a merge is a real merge commit
 //! made with `git merge-tree`, and records are written atomically (temp file + rename) under a per-repo lock, so
 //! two paved processes never lose each other's writes.
 
-use super::{Check, Comment, Error, Forge, NewPr, PrState, PullRequest, RepoInfo, ReviewState, split_repo};
+use super::{
+    Check, Comment, Deployment, DeploymentStatus, Error, FileWrite, Forge, Issue, NewPr, PrState, PullRequest,
+    RepoInfo, ReviewState, split_repo,
+};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -40,8 +43,13 @@ impl LocalForge {
     }
 
     fn pulls_dir(&self, full_name: &str) -> Result<PathBuf, Error> {
+        self.records_dir("pulls", full_name)
+    }
+
+    /// Where records of one kind (`pulls`, `deployments`, `issues`) of a repo live.
+    fn records_dir(&self, kind: &str, full_name: &str) -> Result<PathBuf, Error> {
         let (owner, name) = split_repo(full_name)?;
-        Ok(self.dir.join("pulls").join(owner).join(name))
+        Ok(self.dir.join(kind).join(owner).join(name))
     }
 
     fn existing_repo(&self, full_name: &str) -> Result<PathBuf, Error> {
@@ -74,27 +82,90 @@ impl LocalForge {
     }
 
     fn write_pr(dir: &Path, pr: &PullRequest) -> Result<(), Error> {
-        let path = dir.join(format!("{}.json", pr.number));
-        let text = serde_json::to_string_pretty(pr).expect("a PullRequest always serializes") + "\n";
-        write_atomic(&path, text.as_bytes())
+        write_record(dir, pr.number, pr)
     }
 
     fn all_prs(dir: &Path, repo: &str) -> Result<Vec<PullRequest>, Error> {
+        record_numbers(dir)?.into_iter().map(|n| Self::read_pr(dir, n, repo)).collect()
+    }
+
+    /// Every record in `dir`, by number.
+    fn all_records<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
-        let entries = match std::fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-            Err(e) => return Err(Error::Io { path: dir.to_path_buf(), source: e }),
-        };
-        for entry in entries {
-            let entry = entry.map_err(io(dir))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(n) = name.strip_suffix(".json").and_then(|n| n.parse::<u64>().ok()) {
-                out.push(Self::read_pr(dir, n, repo)?);
-            }
+        for n in record_numbers(dir)? {
+            let path = dir.join(format!("{n}.json"));
+            let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+            out.push(serde_json::from_str(&text).map_err(|e| Error::Corrupt { path, message: e.to_string() })?);
         }
-        out.sort_by_key(|p| p.number);
         Ok(out)
+    }
+
+    /// Record a deployment of `sha` to `environment` that reached `state` at `at` (RFC 3339), as a deploy
+    /// pipeline reports it. Returns the deployment, numbered per repo.
+    ///
+    /// # Errors
+    /// [`Error::NoSuchRepo`]; [`Error::BadDeploymentState`] for a state GitHub does not know (it refuses it too).
+    pub fn record_deployment(
+        &self,
+        repo: &str,
+        environment: &str,
+        sha: &str,
+        state: &str,
+        at: &str,
+    ) -> Result<Deployment, Error> {
+        self.existing_repo(repo)?;
+        if !DEPLOYMENT_STATES.contains(&state) {
+            return Err(Error::BadDeploymentState(state.to_owned()));
+        }
+        let dir = self.records_dir("deployments", repo)?;
+        self.locked(repo, |_| {
+            let id = record_numbers(&dir)?.last().copied().unwrap_or(0) + 1;
+            let d = Deployment {
+                id,
+                environment: environment.to_owned(),
+                sha: sha.to_owned(),
+                created_at: at.to_owned(),
+                statuses: vec![DeploymentStatus { state: state.to_owned(), created_at: at.to_owned() }],
+            };
+            write_record(&dir, id, &d)?;
+            Ok(d)
+        })
+    }
+
+    /// Open an issue labelled `labels` at `at` (RFC 3339).
+    pub fn open_issue(&self, repo: &str, title: &str, labels: &[String], at: &str) -> Result<Issue, Error> {
+        self.existing_repo(repo)?;
+        let dir = self.records_dir("issues", repo)?;
+        self.locked(repo, |_| {
+            let number = record_numbers(&dir)?.last().copied().unwrap_or(0) + 1;
+            let issue = Issue {
+                number,
+                title: title.to_owned(),
+                created_at: at.to_owned(),
+                closed_at: None,
+                labels: labels.to_vec(),
+            };
+            write_record(&dir, number, &issue)?;
+            Ok(issue)
+        })
+    }
+
+    /// Close an issue at `at`; closing a closed issue keeps its first closing time.
+    pub fn close_issue(&self, repo: &str, number: u64, at: &str) -> Result<Issue, Error> {
+        self.existing_repo(repo)?;
+        let dir = self.records_dir("issues", repo)?;
+        self.locked(repo, |_| {
+            let path = dir.join(format!("{number}.json"));
+            let text = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Error::NoSuchIssue { repo: repo.to_owned(), number },
+                _ => Error::Io { path: path.clone(), source: e },
+            })?;
+            let mut issue: Issue = serde_json::from_str(&text)
+                .map_err(|e| Error::Corrupt { path: path.clone(), message: e.to_string() })?;
+            issue.closed_at.get_or_insert_with(|| at.to_owned());
+            write_record(&dir, number, &issue)?;
+            Ok(issue)
+        })
     }
 
     fn update<T>(
@@ -129,15 +200,83 @@ impl LocalForge {
     }
 }
 
+/// The deployment states GitHub accepts.
+pub const DEPLOYMENT_STATES: &[&str] = &["error", "failure", "inactive", "pending", "success", "queued", "in_progress"];
+
+/// The numbers of the `<n>.json` records in `dir`, ascending (none when it does not exist).
+fn record_numbers(dir: &Path) -> Result<Vec<u64>, Error> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::Io { path: dir.to_path_buf(), source: e }),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let name = entry.map_err(io(dir))?.file_name().to_string_lossy().into_owned();
+        if let Some(n) = name.strip_suffix(".json").and_then(|n| n.parse::<u64>().ok()) {
+            out.push(n);
+        }
+    }
+    out.sort_unstable();
+    Ok(out)
+}
+
+fn write_record(dir: &Path, number: u64, record: &impl serde::Serialize) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(record).expect("forge records always serialize") + "\n";
+    write_atomic(&dir.join(format!("{number}.json")), text.as_bytes())
+}
+
 /// Run git in `dir` and return trimmed stdout.
 pub(crate) fn git(dir: &Path, args: &[&str]) -> Result<String, Error> {
-    let out = Command::new("git")
+    git_with(dir, args, &[], None)
+}
+
+/// Make a commit of `tree` on `parents` in the bare repo `repo`, authored by `author` (name, email) and committed
+/// by the forge itself.
+fn commit_tree(
+    repo: &Path,
+    tree: &str,
+    parents: &[&str],
+    message: &str,
+    author: (&str, &str),
+) -> Result<String, Error> {
+    let mut args = vec!["commit-tree", tree];
+    for p in parents {
+        args.extend(["-p", p]);
+    }
+    args.extend(["-m", message]);
+    let env: [(&str, &std::ffi::OsStr); 4] = [
+        ("GIT_AUTHOR_NAME", author.0.as_ref()),
+        ("GIT_AUTHOR_EMAIL", author.1.as_ref()),
+        ("GIT_COMMITTER_NAME", "local-forge".as_ref()),
+        ("GIT_COMMITTER_EMAIL", "forge@forge.local".as_ref()),
+    ];
+    git_with(repo, &args, &env, None)
+}
+
+/// Run git in `dir` with extra environment and optional stdin; returns trimmed stdout.
+fn git_with(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &std::ffi::OsStr)],
+    stdin: Option<&[u8]>,
+) -> Result<String, Error> {
+    use std::io::Write as _;
+    let mut child = Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(args)
+        .envs(env.iter().copied())
         .env("GIT_TERMINAL_PROMPT", "0")
-        .output()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .map_err(|e| Error::Git(format!("cannot run git: {e}")))?;
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    pipe.write_all(stdin.unwrap_or_default()).map_err(|e| Error::Git(format!("git {}: {e}", args.join(" "))))?;
+    drop(pipe);
+    let out = child.wait_with_output().map_err(|e| Error::Git(format!("git {}: {e}", args.join(" "))))?;
     if !out.status.success() {
         return Err(Error::Git(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())));
     }
@@ -320,20 +459,7 @@ impl Forge for LocalForge {
                 .map_err(|e| Error::MergeConflict { repo: repo.to_owned(), number, reason: e.to_string() })?;
             let tree = tree.lines().next().unwrap_or_default().to_owned();
             let message = format!("Merge pull request #{number} from {}\n\n{}", pr.head, pr.title);
-            let commit = Command::new("git")
-                .arg("-C")
-                .arg(&path)
-                .args(["commit-tree", &tree, "-p", &base, "-p", &head, "-m", &message])
-                .env("GIT_AUTHOR_NAME", by)
-                .env("GIT_AUTHOR_EMAIL", format!("{by}@forge.local"))
-                .env("GIT_COMMITTER_NAME", "local-forge")
-                .env("GIT_COMMITTER_EMAIL", "forge@forge.local")
-                .output()
-                .map_err(|e| Error::Git(e.to_string()))?;
-            if !commit.status.success() {
-                return Err(Error::Git(String::from_utf8_lossy(&commit.stderr).into_owned()));
-            }
-            let merge = String::from_utf8_lossy(&commit.stdout).trim().to_owned();
+            let merge = commit_tree(&path, &tree, &[&base, &head], &message, (by, &format!("{by}@forge.local")))?;
             // Compare-and-swap: if the base moved meanwhile, nothing is overwritten.
             git(&path, &["update-ref", &format!("refs/heads/{}", pr.base), &merge, &base])?;
             pr.state = PrState::Merged;
@@ -427,6 +553,65 @@ impl Forge for LocalForge {
             return Ok(None);
         }
         Ok(Some(object.detach().data))
+    }
+    fn commit_files(
+        &self,
+        repo: &str,
+        branch: &str,
+        from: &str,
+        files: &[FileWrite],
+        message: &str,
+    ) -> Result<Option<String>, Error> {
+        let path = self.existing_repo(repo)?;
+        let (parent, exists) = match self.branch_commit(repo, branch) {
+            Ok(sha) => (sha, true),
+            Err(_) => (self.branch_commit(repo, from)?, false),
+        };
+        // A private index: the bare repo has none, and concurrent commits must not share one.
+        let scratch = tempfile::tempdir().map_err(io(&path))?;
+        let index = scratch.path().join("index");
+        let env = [("GIT_INDEX_FILE", index.as_os_str())];
+        git_with(&path, &["read-tree", &parent], &env, None)?;
+        for f in files {
+            match f {
+                FileWrite::Put { path: file, content } => {
+                    let blob = git_with(&path, &["hash-object", "-w", "--stdin"], &env, Some(content))?;
+                    git_with(
+                        &path,
+                        &["update-index", "--add", "--cacheinfo", &format!("100644,{blob},{file}")],
+                        &env,
+                        None,
+                    )?;
+                }
+                FileWrite::Delete { path: file } => {
+                    git_with(&path, &["update-index", "--force-remove", file], &env, None)?;
+                }
+            }
+        }
+        let tree = git_with(&path, &["write-tree"], &env, None)?;
+        if exists && tree == git(&path, &["rev-parse", &format!("{parent}^{{tree}}")])? {
+            return Ok(None);
+        }
+        let commit = commit_tree(&path, &tree, &[&parent], message, ("paved", "paved@paved.local"))?;
+        // Compare-and-swap, as GitHub's non-forced ref update: a branch that moved (or appeared) is not overwritten.
+        let expected = if exists { parent.clone() } else { "0".repeat(40) };
+        git(&path, &["update-ref", &format!("refs/heads/{branch}"), &commit, &expected])
+            .map_err(|_| Error::RefMoved { repo: repo.to_owned(), branch: branch.to_owned() })?;
+        Ok(Some(commit))
+    }
+
+    fn list_deployments(&self, repo: &str, environment: Option<&str>) -> Result<Vec<Deployment>, Error> {
+        self.existing_repo(repo)?;
+        let mut all: Vec<Deployment> = Self::all_records(&self.records_dir("deployments", repo)?)?;
+        all.retain(|d| environment.is_none_or(|e| d.environment == e));
+        Ok(all)
+    }
+
+    fn list_issues(&self, repo: &str, label: &str) -> Result<Vec<Issue>, Error> {
+        self.existing_repo(repo)?;
+        let mut all: Vec<Issue> = Self::all_records(&self.records_dir("issues", repo)?)?;
+        all.retain(|i| i.labels.iter().any(|l| l == label));
+        Ok(all)
     }
 }
 

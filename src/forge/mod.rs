@@ -16,6 +16,10 @@ pub enum Error {
     RepoExists(String),
     #[error("pull request #{number} does not exist in {repo}")]
     NoSuchPr { repo: String, number: u64 },
+    #[error("issue #{number} does not exist in {repo}")]
+    NoSuchIssue { repo: String, number: u64 },
+    #[error("deployment state `{0}` is not one of error, failure, inactive, pending, success, queued, in_progress")]
+    BadDeploymentState(String),
     #[error("pull request #{number} in {repo} is {state}, not open")]
     NotOpen { repo: String, number: u64, state: PrState },
     #[error("pull request #{number} in {repo} cannot merge: {reason}")]
@@ -179,6 +183,47 @@ pub struct NewPr {
     pub labels: Vec<String>,
 }
 
+/// One file change of [`Forge::commit_files`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileWrite {
+    Put { path: String, content: Vec<u8> },
+    Delete { path: String },
+}
+
+/// A deployment the forge recorded (GitHub's deployments API), with its statuses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    pub id: u64,
+    pub environment: String,
+    /// The deployed commit.
+    pub sha: String,
+    pub created_at: String,
+    #[serde(default)]
+    pub statuses: Vec<DeploymentStatus>,
+}
+
+/// One status of a [`Deployment`]. `state` is kept as the forge wrote it (GitHub: `success`, `failure`, `error`,
+/// `inactive`, `pending`, `queued`, `in_progress`): what counts is decided by the reader, who can then say which
+/// state it did not understand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeploymentStatus {
+    pub state: String,
+    pub created_at: String,
+}
+
+/// An issue (not a pull request) of a repo, as the forge lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issue {
+    pub number: u64,
+    pub title: String,
+    pub created_at: String,
+    /// `None` while the issue is open.
+    #[serde(default)]
+    pub closed_at: Option<String>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+}
+
 /// The operations paved needs from a forge.
 pub trait Forge: Send + Sync {
     fn list_repos(&self) -> Result<Vec<RepoInfo>, Error>;
@@ -207,6 +252,24 @@ pub trait Forge: Send + Sync {
     fn set_check(&self, repo: &str, number: u64, check: Check) -> Result<(), Error>;
     /// A file's content at a ref, `None` when the path does not exist there.
     fn read_file(&self, repo: &str, git_ref: &str, path: &str) -> Result<Option<Vec<u8>>, Error>;
+    /// Commit `files` on `branch` (created from `from` when missing) without a clone. Returns the new commit, or
+    /// `None` when the branch already holds these contents (no empty commit is made).
+    ///
+    /// # Errors
+    /// [`Error::RefMoved`] when the branch moved meanwhile (nothing is overwritten); [`Error::NoSuchBranch`] when
+    /// neither `branch` nor `from` exists.
+    fn commit_files(
+        &self,
+        repo: &str,
+        branch: &str,
+        from: &str,
+        files: &[FileWrite],
+        message: &str,
+    ) -> Result<Option<String>, Error>;
+    /// The repo's deployments (to `environment` only, when given), each with its statuses.
+    fn list_deployments(&self, repo: &str, environment: Option<&str>) -> Result<Vec<Deployment>, Error>;
+    /// The repo's issues carrying `label`, open and closed; pull requests are never listed.
+    fn list_issues(&self, repo: &str, label: &str) -> Result<Vec<Issue>, Error>;
 }
 
 /// Split and check `owner/name`.

@@ -51,6 +51,17 @@ pub struct EvidenceConfig {
     /// The CISA KEV catalog JSON (about 1.3 MB, over the repo's 1 MiB file limit), relative to the repo root.
     #[serde(default)]
     pub kev_catalog: Option<String>,
+    /// The label that marks an issue of a service repo as an incident (DORA); default [`DEFAULT_INCIDENT_LABEL`].
+    #[serde(default)]
+    pub incident_label: Option<String>,
+}
+
+pub const DEFAULT_INCIDENT_LABEL: &str = "incident";
+
+impl EvidenceConfig {
+    pub fn incident_label(&self) -> &str {
+        self.incident_label.as_deref().filter(|l| !l.trim().is_empty()).unwrap_or(DEFAULT_INCIDENT_LABEL)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]

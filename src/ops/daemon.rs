@@ -28,6 +28,9 @@ use std::time::{Duration, Instant};
 /// The resync interval when neither the flag nor platform.yaml sets one.
 pub const DEFAULT_RESYNC: Duration = Duration::from_secs(600);
 
+/// How often the daemon runs the sunset review when platform.yaml sets no `spec.schedules.scorecards`.
+pub const DEFAULT_SUNSET_REVIEW: Duration = Duration::from_secs(24 * 3600);
+
 #[derive(Debug, Clone)]
 pub struct DaemonOptions {
     pub repo: RepoOptions,
@@ -83,6 +86,9 @@ struct PassContext {
     sync_remote: bool,
     /// HEAD after the last successful full pass, and when that pass ended.
     last: Mutex<Option<(Option<String>, Instant)>>,
+    /// How often the quarterly sunset review runs (`spec.schedules.scorecards`), and when it last did.
+    sunset_every: Duration,
+    last_sunset: Mutex<Option<Instant>>,
 }
 
 impl PassContext {
@@ -109,6 +115,28 @@ impl PassContext {
                 }
                 Err(e) => tracing::warn!(pr = pr.number, error = %format!("{e:#}"), "PR plan failed"),
             }
+        }
+    }
+
+    /// The sunset review (`paved scorecard deprecations`) on its timer. It is idempotent per quarter, so the
+    /// timer only bounds its cost (listing PRs on GitHub); a failure is logged and retried at the next tick, and
+    /// never fails the reconcile pass.
+    fn sunset_review_if_due(&self) {
+        {
+            let mut last = self.last_sunset.lock().expect("no panics while the sunset timer is locked");
+            if last.is_some_and(|at| at.elapsed() < self.sunset_every) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        match super::sunset::propose(&self.options, &self.cache, false) {
+            Ok(o) => match &o.result {
+                Ok(what) => {
+                    tracing::info!(quarter = %o.quarter, candidates = o.candidates.len(), outcome = %what, "sunset review")
+                }
+                Err(e) => tracing::warn!(quarter = %o.quarter, error = %e, "sunset review failed"),
+            },
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "sunset review failed"),
         }
     }
 
@@ -181,6 +209,7 @@ impl PassContext {
                 }
                 *self.last.lock().expect("no panics while the pass context is locked") =
                     Some((self.head(), Instant::now()));
+                self.sunset_review_if_due();
                 Ok(Outcome::requeue(self.resync))
             }
             Err(e) => Err(e),
@@ -204,6 +233,12 @@ async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result
             format!("platform.yaml spec.schedules.resync: `{text}` is not a duration such as 10m, 30s or 1h")
         })?,
         (None, None) => DEFAULT_RESYNC,
+    };
+    let sunset_every = match &platform.schedules.scorecards {
+        Some(text) => parse_duration(text).with_context(|| {
+            format!("platform.yaml spec.schedules.scorecards: `{text}` is not a duration such as 24h")
+        })?,
+        None => DEFAULT_SUNSET_REVIEW,
     };
     let key = platform.repos.platform.clone().unwrap_or_else(|| options.repo.repo.display().to_string());
     let webhook_repos: Vec<String> = platform.repos.platform.iter().cloned().collect();
@@ -229,6 +264,8 @@ async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result
         resync,
         sync_remote: options.sync_remote,
         last: Mutex::new(None),
+        sunset_every,
+        last_sunset: Mutex::new(None),
     });
     if options.sync_remote {
         anyhow::ensure!(

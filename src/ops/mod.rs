@@ -11,6 +11,7 @@ pub mod pr;
 pub mod reconcile;
 pub mod review;
 pub mod scorecard;
+pub mod sunset;
 
 use crate::forge::local::LocalForge;
 use crate::model::cache::ParseCache;

@@ -30,6 +30,8 @@ pub struct Scaffolded {
     pub files: usize,
     pub out: PathBuf,
     pub origin: String,
+    /// The path's manifest says `deprecated: true`: it is being sunset, so the CLI warns.
+    pub deprecated: bool,
 }
 
 /// Render a path into a new directory. The path comes from the platform repo when it has `paths/<name>/`,
@@ -54,12 +56,14 @@ pub fn scaffold(repo: &RepoOptions, options: &ScaffoldOptions) -> anyhow::Result
     }
     let (_, rendered) = render::render_with_answers(&version, &files.origin, &given)?;
     render::write_tree(out, &rendered)?;
+    let deprecated = version.spec.deprecated || files.latest().is_ok_and(|l| l.spec.deprecated);
     Ok(Scaffolded {
         path: version.name.clone(),
         version: version.version.to_string(),
         files: rendered.len(),
         out: out.clone(),
         origin: files.origin,
+        deprecated,
     })
 }
 

@@ -68,7 +68,7 @@ fn delivered(dir: &Path, rev: &str) -> BTreeMap<String, CommitInfo> {
 }
 
 /// When each file under `requests/` was first added and last changed.
-fn request_dates(dir: &Path, rev: &str) -> BTreeMap<String, FileDates> {
+pub(crate) fn request_dates(dir: &Path, rev: &str) -> BTreeMap<String, FileDates> {
     let mut out: BTreeMap<String, FileDates> = BTreeMap::new();
     let Some(log) = git_out(dir, &["log", "--format=%x01%cI", "--name-only", rev, "--", "requests"]) else {
         return out;
@@ -164,6 +164,74 @@ fn ci_state(forge: &LocalForge, repo: &str) -> CiState {
     CiState { head: Some(head), checks, error: None }
 }
 
+/// When each of `shas` was committed, from a service repo's history (`git log`; unknown commits are left out).
+fn commit_times<'a>(dir: &Path, shas: impl Iterator<Item = &'a str>) -> BTreeMap<String, DateTime<Utc>> {
+    // Only hex object names reach git: a forge's sha field must not become an option.
+    let shas: std::collections::BTreeSet<&str> =
+        shas.filter(|s| !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_hexdigit())).collect();
+    if shas.is_empty() {
+        return BTreeMap::new();
+    }
+    let mut args = vec!["log", "--no-walk=unsorted", "--ignore-missing", "--format=%H%x09%cI"];
+    args.extend(shas.iter().copied());
+    args.push("--");
+    let Some(log) = git_out(dir, &args) else { return BTreeMap::new() };
+    log.lines()
+        .filter_map(|l| {
+            let (sha, time) = l.split_once('\t')?;
+            Some((sha.to_owned(), evidence::parse_time(time)?))
+        })
+        .collect()
+}
+
+/// A service repo's production deployments and incidents on the forge; `None` when the forge lacks the repo.
+fn delivery(
+    forge: &dyn Forge,
+    local: Option<&LocalForge>,
+    repo: &str,
+    label: &str,
+) -> Option<Result<evidence::deployments::ForgeDelivery, String>> {
+    let deployments = match forge.list_deployments(repo, Some("production")) {
+        Ok(d) => d,
+        Err(crate::forge::Error::NoSuchRepo(_)) => return None,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    let incidents = match forge.list_issues(repo, label) {
+        Ok(i) => i,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    // Commit times come from the service repo's history where paved can read it (the local forge's bare repo).
+    let commit_times = local
+        .and_then(|f| f.repo_path(repo).ok())
+        .filter(|p| p.exists())
+        .map(|p| commit_times(&p, deployments.iter().map(|d| d.sha.as_str())))
+        .unwrap_or_default();
+    Some(Ok(evidence::deployments::ForgeDelivery { deployments, incidents, commit_times }))
+}
+
+/// Deployments and incidents of every component's repo on the forge (GitHub or local).
+fn gather_delivery(options: &RepoOptions, loaded: &Loaded, external: &mut External) {
+    let forge = match super::forge(options, loaded) {
+        Ok(Some(f)) => f,
+        Ok(None) => return,
+        Err(e) => {
+            external.delivery_error = Some(format!("{e:#}"));
+            return;
+        }
+    };
+    let local = local_forge(options, loaded);
+    let label = loaded.model.platform.spec.evidence.incident_label();
+    for (_, item) in loaded.model.catalog.of_kind("component") {
+        let Some(repo) = Model::repo_of(&item.entity) else { continue };
+        if external.delivery.contains_key(repo) {
+            continue;
+        }
+        if let Some(d) = delivery(forge.as_ref(), local.as_ref(), repo, label) {
+            external.delivery.insert(repo.to_owned(), d);
+        }
+    }
+}
+
 /// Gather the external evidence and collect every fact.
 pub fn gather(options: &RepoOptions, snapshot: &Snapshot, loaded: &Loaded, now: DateTime<Utc>) -> Facts {
     let model = &loaded.model;
@@ -190,6 +258,7 @@ pub fn gather(options: &RepoOptions, snapshot: &Snapshot, loaded: &Loaded, now: 
             }
         }
     }
+    gather_delivery(options, loaded, &mut external);
     evidence::collect(&Inputs { snapshot, model, external: &external, now })
 }
 

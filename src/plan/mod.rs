@@ -71,6 +71,9 @@ pub enum ActionKind {
     /// Write (or remove) a bot-owned scorecard report page, `scorecards/**/*.md`, computed from observed evidence.
     #[serde(rename = "scorecard.write")]
     WriteReport,
+    /// Open or update the quarter's PR proposing deprecation of the sunset candidates (`ops::sunset`).
+    #[serde(rename = "sunset.propose")]
+    ProposeDeprecation,
 }
 
 impl ActionKind {
@@ -84,6 +87,7 @@ impl ActionKind {
             ActionKind::MigratePath => "path.migrate",
             ActionKind::WriteCampaign => "campaign.write",
             ActionKind::WriteReport => "scorecard.write",
+            ActionKind::ProposeDeprecation => "sunset.propose",
         }
     }
 }

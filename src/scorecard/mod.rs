@@ -13,6 +13,7 @@ pub mod adoption;
 pub mod dora;
 pub mod outcomes;
 pub mod report;
+pub mod sunset;
 
 use crate::evidence::{Citation, Facts};
 use crate::model::Model;

@@ -439,3 +439,27 @@ fn an_open_pr_gets_its_plan_comment_and_check_from_the_daemon() {
     assert!(moved, "the check did not follow the new head\n{}", daemon.logs());
     assert_eq!(local.get_pr("acme/platform", pr.number).expect("pr").comments.len(), 1, "one comment, edited in place");
 }
+
+/// The daemon runs the quarterly sunset review on its `spec.schedules.scorecards` timer: with every request
+/// untouched since May, its first pass opens the deprecation PR on the forge (once; the review is per quarter).
+#[test]
+fn the_daemon_opens_the_quarters_deprecation_pr() {
+    let repo = offline_example();
+    git(repo.path(), &["init", "--quiet", "--initial-branch=main"]);
+    crate::util::commit_at(repo.path(), "dev@acme.example", "2026-05-04T10:00:00Z", "every request is old");
+    let forge = Dir::new();
+    let local = paved::forge::local::LocalForge::new(forge.path());
+    use paved::forge::Forge;
+    let info = local.create_repo("acme/platform", "main").expect("create");
+    git(repo.path(), &["push", "--quiet", &info.clone_url, "main"]);
+    let logs = Dir::new();
+    let mut daemon =
+        Daemon::start(repo.path(), Some(forge.path()), &logs, "sunset", &[("PAVED_NOW", "2026-11-28T12:00:00Z")]);
+    daemon.wait_ready();
+    let opened = wait_for(Duration::from_secs(30), || {
+        local.list_prs("acme/platform", None).is_ok_and(|prs| prs.iter().any(|p| p.head == "paved/deprecate/2026-Q4"))
+    });
+    assert!(opened, "no deprecation PR\n{}", daemon.logs());
+    assert!(daemon.logs().contains("sunset review"), "{}", daemon.logs());
+    assert_eq!(local.list_prs("acme/platform", None).expect("prs").len(), 1);
+}

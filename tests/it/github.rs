@@ -154,6 +154,11 @@ struct State {
     commits: BTreeMap<String, (String, Vec<String>, String)>,
     /// (repo, `heads/<branch>`) -> commit sha.
     refs: BTreeMap<(String, String), String>,
+    /// Deployments by repo, their statuses by (repo, deployment id), and issues by repo (pull requests included,
+    /// as GitHub lists them).
+    deployments: Vec<(String, Value)>,
+    deployment_statuses: Vec<(String, u64, Value)>,
+    issues: Vec<(String, Value)>,
 }
 
 fn now() -> String {
@@ -216,6 +221,52 @@ impl State {
             }
         }
         r
+    }
+
+    /// A deployment of `sha` to `environment` created at `at`, with statuses `(state, at)`.
+    fn deployment(&mut self, repo: &str, environment: &str, sha: &str, at: &str, statuses: &[(&str, &str)]) -> u64 {
+        let mut d = example("deployment-items")[0].clone();
+        let id = self.id();
+        d["id"] = json!(id);
+        d["sha"] = json!(sha);
+        d["environment"] = json!(environment);
+        d["original_environment"] = json!(environment);
+        d["created_at"] = json!(at);
+        d["updated_at"] = json!(at);
+        self.deployments.push((repo.to_owned(), d));
+        for (state, at) in statuses {
+            let mut st = example("deployment-status-items")[0].clone();
+            st["id"] = json!(self.id());
+            st["state"] = json!(state);
+            st["environment"] = json!(environment);
+            st["created_at"] = json!(at);
+            st["updated_at"] = json!(at);
+            self.deployment_statuses.push((repo.to_owned(), id, st));
+        }
+        id
+    }
+
+    /// An issue as GitHub's `GET /repos/{owner}/{repo}/issues` lists it. GitHub's Issue object has many more
+    /// fields; these are the ones its documentation marks as always present that paved reads, plus `pull_request`
+    /// on the entries that are pull requests.
+    fn issue(&mut self, repo: &str, number: u64, labels: &[&str], created: &str, closed: Option<&str>, pr: bool) {
+        let labels: Vec<Value> = labels.iter().map(|l| self.label(l)).collect();
+        let mut i = json!({
+            "id": self.id(),
+            "number": number,
+            "title": format!("issue {number}"),
+            "state": if closed.is_some() { "closed" } else { "open" },
+            "labels": labels,
+            "user": { "login": "oncall" },
+            "created_at": created,
+            "updated_at": closed.unwrap_or(created),
+            "closed_at": closed,
+            "url": format!("https://api.github.com/repos/{repo}/issues/{number}"),
+        });
+        if pr {
+            i["pull_request"] = json!({ "url": format!("https://api.github.com/repos/{repo}/pulls/{number}") });
+        }
+        self.issues.push((repo.to_owned(), i));
     }
 
     fn label(&mut self, name: &str) -> Value {
@@ -411,6 +462,18 @@ fn reply(st: &mut State, template: &str, method: &str, status: u16, body: Value)
     (status, vec![("x-ratelimit-remaining".into(), "4999".into())], body)
 }
 
+/// GitHub's description in `shared/fixtures` lacks `GET /repos/{owner}/{repo}/issues`, so its answers cannot be
+/// schema-checked; [`State::issue`] builds them from GitHub's documented Issue fields instead.
+fn reply_unchecked(body: Value) -> Reply {
+    (200, vec![("x-ratelimit-remaining".into(), "4999".into())], body)
+}
+
+/// The first page holds everything (the fake never has 100 items); later pages are empty, as GitHub's are.
+fn first_page(query: &BTreeMap<String, String>, items: Vec<Value>) -> Value {
+    let page: usize = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    Value::Array(if page == 1 { items } else { Vec::new() })
+}
+
 fn pr_number(s: &str) -> u64 {
     s.parse().expect("number")
 }
@@ -428,6 +491,48 @@ fn repo_route(
         ("GET", []) => {
             let r = st.repos[repo].clone();
             reply(st, "/repos/{owner}/{repo}", "get", 200, r)
+        }
+        ("GET", ["deployments"]) => {
+            let items: Vec<Value> = st
+                .deployments
+                .iter()
+                .filter(|(r, d)| r == repo && query.get("environment").is_none_or(|e| d["environment"] == json!(e)))
+                .map(|(_, d)| d.clone())
+                .rev() // newest first, as GitHub lists them
+                .collect();
+            let body = first_page(query, items);
+            reply(st, "/repos/{owner}/{repo}/deployments", "get", 200, body)
+        }
+        ("GET", ["deployments", id, "statuses"]) => {
+            let id: u64 = id.parse().expect("deployment id");
+            if !st.deployments.iter().any(|(r, d)| r == repo && d["id"] == json!(id)) {
+                return not_found;
+            }
+            let items: Vec<Value> = st
+                .deployment_statuses
+                .iter()
+                .filter(|(r, d, _)| r == repo && *d == id)
+                .map(|(_, _, s)| s.clone())
+                .rev()
+                .collect();
+            let body = first_page(query, items);
+            reply(st, "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", "get", 200, body)
+        }
+        ("GET", ["issues"]) => {
+            let state = query.get("state").map_or("open", String::as_str);
+            let wanted: Vec<&str> = query.get("labels").map_or(vec![], |l| l.split(',').collect());
+            let items: Vec<Value> = st
+                .issues
+                .iter()
+                .filter(|(r, i)| r == repo && (state == "all" || i["state"] == json!(state)))
+                .filter(|(_, i)| {
+                    let names: Vec<&str> =
+                        i["labels"].as_array().expect("labels").iter().filter_map(|l| l["name"].as_str()).collect();
+                    wanted.iter().all(|w| names.contains(w))
+                })
+                .map(|(_, i)| i.clone())
+                .collect();
+            reply_unchecked(first_page(query, items))
         }
         ("GET", ["pulls"]) => {
             let state = query.get("state").map_or("open", String::as_str);
@@ -724,7 +829,15 @@ fn repo_route(
         ("GET", ["contents", path @ ..]) => {
             let path = path.join("/");
             let git_ref = query.get("ref").cloned().unwrap_or_else(|| "main".into());
-            let Some(bytes) = st.files.get(&(repo.to_owned(), git_ref, path.clone())).cloned() else {
+            // Files put there directly, else what the branch's commit holds (as GitHub serves both alike).
+            let from_branch = || {
+                let commit = st.refs.get(&(repo.to_owned(), format!("heads/{git_ref}")))?;
+                let blob = st.trees.get(&st.commits.get(commit)?.0)?.get(&path)?;
+                st.blobs.get(blob).cloned()
+            };
+            let Some(bytes) =
+                st.files.get(&(repo.to_owned(), git_ref.clone(), path.clone())).cloned().or_else(from_branch)
+            else {
                 return not_found;
             };
             use base64::Engine as _;
@@ -1020,7 +1133,17 @@ fn reconcile_observes_github_when_platform_yaml_names_it() {
     assert!(orders.contains("kind: RepoMissing"), "{orders}");
     let payments = std::fs::read_to_string(repo.join("status/component/default/payments-api.yaml")).expect("status");
     assert!(!payments.contains("RepoMissing"), "{payments}");
-    assert!(gh.calls().iter().all(|c| c.starts_with("GET /api/v3/orgs/acme/repos")), "{:?}", gh.calls());
+    // Besides the repo list, only reads: each service repo's production deployments and incidents (for DORA).
+    let reads_only = |c: &String| {
+        c.starts_with("GET /api/v3/orgs/acme/repos")
+            || c.starts_with("GET /api/v3/repos/acme/") && (c.contains("/deployments?") || c.contains("/issues?"))
+    };
+    assert!(gh.calls().iter().all(reads_only), "{:?}", gh.calls());
+    assert!(
+        gh.calls()
+            .iter()
+            .any(|c| c.starts_with("GET /api/v3/repos/acme/payments-api/issues?labels=incident&state=all"))
+    );
     gh.assert_shapes();
 }
 
@@ -1101,5 +1224,109 @@ fn commits_go_through_the_git_data_api_and_never_overwrite() {
         forge.commit_files("acme/svc", "x", "no-such-branch", &files, "m"),
         Err(Error::NoSuchBranch { .. })
     ));
+    gh.assert_shapes();
+}
+
+/// Deployments with their statuses, and issues with a label, as GitHub serves them: pull requests that GitHub lists
+/// among issues are left out, an open issue has no closing time, and an answer paved cannot read is a clear error.
+#[test]
+fn deployments_and_labelled_issues_are_read_in_githubs_shapes() {
+    let gh = FakeGitHub::start("");
+    let sha = "a84d88e7554fc1fa21bcbc4efae3c782a70d2b9d";
+    gh.with(|s| {
+        let r = s.repo("acme/svc");
+        s.repos.insert("acme/svc".into(), r);
+        let statuses = [("in_progress", "2026-11-01T10:01:00Z"), ("success", "2026-11-01T10:05:00Z")];
+        s.deployment("acme/svc", "production", sha, "2026-11-01T10:00:00Z", &statuses);
+        s.deployment("acme/svc", "staging", sha, "2026-11-01T09:00:00Z", &[("success", "2026-11-01T09:02:00Z")]);
+        s.issue("acme/svc", 7, &["incident", "sev2"], "2026-11-01T12:05:00Z", Some("2026-11-01T15:05:00Z"), false);
+        s.issue("acme/svc", 8, &["incident"], "2026-11-02T09:00:00Z", None, false);
+        s.issue("acme/svc", 9, &["incident"], "2026-11-02T10:00:00Z", None, true);
+        s.issue("acme/svc", 10, &["bug"], "2026-11-02T11:00:00Z", None, false);
+    });
+    let forge = gh.forge(fast_limits());
+
+    let deployments = forge.list_deployments("acme/svc", Some("production")).expect("deployments");
+    assert_eq!(deployments.len(), 1, "{deployments:?}");
+    let d = &deployments[0];
+    assert_eq!(
+        (d.environment.as_str(), d.sha.as_str(), d.created_at.as_str()),
+        ("production", sha, "2026-11-01T10:00:00Z")
+    );
+    let mut states: Vec<&str> = d.statuses.iter().map(|s| s.state.as_str()).collect();
+    states.sort_unstable();
+    assert_eq!(states, ["in_progress", "success"]);
+    assert!(
+        gh.calls().iter().any(|c| c == "GET /repos/acme/svc/deployments?environment=production&per_page=100&page=1")
+    );
+
+    let incidents = forge.list_issues("acme/svc", "incident").expect("issues");
+    let numbers: Vec<u64> = incidents.iter().map(|i| i.number).collect();
+    assert_eq!(numbers, [7, 8], "the pull request (#9) and the bug (#10) are not incidents");
+    assert_eq!(incidents[0].closed_at.as_deref(), Some("2026-11-01T15:05:00Z"));
+    assert_eq!(incidents[1].closed_at, None, "still open");
+    assert!(incidents[0].labels.contains(&"sev2".to_owned()));
+
+    assert!(matches!(forge.list_deployments("acme/nothing", None), Err(Error::NoSuchRepo(_))));
+    gh.fault("/repos/acme/svc/deployments", 200, &[], json!([{ "id": 1, "sha": sha }]));
+    let err = forge.list_deployments("acme/svc", None).expect_err("malformed");
+    assert!(err.to_string().contains("a deployment without `environment`"), "{err}");
+    gh.fault("/repos/acme/svc/issues", 200, &[], json!([{ "number": "seven", "created_at": "2026-11-01T12:05:00Z" }]));
+    let err = forge.list_issues("acme/svc", "incident").expect_err("malformed");
+    assert!(err.to_string().contains("an issue whose `number` is not a number"), "{err}");
+    gh.assert_shapes();
+}
+
+/// The quarterly sunset review against GitHub: the same PR as on the local forge, made only of API calls (contents,
+/// Git Data commits, pulls), never re-made when unchanged and never reopened once closed.
+#[test]
+fn the_sunset_review_opens_its_deprecation_pr_on_github() {
+    let gh = FakeGitHub::start("");
+    let repo = crate::daemon::offline_example();
+    let manifests =
+        ["modules/iam-role/module.yaml", "modules/secret/module.yaml", "modules/tls-certificate/module.yaml"];
+    let texts: Vec<(String, String)> =
+        manifests.iter().map(|m| (m.to_string(), std::fs::read_to_string(repo.join(m)).expect("manifest"))).collect();
+    gh.with(|s| {
+        let r = s.repo("acme/platform");
+        s.repos.insert("acme/platform".into(), r);
+        let files: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        s.seed_commit("acme/platform", "main", &files);
+    });
+    let platform = std::fs::read_to_string(repo.join("platform.yaml")).expect("platform.yaml");
+    let local = "  forge:\n    kind: local\n    path: ../forge\n";
+    let github = format!("  forge:\n    kind: github\n    baseUrl: {}\n", gh.base_url);
+    std::fs::write(repo.join("platform.yaml"), platform.replace(local, &github)).expect("write");
+    crate::util::git(repo.path(), &["init", "--quiet", "--initial-branch=main"]);
+    crate::util::commit_at(repo.path(), "dev@acme.example", "2026-05-04T10:00:00Z", "every request is old");
+    let dir = repo.path().to_str().expect("utf8");
+    let review = || {
+        crate::util::Paved::new(&["scorecard", "deprecations", "--repo", dir])
+            .env("PAVED_GITHUB_TOKEN", TOKEN)
+            .env("PAVED_NOW", "2026-11-28T12:00:00Z")
+            .run()
+            .expect_code(0)
+            .stdout()
+    };
+
+    assert!(review().contains("sunset review 2026-Q4: opened #1"));
+    let forge = gh.forge(fast_limits());
+    let pr = forge.get_pr("acme/platform", 1).expect("pr");
+    assert_eq!(pr.head, "paved/deprecate/2026-Q4");
+    assert!(pr.body.contains("| capability | `secret` |"), "{}", pr.body);
+    let on_branch = gh.with(|s| s.files_at("acme/platform", "paved/deprecate/2026-Q4"));
+    let (path, main_text) = &texts[0];
+    assert_eq!(
+        on_branch[path],
+        main_text
+            .replace("  deprecated: false\n", "  deprecated: true  # proposed by paved's sunset review of 2026-Q4\n")
+    );
+
+    let commits = gh.with(|s| s.commits.len());
+    assert!(review().contains("unchanged #1"));
+    assert_eq!(gh.with(|s| s.commits.len()), commits, "nothing new is committed");
+    forge.close_pr("acme/platform", 1).expect("close");
+    assert!(review().contains("#1 was closed by a human: not reopened for 2026-Q4"));
+    assert_eq!(forge.list_prs("acme/platform", None).expect("prs").len(), 1);
     gh.assert_shapes();
 }

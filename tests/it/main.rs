@@ -26,5 +26,7 @@ mod reconcile;
 mod review;
 /// Scorecards from evidence and their committed reports.
 mod scorecard;
+/// The quarterly sunset review's deprecation PR, and deprecation warnings.
+mod sunset;
 /// `paved validate`: the example, the broken corpus, real Backstage files.
 mod validate;

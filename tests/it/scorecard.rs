@@ -2,11 +2,10 @@
 //! catalog fields, and the reports the reconcile commits (nothing when nothing changed; the trend grows with new
 //! evidence). The clock is pinned with `PAVED_NOW`; the KEV catalog is the real one from `shared/fixtures`.
 
-use crate::util::{Dir, Paved, example_copy, git, root};
+use crate::util::{Dir, Paved, commit_at, example_copy, git, root};
 use base64::Engine;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const NOW: &str = "2026-11-28T12:00:00Z";
 
@@ -17,22 +16,6 @@ fn kev() -> PathBuf {
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf8 path")
-}
-
-/// Commit everything as `email` at `date` (author and committer), so git history is part of the fixture.
-fn commit_at(dir: &Path, email: &str, date: &str, message: &str) {
-    for args in [&["add", "--all"][..], &["commit", "--quiet", "--allow-empty", "-m", message]] {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(["-c", &format!("user.email={email}"), "-c", "user.name=Dev", "-c", "commit.gpgsign=false"])
-            .args(args)
-            .env("GIT_AUTHOR_DATE", date)
-            .env("GIT_COMMITTER_DATE", date)
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    }
 }
 
 /// The example as a git repo whose history has a commit by a payments engineer two days before [`NOW`].
@@ -412,4 +395,65 @@ fn requests_for_a_deprecated_capability_are_warned() {
             && out.contains("warning: capability `iam-role` is deprecated"),
         "{out}"
     );
+}
+
+/// A commit in a new service repo on the local forge, committed at `date`; returns its sha.
+fn service_commit(forge: &paved::forge::local::LocalForge, repo: &str, date: &str) -> String {
+    use paved::forge::Forge;
+    let info = forge.create_repo(repo, "main").expect("create");
+    let work = Dir::new();
+    git(work.path(), &["init", "--quiet", "--initial-branch=main"]);
+    work.write("README.md", "# service\n");
+    commit_at(work.path(), "jane.okafor@acme.example", date, "a change");
+    git(work.path(), &["push", "--quiet", &info.clone_url, "main"]);
+    git(work.path(), &["rev-parse", "HEAD"])
+}
+
+/// DORA from the forge alone (the example's events file removed): a deployment the pipeline recorded on the
+/// service repo, an incident (by the configured label) opened 2 h after it and closed 3 h later.
+#[test]
+fn forge_deployments_and_incidents_by_label_feed_dora() {
+    let repo = example();
+    std::fs::remove_file(repo.join("evidence/deployments.jsonl")).expect("rm");
+    let platform = std::fs::read_to_string(repo.join("platform.yaml")).expect("platform.yaml");
+    assert!(platform.contains("    incidentLabel: incident\n"), "{platform}");
+    std::fs::write(repo.join("platform.yaml"), platform.replace("incidentLabel: incident", "incidentLabel: sev"))
+        .expect("write");
+    commit_at(repo.path(), "jane.okafor@acme.example", "2026-11-26T11:00:00Z", "DORA from the forge");
+    let forge_dir = Dir::new();
+    let forge = paved::forge::local::LocalForge::new(forge_dir.path());
+    let sha = service_commit(&forge, "acme/payments-api", "2026-11-20T08:00:00Z");
+    let f = s(forge_dir.path());
+    let on = ["--on", "acme/payments-api"];
+    let record = |args: &[&str]| {
+        let mut all = vec!["--repo", s(repo.path()), "--forge", f];
+        all.extend(args);
+        Paved::new(&all).run()
+    };
+    let run = record(&[&["deployment", "record", "--sha", &sha, "--at", "2026-11-20T09:00:00Z"][..], &on].concat());
+    assert!(run.expect_code(0).stdout().contains("deployment 1 of acme/payments-api"));
+    let opened =
+        record(&[&["incident", "open", "--title", "checkout 500s", "--at", "2026-11-20T11:00:00Z"][..], &on].concat());
+    assert!(opened.expect_code(0).stdout().contains("incident #1 opened on acme/payments-api"));
+    record(&[&["incident", "close", "1", "--at", "2026-11-20T14:00:00Z"][..], &on].concat()).expect_code(0);
+    // Another label is not an incident here; an unknown deployment state is refused at the door.
+    let args =
+        [&["incident", "open", "--title", "a bug", "--label", "incident", "--at", "2026-11-20T12:00:00Z"][..], &on];
+    record(&args.concat()).expect_code(0);
+    let bad = record(&[&["deployment", "record", "--sha", &sha, "--status", "exploded"][..], &on].concat());
+    assert_eq!(bad.code(), 2, "{}", bad.stderr());
+    let missing = record(&[&["incident", "close", "7"][..], &on].concat()).expect_code(1);
+    assert!(missing.stderr().contains("issue #7 does not exist in acme/payments-api"), "{}", missing.stderr());
+
+    let md = paved(repo.path(), &["scorecard", "--format", "markdown", "--forge", f], NOW).expect_code(0).stdout();
+    assert!(md.contains("- `acme/payments-api`: 1 deployment(s), 1 incident(s)"), "{md}");
+    assert!(md.contains("incidents are issues labelled `sev`"), "{md}");
+    // Lead time 1 h (commit 08:00, deployed 09:00); the incident makes it a change failure restored in 3 h.
+    assert!(md.contains("| **organisation** | 1 | 0.1 | n/a | 1.0 h | 100% | 3.0 h | low |"), "{md}");
+
+    // A forge record that does not read: the page says so for that source, and nothing crashes.
+    std::fs::write(forge_dir.join("deployments/acme/payments-api/2.json"), "{ truncated").expect("write");
+    let md = paved(repo.path(), &["scorecard", "--format", "markdown", "--forge", f], NOW).expect_code(0).stdout();
+    assert!(md.contains("- `acme/payments-api`: not read: corrupt forge record"), "{md}");
+    assert!(md.contains("No production deployments in the evidence."), "{md}");
 }

@@ -79,6 +79,22 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+/// Commit everything as `email` at `date` (author and committer), so git history is part of the fixture.
+pub fn commit_at(dir: &Path, email: &str, date: &str, message: &str) {
+    for args in [&["add", "--all"][..], &["commit", "--quiet", "--allow-empty", "-m", message]] {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", &format!("user.email={email}"), "-c", "user.name=Dev", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
 /// Make `dir` a git repo with everything committed.
 pub fn git_init_commit(dir: &Path) {
     git(dir, &["init", "--quiet", "--initial-branch=main"]);
