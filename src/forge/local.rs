@@ -8,7 +8,6 @@
 use super::{Check, Comment, Error, Forge, NewPr, PrState, PullRequest, RepoInfo, ReviewState, split_repo};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 #[derive(Debug, Clone)]
 pub struct LocalForge {
@@ -111,10 +110,16 @@ impl LocalForge {
         })
     }
 
+    /// The bare repo of `full_name`, opened in-process (reading refs and objects spawns no git process).
+    fn open(&self, full_name: &str) -> Result<gix::Repository, Error> {
+        let path = self.existing_repo(full_name)?;
+        gix::open(&path).map_err(|e| Error::Git(format!("{}: {e}", path.display())))
+    }
+
     fn branch_commit(&self, repo: &str, branch: &str) -> Result<String, Error> {
-        let path = self.existing_repo(repo)?;
-        git(&path, &["rev-parse", "--verify", "--quiet", &format!("refs/heads/{branch}^{{commit}}")])
-            .map_err(|_| Error::NoSuchBranch { repo: repo.to_owned(), branch: branch.to_owned() })
+        super::tree::tip(&self.open(repo)?, branch)?
+            .map(|id| id.to_string())
+            .ok_or_else(|| Error::NoSuchBranch { repo: repo.to_owned(), branch: branch.to_owned() })
     }
 
     /// Refresh the recorded head commit of an open PR (the branch may have moved since).
@@ -131,17 +136,7 @@ impl LocalForge {
 
 /// Run git in `dir` and return trimmed stdout.
 pub(crate) fn git(dir: &Path, args: &[&str]) -> Result<String, Error> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output()
-        .map_err(|e| Error::Git(format!("cannot run git: {e}")))?;
-    if !out.status.success() {
-        return Err(Error::Git(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    Ok(crate::gitcli::git(dir, args)?)
 }
 
 /// Write a file so that readers see the old or the new content, never a mix.
@@ -320,20 +315,12 @@ impl Forge for LocalForge {
                 .map_err(|e| Error::MergeConflict { repo: repo.to_owned(), number, reason: e.to_string() })?;
             let tree = tree.lines().next().unwrap_or_default().to_owned();
             let message = format!("Merge pull request #{number} from {}\n\n{}", pr.head, pr.title);
-            let commit = Command::new("git")
-                .arg("-C")
-                .arg(&path)
-                .args(["commit-tree", &tree, "-p", &base, "-p", &head, "-m", &message])
+            let merge = crate::gitcli::Git::new(&path)
                 .env("GIT_AUTHOR_NAME", by)
                 .env("GIT_AUTHOR_EMAIL", format!("{by}@forge.local"))
                 .env("GIT_COMMITTER_NAME", "local-forge")
                 .env("GIT_COMMITTER_EMAIL", "forge@forge.local")
-                .output()
-                .map_err(|e| Error::Git(e.to_string()))?;
-            if !commit.status.success() {
-                return Err(Error::Git(String::from_utf8_lossy(&commit.stderr).into_owned()));
-            }
-            let merge = String::from_utf8_lossy(&commit.stdout).trim().to_owned();
+                .run(&["commit-tree", &tree, "-p", &base, "-p", &head, "-m", &message])?;
             // Compare-and-swap: if the base moved meanwhile, nothing is overwritten.
             git(&path, &["update-ref", &format!("refs/heads/{}", pr.base), &merge, &base])?;
             pr.state = PrState::Merged;
@@ -418,8 +405,7 @@ impl Forge for LocalForge {
     }
 
     fn read_file(&self, repo: &str, git_ref: &str, path: &str) -> Result<Option<Vec<u8>>, Error> {
-        let repo_path = self.existing_repo(repo)?;
-        let r = gix::open(&repo_path).map_err(|e| Error::Git(e.to_string()))?;
+        let r = self.open(repo)?;
         let spec = format!("{git_ref}:{path}");
         let Ok(id) = r.rev_parse_single(spec.as_str()) else { return Ok(None) };
         let object = id.object().map_err(|e| Error::Git(e.to_string()))?;
@@ -427,6 +413,21 @@ impl Forge for LocalForge {
             return Ok(None);
         }
         Ok(Some(object.detach().data))
+    }
+
+    /// In-process: the branch's tree is read from the bare repo's object database.
+    fn read_branch(&self, repo: &str, branch: &str) -> Result<Option<super::BranchFiles>, Error> {
+        super::tree::read(&self.open(repo)?, branch)
+    }
+
+    /// In-process, as the Git Data API does it on GitHub: blobs, trees and the commit are written into the bare
+    /// repo and the branch ref is moved compare-and-swap. No clone, no push, no git process.
+    fn commit_tree(&self, repo: &str, commit: &super::NewCommit<'_>) -> Result<Option<String>, Error> {
+        let r = self.open(repo)?;
+        let prepared = super::tree::prepare(&r, commit)?;
+        let Some(new) = prepared.new else { return Ok(None) };
+        super::tree::move_branch(&r, repo, commit.branch, prepared.old, new)?;
+        Ok(Some(new.to_string()))
     }
 }
 
