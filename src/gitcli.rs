@@ -38,8 +38,9 @@ impl<'a> Git<'a> {
         self
     }
 
-    /// For scratch repos that live for one operation: no background maintenance or gc after it.
-    pub fn scratch(mut self) -> Self {
+    /// No background maintenance or gc after this command: for scratch repos that live for one operation, and
+    /// for bot commits in a work tree whose next fetch runs it anyway.
+    pub fn no_maintenance(mut self) -> Self {
         self.config.extend(["maintenance.auto=false".to_owned(), "gc.auto=0".to_owned()]);
         self
     }

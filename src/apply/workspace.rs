@@ -89,13 +89,16 @@ pub struct GitWorktree {
 
 impl GitWorktree {
     fn git(&self, args: &[&str], author: &str) -> Result<String, WorkspaceError> {
-        Ok(crate::gitcli::Git::new(&self.dir).author(author).run(args)?)
+        // No auto maintenance after a bot commit: the next fetch of the work tree runs it (`git fetch` does).
+        Ok(crate::gitcli::Git::new(&self.dir).author(author).no_maintenance().run(args)?)
     }
 }
 
 impl Workspace for GitWorktree {
     fn head(&self) -> Result<Option<String>, WorkspaceError> {
-        self.git(&["rev-parse", "--verify", "HEAD"], "paved").map(Some)
+        // In-process: this is asked on every apply and after every commit.
+        let head = gix::open(&self.dir).and_then(|r| Ok(r.head_id()?.to_string()));
+        head.map(Some).map_err(|e| WorkspaceError::Io { path: self.dir.clone(), source: std::io::Error::other(e) })
     }
 
     fn commit(&self, changes: &[FileChange], message: &str, author: &str) -> Result<Option<String>, WorkspaceError> {

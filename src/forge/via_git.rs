@@ -21,7 +21,7 @@ impl From<crate::gitcli::Error> for Error {
 fn fetch(url: &str, branches: &[&str]) -> Result<tempfile::TempDir, Error> {
     let url = &absolute(url);
     let dir = tempfile::tempdir().map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
-    let git = Git::new(dir.path()).scratch();
+    let git = Git::new(dir.path()).no_maintenance();
     git.run(&["init", "--quiet", "--bare"])?;
     let wanted: Vec<String> = branches.iter().map(|b| format!("refs/heads/{b}")).collect();
     let mut args = vec!["ls-remote", "--", url];
@@ -72,13 +72,15 @@ pub fn commit_tree(url: &str, full_name: &str, c: &NewCommit<'_>) -> Result<Opti
     let expected = prepared.old.map(|id| id.to_string()).unwrap_or_default();
     let lease = format!("--force-with-lease=refs/heads/{}:{expected}", c.branch);
     let refspec = format!("{new}:refs/heads/{}", c.branch);
-    Git::new(dir.path()).scratch().run(&["push", "--quiet", &lease, "--", url, &refspec]).map_err(|e| match e {
-        crate::gitcli::Error::Failed { ref stderr, .. }
-            if stderr.contains("stale info") || stderr.contains("rejected") =>
-        {
-            Error::RefMoved { repo: full_name.to_owned(), branch: c.branch.to_owned() }
-        }
-        e => e.into(),
-    })?;
+    Git::new(dir.path()).no_maintenance().run(&["push", "--quiet", &lease, "--", url, &refspec]).map_err(
+        |e| match e {
+            crate::gitcli::Error::Failed { ref stderr, .. }
+                if stderr.contains("stale info") || stderr.contains("rejected") =>
+            {
+                Error::RefMoved { repo: full_name.to_owned(), branch: c.branch.to_owned() }
+            }
+            e => e.into(),
+        },
+    )?;
     Ok(Some(new.to_string()))
 }
