@@ -17,6 +17,7 @@
 //! | [`apply`] | executors that carry out a plan: bot commits to bot-owned paths, with audit records |
 //! | [`audit`] | the append-only, hash-chained audit log |
 //! | [`forge`] | the `Forge` trait and the embedded local forge |
+//! | [`gitcli`] | the one runner of the `git` CLI (fetch, push, work-tree commits) |
 //! | [`ops`] | one function per operation, shared by the CLI and the daemon |
 //! | [`daemon`] | the long-running shape: triggers, scheduler, webhooks, probes and metrics |
 //! | [`cli`] | the `paved` command line: parsing and printing only |
@@ -34,6 +35,7 @@ pub mod daemon;
 pub mod diag;
 pub mod evidence;
 pub mod forge;
+pub mod gitcli;
 pub mod library;
 pub mod model;
 pub mod observe;

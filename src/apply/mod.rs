@@ -7,6 +7,7 @@
 //!   crashed run left on disk, so running again after a kill writes the same bytes and one commit.
 //! - Nothing is committed when nothing changes.
 
+pub mod checkout;
 pub mod codemod;
 pub mod merge;
 pub mod paths;

@@ -1,23 +1,28 @@
 //! The executor of paved-path actions on service repos: scaffold a missing repo, or open/update a migration PR.
 //!
 //! Rendering happens here, from the platform snapshot's `paths/` (current version and `history/`), never in the
-//! planner. Each action runs in its own scratch checkout; one failure is reported and the others proceed.
+//! planner. One failure is reported and the other actions proceed.
+//!
+//! Repos are read and committed through the forge ([`Forge::read_branch`], [`Forge::commit_tree`]): the merge
+//! works on in-memory trees, and files go to disk only when codemods run (they need a directory). On the local
+//! forge a migration therefore spawns no git process at all.
 //!
 //! # Guarantees
 //! - Scaffolding commits the rendered files and `.paved/answers.yaml` in one commit with a `Paved-Action` trailer.
 //! - A migration is one branch `paved/migrate/<id>` and one PR per service and target version. Re-running rebuilds
-//!   the branch from the current default branch and pushes only when the resulting tree differs, so running twice
-//!   changes nothing. Conflicts are committed with markers and listed in the PR body; the PR still opens, marked.
-//! - Codemod commands run inside the checkout with a timeout (the whole process group is killed on expiry).
+//!   the branch from the current default branch and moves it only when the resulting tree differs, so running
+//!   twice changes nothing. Conflicts are committed with markers and listed in the PR body; the PR still opens,
+//!   marked.
+//! - Codemod commands run inside a scratch checkout of the merged tree with a timeout (the whole process group is
+//!   killed on expiry); what they leave there is what is committed.
 
-use super::merge::{self, FileOutcome, Tree};
-use crate::forge::{Forge, NewPr};
+use super::merge::{self, FileOutcome};
+use crate::forge::{Files, Forge, NewCommit, NewPr};
 use crate::plan::paths::{PathsPlan, RepoAction, RepoWork};
 use crate::render::{self, ANSWERS_FILE, AnswersFile, PathFiles, PathVersion};
 use crate::source::Snapshot;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 /// The error of one repo action.
@@ -27,10 +32,8 @@ pub enum Error {
     Render(#[from] render::Error),
     #[error(transparent)]
     Forge(#[from] crate::forge::Error),
-    #[error("git {args}: {stderr}")]
-    Git { args: String, stderr: String },
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Checkout(#[from] super::checkout::Error),
     #[error("{0}")]
     Answers(String),
 }
@@ -39,7 +42,7 @@ pub enum Error {
 pub struct PathsOptions {
     /// Author of bot commits and PRs.
     pub actor: String,
-    /// Scratch space for checkouts (a fresh temporary directory when `None`).
+    /// Scratch space for codemod checkouts (a fresh temporary directory when `None`).
     pub workdir: Option<PathBuf>,
 }
 
@@ -88,7 +91,7 @@ pub fn execute(plan: &PathsPlan, snapshot: &Snapshot, forge: &dyn Forge, options
         let _ = std::fs::remove_dir_all(&dir);
         let result = match &action.work {
             RepoWork::Scaffold { path, version, answers } => {
-                scaffold(action, snapshot, forge, options, &dir, path, version, answers).map(|o| (o, vec![], vec![]))
+                scaffold(action, snapshot, forge, options, path, version, answers).map(|o| (o, vec![], vec![]))
             }
             RepoWork::Migrate { path, from, to, steps, branch, .. } => {
                 let step = Step { path, from, to, steps, branch };
@@ -138,13 +141,11 @@ fn failed(a: &RepoAction, error: String) -> ActionResult {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn scaffold(
     action: &RepoAction,
     snapshot: &Snapshot,
     forge: &dyn Forge,
     options: &PathsOptions,
-    dir: &Path,
     path: &str,
     version: &str,
     answers: &serde_yaml::Mapping,
@@ -158,20 +159,19 @@ fn scaffold(
         Some(info) => info,
         None => forge.create_repo(&action.target, "main")?,
     };
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
-    git(dir, &["init", "--quiet", &format!("--initial-branch={}", info.default_branch)], &options.actor)?;
-    render::write_tree(dir, &rendered)?;
-    git(dir, &["add", "--all"], &options.actor)?;
     let message = format!(
         "Scaffold from paved path {path} {}\n\nRendered by paved from the platform repo at {}.\n\nPaved-Action: {}\n",
         version.version, files.origin, action.id
     );
-    git(dir, &["commit", "--quiet", "--no-verify", "-m", &message], &options.actor)?;
-    git(
-        dir,
-        &["push", "--quiet", &clone_url(&info), &format!("HEAD:refs/heads/{}", info.default_branch)],
-        &options.actor,
-    )?;
+    // The first commit of the repo: if its default branch appeared meanwhile, nothing is overwritten.
+    let commit = NewCommit {
+        branch: &info.default_branch,
+        parent: None,
+        files: &Files::regular(rendered),
+        message: &message,
+        author: &options.actor,
+    };
+    forge.commit_tree(&action.target, &commit)?;
     Ok(format!("scaffolded {path} {}", version.version))
 }
 
@@ -202,13 +202,11 @@ fn migrate(
     let new = files.version(&parse(to)?)?;
     let actor = &options.actor;
 
-    let parent = dir.parent().expect("scratch dirs have a parent");
-    std::fs::create_dir_all(parent).map_err(|source| Error::Io { path: parent.to_path_buf(), source })?;
-    let url = clone_url(&info);
-    git(parent, &["clone", "--quiet", &url, &dir.to_string_lossy()], actor)?;
-    git(dir, &["checkout", "--quiet", "-B", branch, &format!("origin/{}", info.default_branch)], actor)?;
-
-    let ours = read_tree(dir)?;
+    // The branch is rebuilt from the default branch each run (symlinks and submodules are carried, not merged).
+    let current = forge.read_branch(&action.target, &info.default_branch)?.ok_or_else(|| {
+        crate::forge::Error::NoSuchBranch { repo: action.target.clone(), branch: info.default_branch.clone() }
+    })?;
+    let ours = &current.files.files;
     let stored = ours
         .get(ANSWERS_FILE)
         .map(|b| String::from_utf8_lossy(b).into_owned())
@@ -222,13 +220,15 @@ fn migrate(
     let new_answers = render::resolve(&new, &new_given)?;
     let theirs = render::render(&new, &new_answers)?;
 
-    let mut merged = merge::three_way(&base, &ours, &theirs, (&format!("{path} {from}"), &format!("{path} {to}")));
+    let mut merged = merge::three_way(&base, ours, &theirs, (&format!("{path} {from}"), &format!("{path} {to}")));
     merged
         .tree
         .insert(ANSWERS_FILE.to_owned(), AnswersFile::new(&new, &files.origin, &new_answers).to_yaml().into_bytes());
-    write_changes(dir, &ours, &merged.tree)?;
+    let executable = current.files.executable.iter().filter(|p| merged.tree.contains_key(*p)).cloned().collect();
+    let mut tree = Files { files: std::mem::take(&mut merged.tree), executable, kept: current.files.kept.clone() };
 
-    // Codemods of every step, in order.
+    // Codemods of every step, in order, in a checkout of the merged tree written for them (only if there are any).
+    let mut on_disk = false;
     let mut codemod_log = Vec::new();
     let mut codemod_failures = Vec::new();
     let mut prev = old.version.clone();
@@ -241,6 +241,11 @@ fn migrate(
             .filter(|m| matches(&m.from, &prev) && matches(&m.to, &step_version.version))
         {
             for c in &m.codemods {
+                if !on_disk {
+                    let _ = std::fs::remove_dir_all(dir);
+                    super::checkout::materialize(dir, &tree)?;
+                    on_disk = true;
+                }
                 match run_codemod(&step_version, c, dir) {
                     Ok(msg) => codemod_log.push(msg),
                     Err(msg) => codemod_failures.push(msg),
@@ -249,8 +254,10 @@ fn migrate(
         }
         prev = step_version.version.clone();
     }
+    if on_disk {
+        tree = super::checkout::read_back(dir, &tree)?;
+    }
 
-    git(dir, &["add", "--all"], actor)?;
     let conflicts: Vec<String> = merged.conflicts().iter().map(|s| (*s).to_owned()).collect();
     let title = format!(
         "{}Update {path} from {from} to {to}",
@@ -258,15 +265,9 @@ fn migrate(
     );
     let body = pr_body(action, &old, &new, &merged.outcomes, &conflicts, &codemod_log, &codemod_failures);
     let message = format!("{title}\n\n{}\n\nPaved-Action: {}\n", action.reason, action.id);
-    git(dir, &["commit", "--quiet", "--no-verify", "--allow-empty", "-m", &message], actor)?;
-
-    // Push only when the branch's content would change: running twice changes nothing.
-    let remote_tree = git(dir, &["rev-parse", "--verify", "--quiet", &format!("origin/{branch}^{{tree}}")], actor).ok();
-    let local_tree = git(dir, &["rev-parse", "HEAD^{tree}"], actor)?;
-    let pushed = remote_tree.as_deref() != Some(local_tree.as_str());
-    if pushed {
-        git(dir, &["push", "--quiet", "--force", &url, &format!("HEAD:refs/heads/{branch}")], actor)?;
-    }
+    // The branch moves only when its content would change: running twice changes nothing.
+    let commit = NewCommit { branch, parent: Some(&current), files: &tree, message: &message, author: actor };
+    let pushed = forge.commit_tree(&action.target, &commit)?.is_some();
     let mut labels = vec!["paved".to_owned(), "paved:migration".to_owned()];
     if !conflicts.is_empty() {
         labels.push(crate::observe::services::CONFLICTS_LABEL.to_owned());
@@ -300,19 +301,6 @@ fn migrate(
         }
     };
     Ok((outcome, conflicts, codemod_failures))
-}
-
-/// The repo's clone URL, usable from a scratch directory: a local forge given as a relative path
-/// (`--forge forge`) yields relative clone URLs, which are made absolute.
-fn clone_url(info: &crate::forge::RepoInfo) -> String {
-    let path = Path::new(&info.clone_url);
-    if path.is_relative()
-        && path.exists()
-        && let Ok(abs) = std::path::absolute(path)
-    {
-        return abs.to_string_lossy().into_owned();
-    }
-    info.clone_url.clone()
 }
 
 /// A migration's `from`/`to` names a major (`"2"`), a minor (`"2.1"`) or an exact version.
@@ -442,61 +430,4 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
         _ => return None,
     };
     Some(Duration::from_secs(secs))
-}
-
-/// Every tracked file of the checkout (`.git/` excluded).
-fn read_tree(dir: &Path) -> Result<Tree, Error> {
-    let listed = git(dir, &["ls-files", "-z"], "paved")?;
-    let mut out = Tree::new();
-    for rel in listed.split('\0').filter(|s| !s.is_empty()) {
-        let at = dir.join(rel);
-        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
-            continue;
-        }
-        let bytes = std::fs::read(&at).map_err(|source| Error::Io { path: at.clone(), source })?;
-        out.insert(rel.to_owned(), bytes);
-    }
-    Ok(out)
-}
-
-/// Make the checkout hold `after` where it held `before`.
-fn write_changes(dir: &Path, before: &Tree, after: &Tree) -> Result<(), Error> {
-    for rel in before.keys().filter(|k| !after.contains_key(*k)) {
-        let at = dir.join(rel);
-        std::fs::remove_file(&at).map_err(|source| Error::Io { path: at, source })?;
-    }
-    let changed: Tree =
-        after.iter().filter(|(k, v)| before.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    render::write_tree(dir, &changed)?;
-    Ok(())
-}
-
-fn git(dir: &Path, args: &[&str], author: &str) -> Result<String, Error> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            &format!("user.name={author}"),
-            "-c",
-            &format!("user.email={author}@paved.local"),
-            "-c",
-            "commit.gpgsign=false",
-            // Scratch checkouts live for one action: no background maintenance or gc after commits.
-            "-c",
-            "maintenance.auto=false",
-            "-c",
-            "gc.auto=0",
-        ])
-        .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output()
-        .map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
-    if !out.status.success() {
-        return Err(Error::Git {
-            args: args.join(" "),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        });
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_owned())
 }

@@ -3,15 +3,14 @@
 
 use crate::plan::FileChange;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The error returned by [`Workspace`] methods.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("git {args}: {stderr}")]
-    Git { args: String, stderr: String },
+    #[error(transparent)]
+    Git(#[from] crate::gitcli::Error),
     #[error("refusing to write `{0}`: paved writes only bot-owned paths (status/, audit/, scorecards/*.md)")]
     NotBotOwned(String),
 }
@@ -90,34 +89,16 @@ pub struct GitWorktree {
 
 impl GitWorktree {
     fn git(&self, args: &[&str], author: &str) -> Result<String, WorkspaceError> {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(&self.dir)
-            .args([
-                "-c",
-                &format!("user.name={author}"),
-                "-c",
-                &format!("user.email={author}@paved.local"),
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .output()
-            .map_err(|source| WorkspaceError::Io { path: self.dir.clone(), source })?;
-        if !out.status.success() {
-            return Err(WorkspaceError::Git {
-                args: args.join(" "),
-                stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-            });
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        // No auto maintenance after a bot commit: the next fetch of the work tree runs it (`git fetch` does).
+        Ok(crate::gitcli::Git::new(&self.dir).author(author).no_maintenance().run(args)?)
     }
 }
 
 impl Workspace for GitWorktree {
     fn head(&self) -> Result<Option<String>, WorkspaceError> {
-        self.git(&["rev-parse", "--verify", "HEAD"], "paved").map(Some)
+        // In-process: this is asked on every apply and after every commit.
+        let head = gix::open(&self.dir).and_then(|r| Ok(r.head_id()?.to_string()));
+        head.map(Some).map_err(|e| WorkspaceError::Io { path: self.dir.clone(), source: std::io::Error::other(e) })
     }
 
     fn commit(&self, changes: &[FileChange], message: &str, author: &str) -> Result<Option<String>, WorkspaceError> {

@@ -9,17 +9,10 @@
 //! - Only bot commits are ever pushed: local commits that are not fast-forwards of the remote are dropped, so the
 //!   daemon's work tree must be its own clone, not a developer's.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 /// The error returned by [`pull`] and [`push`].
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("git {args} in {dir}: {stderr}")]
-    Git { dir: PathBuf, args: String, stderr: String },
-    #[error("cannot run git in {dir}: {source}")]
-    Io { dir: PathBuf, source: std::io::Error },
-}
+pub use crate::gitcli::Error;
 
 /// What [`pull`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,23 +25,7 @@ pub enum Pulled {
     Reset { to: String, dropped: usize },
 }
 
-fn git(dir: &Path, args: &[&str]) -> Result<String, Error> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output()
-        .map_err(|source| Error::Io { dir: dir.to_path_buf(), source })?;
-    if !out.status.success() {
-        return Err(Error::Git {
-            dir: dir.to_path_buf(),
-            args: args.join(" "),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        });
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
+use crate::gitcli::git;
 
 /// Whether `dir` is a git work tree whose current branch tracks a remote branch.
 pub fn has_upstream(dir: &Path) -> bool {

@@ -11,7 +11,6 @@ use super::{
 };
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 #[derive(Debug, Clone)]
 pub struct LocalForge {
@@ -182,10 +181,16 @@ impl LocalForge {
         })
     }
 
+    /// The bare repo of `full_name`, opened in-process (reading refs and objects spawns no git process).
+    fn open(&self, full_name: &str) -> Result<gix::Repository, Error> {
+        let path = self.existing_repo(full_name)?;
+        gix::open(&path).map_err(|e| Error::Git(format!("{}: {e}", path.display())))
+    }
+
     fn branch_commit(&self, repo: &str, branch: &str) -> Result<String, Error> {
-        let path = self.existing_repo(repo)?;
-        git(&path, &["rev-parse", "--verify", "--quiet", &format!("refs/heads/{branch}^{{commit}}")])
-            .map_err(|_| Error::NoSuchBranch { repo: repo.to_owned(), branch: branch.to_owned() })
+        super::tree::tip(&self.open(repo)?, branch)?
+            .map(|id| id.to_string())
+            .ok_or_else(|| Error::NoSuchBranch { repo: repo.to_owned(), branch: branch.to_owned() })
     }
 
     /// Refresh the recorded head commit of an open PR (the branch may have moved since).
@@ -228,59 +233,7 @@ fn write_record(dir: &Path, number: u64, record: &impl serde::Serialize) -> Resu
 
 /// Run git in `dir` and return trimmed stdout.
 pub(crate) fn git(dir: &Path, args: &[&str]) -> Result<String, Error> {
-    git_with(dir, args, &[], None)
-}
-
-/// Make a commit of `tree` on `parents` in the bare repo `repo`, authored by `author` (name, email) and committed
-/// by the forge itself.
-fn commit_tree(
-    repo: &Path,
-    tree: &str,
-    parents: &[&str],
-    message: &str,
-    author: (&str, &str),
-) -> Result<String, Error> {
-    let mut args = vec!["commit-tree", tree];
-    for p in parents {
-        args.extend(["-p", p]);
-    }
-    args.extend(["-m", message]);
-    let env: [(&str, &std::ffi::OsStr); 4] = [
-        ("GIT_AUTHOR_NAME", author.0.as_ref()),
-        ("GIT_AUTHOR_EMAIL", author.1.as_ref()),
-        ("GIT_COMMITTER_NAME", "local-forge".as_ref()),
-        ("GIT_COMMITTER_EMAIL", "forge@forge.local".as_ref()),
-    ];
-    git_with(repo, &args, &env, None)
-}
-
-/// Run git in `dir` with extra environment and optional stdin; returns trimmed stdout.
-fn git_with(
-    dir: &Path,
-    args: &[&str],
-    env: &[(&str, &std::ffi::OsStr)],
-    stdin: Option<&[u8]>,
-) -> Result<String, Error> {
-    use std::io::Write as _;
-    let mut child = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .envs(env.iter().copied())
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::Git(format!("cannot run git: {e}")))?;
-    let mut pipe = child.stdin.take().expect("stdin is piped");
-    pipe.write_all(stdin.unwrap_or_default()).map_err(|e| Error::Git(format!("git {}: {e}", args.join(" "))))?;
-    drop(pipe);
-    let out = child.wait_with_output().map_err(|e| Error::Git(format!("git {}: {e}", args.join(" "))))?;
-    if !out.status.success() {
-        return Err(Error::Git(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim())));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    Ok(crate::gitcli::git(dir, args)?)
 }
 
 /// Write a file so that readers see the old or the new content, never a mix.
@@ -459,7 +412,12 @@ impl Forge for LocalForge {
                 .map_err(|e| Error::MergeConflict { repo: repo.to_owned(), number, reason: e.to_string() })?;
             let tree = tree.lines().next().unwrap_or_default().to_owned();
             let message = format!("Merge pull request #{number} from {}\n\n{}", pr.head, pr.title);
-            let merge = commit_tree(&path, &tree, &[&base, &head], &message, (by, &format!("{by}@forge.local")))?;
+            let merge = crate::gitcli::Git::new(&path)
+                .env("GIT_AUTHOR_NAME", by)
+                .env("GIT_AUTHOR_EMAIL", format!("{by}@forge.local"))
+                .env("GIT_COMMITTER_NAME", "local-forge")
+                .env("GIT_COMMITTER_EMAIL", "forge@forge.local")
+                .run(&["commit-tree", &tree, "-p", &base, "-p", &head, "-m", &message])?;
             // Compare-and-swap: if the base moved meanwhile, nothing is overwritten.
             git(&path, &["update-ref", &format!("refs/heads/{}", pr.base), &merge, &base])?;
             pr.state = PrState::Merged;
@@ -544,8 +502,7 @@ impl Forge for LocalForge {
     }
 
     fn read_file(&self, repo: &str, git_ref: &str, path: &str) -> Result<Option<Vec<u8>>, Error> {
-        let repo_path = self.existing_repo(repo)?;
-        let r = gix::open(&repo_path).map_err(|e| Error::Git(e.to_string()))?;
+        let r = self.open(repo)?;
         let spec = format!("{git_ref}:{path}");
         let Ok(id) = r.rev_parse_single(spec.as_str()) else { return Ok(None) };
         let object = id.object().map_err(|e| Error::Git(e.to_string()))?;
@@ -554,6 +511,8 @@ impl Forge for LocalForge {
         }
         Ok(Some(object.detach().data))
     }
+    /// A change set on top of the branch (or of `from` when the branch is new), committed in-process through
+    /// [`Forge::commit_tree`]: GitHub's contents-style commit, made of the same Git Data steps.
     fn commit_files(
         &self,
         repo: &str,
@@ -562,42 +521,28 @@ impl Forge for LocalForge {
         files: &[FileWrite],
         message: &str,
     ) -> Result<Option<String>, Error> {
-        let path = self.existing_repo(repo)?;
-        let (parent, exists) = match self.branch_commit(repo, branch) {
-            Ok(sha) => (sha, true),
-            Err(_) => (self.branch_commit(repo, from)?, false),
+        let base = match self.read_branch(repo, branch)? {
+            Some(current) => current,
+            None => self
+                .read_branch(repo, from)?
+                .ok_or_else(|| Error::NoSuchBranch { repo: repo.to_owned(), branch: from.to_owned() })?,
         };
-        // A private index: the bare repo has none, and concurrent commits must not share one.
-        let scratch = tempfile::tempdir().map_err(io(&path))?;
-        let index = scratch.path().join("index");
-        let env = [("GIT_INDEX_FILE", index.as_os_str())];
-        git_with(&path, &["read-tree", &parent], &env, None)?;
+        let mut next = base.files.clone();
         for f in files {
             match f {
-                FileWrite::Put { path: file, content } => {
-                    let blob = git_with(&path, &["hash-object", "-w", "--stdin"], &env, Some(content))?;
-                    git_with(
-                        &path,
-                        &["update-index", "--add", "--cacheinfo", &format!("100644,{blob},{file}")],
-                        &env,
-                        None,
-                    )?;
+                FileWrite::Put { path, content } => {
+                    next.kept.remove(path);
+                    next.files.insert(path.clone(), content.clone());
                 }
-                FileWrite::Delete { path: file } => {
-                    git_with(&path, &["update-index", "--force-remove", file], &env, None)?;
+                FileWrite::Delete { path } => {
+                    next.files.remove(path);
+                    next.executable.remove(path);
+                    next.kept.remove(path);
                 }
             }
         }
-        let tree = git_with(&path, &["write-tree"], &env, None)?;
-        if exists && tree == git(&path, &["rev-parse", &format!("{parent}^{{tree}}")])? {
-            return Ok(None);
-        }
-        let commit = commit_tree(&path, &tree, &[&parent], message, ("paved", "paved@paved.local"))?;
-        // Compare-and-swap, as GitHub's non-forced ref update: a branch that moved (or appeared) is not overwritten.
-        let expected = if exists { parent.clone() } else { "0".repeat(40) };
-        git(&path, &["update-ref", &format!("refs/heads/{branch}"), &commit, &expected])
-            .map_err(|_| Error::RefMoved { repo: repo.to_owned(), branch: branch.to_owned() })?;
-        Ok(Some(commit))
+        let commit = super::NewCommit { branch, parent: Some(&base), files: &next, message, author: "paved" };
+        self.commit_tree(repo, &commit)
     }
 
     fn list_deployments(&self, repo: &str, environment: Option<&str>) -> Result<Vec<Deployment>, Error> {
@@ -612,6 +557,21 @@ impl Forge for LocalForge {
         let mut all: Vec<Issue> = Self::all_records(&self.records_dir("issues", repo)?)?;
         all.retain(|i| i.labels.iter().any(|l| l == label));
         Ok(all)
+    }
+
+    /// In-process: the branch's tree is read from the bare repo's object database.
+    fn read_branch(&self, repo: &str, branch: &str) -> Result<Option<super::BranchFiles>, Error> {
+        super::tree::read(&self.open(repo)?, branch)
+    }
+
+    /// In-process, as the Git Data API does it on GitHub: blobs, trees and the commit are written into the bare
+    /// repo and the branch ref is moved compare-and-swap. No clone, no push, no git process.
+    fn commit_tree(&self, repo: &str, commit: &super::NewCommit<'_>) -> Result<Option<String>, Error> {
+        let r = self.open(repo)?;
+        let prepared = super::tree::prepare(&r, commit)?;
+        let Some(new) = prepared.new else { return Ok(None) };
+        super::tree::move_branch(&r, repo, commit.branch, prepared.old, new)?;
+        Ok(Some(new.to_string()))
     }
 }
 

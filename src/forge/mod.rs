@@ -4,6 +4,10 @@
 
 pub mod github;
 pub mod local;
+pub mod tree;
+pub mod via_git;
+
+pub use tree::{BranchFiles, Files, Kept, NewCommit};
 
 use serde::{Deserialize, Serialize};
 
@@ -270,6 +274,28 @@ pub trait Forge: Send + Sync {
     fn list_deployments(&self, repo: &str, environment: Option<&str>) -> Result<Vec<Deployment>, Error>;
     /// The repo's issues carrying `label`, open and closed; pull requests are never listed.
     fn list_issues(&self, repo: &str, label: &str) -> Result<Vec<Issue>, Error>;
+
+    /// Every file of `branch`, `None` when the branch does not exist.
+    ///
+    /// The default fetches the branch with the git CLI from the repo's clone URL ([`via_git`]); a forge that can
+    /// read its objects directly overrides it (the local forge reads its bare repo in-process).
+    fn read_branch(&self, repo: &str, branch: &str) -> Result<Option<BranchFiles>, Error> {
+        let info = self.get_repo(repo)?.ok_or_else(|| Error::NoSuchRepo(repo.to_owned()))?;
+        via_git::read_branch(&info.clone_url, branch)
+    }
+
+    /// Make `commit.branch` hold exactly `commit.files`, in one commit on `commit.parent`; returns the new
+    /// commit, or `None` when the branch already holds that tree (nothing is written then). The branch is moved
+    /// from wherever it was (it is the bot's own branch), but only if it did not move meanwhile
+    /// ([`Error::RefMoved`]).
+    ///
+    /// The default is the git CLI: fetch, write the objects, push with a lease ([`via_git`]). The local forge
+    /// writes blobs, trees and the commit straight into its bare repo and moves the ref; on GitHub the same steps
+    /// are the Git Data API (create blobs, a tree, a commit, then update the ref).
+    fn commit_tree(&self, repo: &str, commit: &NewCommit<'_>) -> Result<Option<String>, Error> {
+        let info = self.get_repo(repo)?.ok_or_else(|| Error::NoSuchRepo(repo.to_owned()))?;
+        via_git::commit_tree(&info.clone_url, repo, commit)
+    }
 }
 
 /// Split and check `owner/name`.

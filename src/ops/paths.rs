@@ -96,25 +96,37 @@ pub struct PathsRun {
 /// commit; an existing tag is never moved.
 pub fn tag_releases(snapshot: &Snapshot, loaded: &Loaded) -> anyhow::Result<Vec<String>> {
     let Some(commit) = snapshot.basis.commit() else { return Ok(Vec::new()) };
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .arg("-C")
-            .arg(&snapshot.root)
-            .args(["-c", "user.name=paved", "-c", "user.email=paved@paved.local", "-c", "tag.gpgSign=false"])
-            .args(args)
-            .output()
-    };
     let existing: std::collections::BTreeSet<String> =
         render::release_tags(&snapshot.root, "paths/").into_iter().collect();
     let mut created = Vec::new();
+    // In-process (gix): an annotated tag object and its ref, as `git tag --annotate` makes them.
+    let mut repo = None;
     for p in loaded.model.paths.values() {
         let tag = render::release_tag(&p.name, &p.version.to_string());
         if existing.contains(&tag) {
             continue;
         }
-        let message = format!("{} {}\n\nReleased by paved from {commit}.", p.name, p.version);
-        let out = git(&["tag", "--annotate", "--message", &message, &tag, commit])?;
-        anyhow::ensure!(out.status.success(), "git tag {tag}: {}", String::from_utf8_lossy(&out.stderr).trim());
+        let repo = match &mut repo {
+            Some(r) => r,
+            None => repo.insert(gix::open(&snapshot.root).with_context(|| snapshot.root.display().to_string())?),
+        };
+        let target = gix::ObjectId::from_hex(commit.as_bytes()).with_context(|| format!("commit {commit}"))?;
+        let tagger = gix::actor::Signature {
+            name: "paved".into(),
+            email: "paved@paved.local".into(),
+            time: gix::date::Time::now_local_or_utc(),
+        };
+        let mut time = gix::date::parse::TimeBuf::default();
+        let message = format!("{} {}\n\nReleased by paved from {commit}.\n", p.name, p.version);
+        repo.tag(
+            &tag,
+            target,
+            gix::objs::Kind::Commit,
+            Some(tagger.to_ref(&mut time)),
+            message,
+            gix::refs::transaction::PreviousValue::MustNotExist,
+        )
+        .map_err(|e| anyhow::anyhow!("tag {tag}: {e}"))?;
         created.push(tag);
     }
     Ok(created)
@@ -205,14 +217,17 @@ fn write_campaigns(
     Ok(written)
 }
 
-/// When the release tag was made, if the platform repo has it.
+/// When the release tag was made (its tagger date, or the date of the commit a lightweight tag names), if the
+/// platform repo has it.
 fn release_date(repo: &std::path::Path, tag: &str) -> Option<String> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["for-each-ref", "--format=%(creatordate:iso-strict)", &format!("refs/tags/{tag}")])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    (!text.is_empty()).then_some(text)
+    let repo = gix::open(repo).ok()?;
+    let mut reference = repo.try_find_reference(format!("refs/tags/{tag}").as_str()).ok()??;
+    let object = reference.peel_to_id().ok()?.object().ok()?;
+    let time = match object.kind {
+        gix::objs::Kind::Tag => object.into_tag().decode().ok()?.tagger().ok()??.time().ok()?,
+        _ => object.peel_to_commit().ok()?.time().ok()?,
+    };
+    let offset = chrono::FixedOffset::east_opt(time.offset)?;
+    let at = chrono::DateTime::from_timestamp(time.seconds, 0)?.with_timezone(&offset);
+    Some(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
 }

@@ -250,15 +250,34 @@ impl PathFiles {
 
 /// The last commit up to `commit` that changed `dir`: the platform commit a rendering really depends on, so an
 /// unrelated platform commit does not make every answers file (and migration branch) change.
+///
+/// What `git log -1 -- <dir>` answers, in-process: walk back from `commit`, following a parent in which `dir` is
+/// the same (history simplification, as git does through merges), to the first commit where it differs from
+/// every parent, or where it appeared.
 fn last_change(repo: &Path, commit: &str, dir: &str) -> Option<String> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["log", "-1", "--format=%H", commit, "--", dir])
-        .output()
-        .ok()?;
-    let sha = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    (out.status.success() && !sha.is_empty()).then_some(sha)
+    let repo = gix::open(repo).ok()?;
+    let entry = |id: gix::ObjectId| -> Option<Option<gix::ObjectId>> {
+        let tree = repo.find_commit(id).ok()?.tree().ok()?;
+        Some(tree.lookup_entry_by_path(dir).ok()?.map(|e| e.object_id()))
+    };
+    let mut at = gix::ObjectId::from_hex(commit.as_bytes()).ok()?;
+    let mut here = entry(at)?;
+    here?; // `dir` is not in `commit`: no answer, as git log has none
+    loop {
+        let parents: Vec<gix::ObjectId> = repo.find_commit(at).ok()?.parent_ids().map(|p| p.detach()).collect();
+        let mut same = None;
+        for p in parents {
+            if entry(p)? == here {
+                same = Some(p);
+                break;
+            }
+        }
+        match same {
+            Some(p) => at = p,
+            None => return Some(at.to_string()),
+        }
+        here = entry(at)?;
+    }
 }
 
 /// The tags of the git repo at `repo` that start with `prefix` (without `refs/tags/`), read in-process. A repo that
@@ -588,5 +607,39 @@ mod tests {
         let e = write_tree(target.path(), &files).expect_err("symlink");
         assert!(matches!(e, Error::Symlink(_)), "{e}");
         assert!(!outside.path().join("evil.py").exists());
+    }
+}
+
+#[cfg(test)]
+mod last_change_tests {
+    /// `last_change` answers what `git log -1 -- <dir>` answers, through merges too.
+    #[test]
+    fn the_last_change_of_a_directory_is_what_git_log_finds() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let repo = dir.path();
+        let git = |args: &[&str]| crate::gitcli::Git::new(repo).author("t").run(args).expect("git");
+        let commit = |file: &str, body: &str, msg: &str| {
+            let at = repo.join(file);
+            std::fs::create_dir_all(at.parent().expect("parent")).expect("mkdir");
+            std::fs::write(at, body).expect("write");
+            git(&["add", "--all"]);
+            git(&["commit", "--quiet", "-m", msg]);
+        };
+        git(&["init", "--quiet", "-b", "main"]);
+        commit("paths/a/path.yaml", "1", "a1");
+        commit("paths/b/path.yaml", "1", "b1");
+        git(&["checkout", "--quiet", "-b", "side"]);
+        commit("paths/a/t.txt", "side", "a on a side branch");
+        git(&["checkout", "--quiet", "main"]);
+        commit("other.txt", "x", "unrelated");
+        git(&["merge", "--quiet", "--no-ff", "-m", "merge side", "side"]);
+        commit("paths/b/path.yaml", "2", "b2");
+        commit("README", "r", "unrelated again");
+        let head = git(&["rev-parse", "HEAD"]);
+        for d in ["paths/a", "paths/b", "paths", "README", "paths/none"] {
+            let expected = git(&["log", "-1", "--format=%H", &head, "--", d]);
+            let expected = (!expected.is_empty()).then_some(expected);
+            assert_eq!(super::last_change(repo, &head, d), expected, "{d}");
+        }
     }
 }

@@ -411,3 +411,70 @@ fn a_relative_forge_path_works() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("path.migrate acme/demo-svc: opened #1"), "{stdout}");
 }
+
+/// The local forge commits a migration in-process (blobs, trees and the commit written into the bare repo, the
+/// branch ref moved): the branch is one commit on the default branch holding exactly the merged tree (template
+/// changes, local edits, codemod rewrites, the service's own executable script and symlink carried over), and a
+/// re-run writes no commit at all.
+#[test]
+fn a_migration_is_committed_in_process_and_a_rerun_writes_no_commit() {
+    let (platform, forge_dir) = three_version_platform();
+    let forge = LocalForge::new(forge_dir.path());
+    // The service repo with an executable script and a symlink of its own, which paved never edits.
+    let work = Dir::new();
+    let svc = work.join("svc");
+    scaffold(platform.path(), "microservice", &svc, &["--version", "1.4.0"]).expect_code(0);
+    std::fs::write(svc.join("run.sh"), "#!/bin/sh\nexec python -m app\n").expect("w");
+    std::fs::write(svc.join("app/extra.py"), "import os\n\nX = os.getenv(\"OTEL_ENDPOINT\")\n").expect("w");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(svc.join("run.sh"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::os::unix::fs::symlink("run.sh", svc.join("start")).expect("symlink");
+    git_init_commit(&svc);
+    assert!(git(&svc, &["ls-tree", "HEAD", "run.sh"]).starts_with("100755"), "executable on main");
+    let info = forge.create_repo("acme/demo-svc", "main").expect("create");
+    git(&svc, &["push", "--quiet", &info.clone_url, "main"]);
+
+    let run = sync(platform.path(), forge_dir.path());
+    assert!(run.stdout().contains("path.migrate acme/demo-svc: opened #1"), "{}\n{}", run.stdout(), run.stderr());
+    let pr = forge.get_pr("acme/demo-svc", 1).expect("pr");
+    let bare = forge.repo_path("acme/demo-svc").expect("path");
+    let head = &pr.head;
+    assert_eq!(git(&bare, &["rev-list", "--count", &format!("main..{head}")]), "1", "one commit");
+    assert_eq!(git(&bare, &["rev-parse", &format!("{head}^")]), git(&bare, &["rev-parse", "main"]), "on main");
+    assert_eq!(git(&bare, &["rev-parse", head]), pr.head_commit);
+    git(&bare, &["fsck", "--strict", "--no-dangling"]);
+
+    // Exactly the merged tree: a fresh clone of the branch is what the forge reads, file for file.
+    let clone = work.join("clone");
+    git(work.path(), &["clone", "--quiet", "--branch", head, s(&bare), s(&clone)]);
+    let branch = forge.read_branch("acme/demo-svc", head).expect("read").expect("branch");
+    let listed = git(&clone, &["ls-files"]);
+    let mut on_disk: Vec<&str> = listed.lines().collect();
+    on_disk.sort_unstable();
+    let mut read: Vec<&str> = branch.files.files.keys().chain(branch.files.kept.keys()).map(String::as_str).collect();
+    read.sort_unstable();
+    assert_eq!(on_disk, read);
+    for (rel, bytes) in &branch.files.files {
+        assert_eq!(&std::fs::read(clone.join(rel)).expect("file"), bytes, "{rel}");
+    }
+    // What the merge and the codemods produced is there; what the repo had of its own is carried over.
+    assert!(String::from_utf8_lossy(&branch.files.files[".paved/answers.yaml"]).contains("version: 2.1.0"));
+    assert!(branch.files.files.contains_key("docs/runbook.md") && !branch.files.files.contains_key("config/slo.yaml"));
+    assert!(String::from_utf8_lossy(&branch.files.files["app/extra.py"]).contains("OTEL_EXPORTER_OTLP_ENDPOINT"));
+    let mode = git(&bare, &["ls-tree", head, "run.sh", "start"]);
+    assert!(mode.contains("100755 blob") && mode.contains("120000 blob"), "{mode}");
+    assert_eq!(std::fs::read_link(clone.join("start")).expect("link"), Path::new("run.sh"));
+
+    // A re-run: same tree, so not even a commit object is written, and the branch does not move.
+    let commits = |bare: &Path| {
+        git(bare, &["cat-file", "--batch-all-objects", "--batch-check=%(objecttype)"])
+            .lines()
+            .filter(|t| *t == "commit")
+            .count()
+    };
+    let before = commits(&bare);
+    let again = sync(platform.path(), forge_dir.path());
+    assert!(again.stdout().contains("unchanged #1"), "{}", again.stdout());
+    assert_eq!(commits(&bare), before, "no commit written");
+    assert_eq!(git(&bare, &["rev-parse", head]), pr.head_commit, "the branch did not move");
+}
