@@ -289,10 +289,19 @@ pub struct Scored {
 
 /// Compute the scorecards (and, with `pages`, their report pages) without writing anything.
 pub fn scorecard(options: &RepoOptions, cache: &ParseCache, pages: bool) -> anyhow::Result<Scored> {
+    let started = std::time::Instant::now();
     let snapshot = open_snapshot(options)?;
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
+    let loaded_at = started.elapsed();
     let facts = gather(options, &snapshot, &loaded, now()?);
+    let gathered_at = started.elapsed();
     let evaluation = scorecard::evaluate(&loaded.model, &facts);
+    tracing::debug!(
+        load_ms = loaded_at.as_millis(),
+        gather_ms = (gathered_at - loaded_at).as_millis(),
+        evaluate_ms = (started.elapsed() - gathered_at).as_millis(),
+        "scorecards computed"
+    );
     if !pages {
         return Ok(Scored { loaded, evaluation, pages: BTreeMap::new() });
     }

@@ -21,12 +21,18 @@ impl Reader for WorktreeSource {
 
 pub(super) fn list(root: &Path) -> Result<(Vec<Entry>, WorktreeSource), Error> {
     let mut entries = Vec::new();
-    walk(root, root, &mut entries)?;
+    let mut files = Vec::new();
+    walk(root, root, &mut entries, &mut files)?;
+    // Reading and hashing every file for its blob id is most of listing a large tree: both cores do it.
+    let hashed =
+        crate::par::map(&files, 256, |(path, rel, size): &(PathBuf, String, u64)| file_entry(path, rel.clone(), *size));
+    entries.extend(hashed.into_iter().collect::<Result<Vec<_>, _>>()?);
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((entries, WorktreeSource { root: root.to_path_buf() }))
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<Entry>) -> Result<(), Error> {
+/// Collect symlink entries into `out` and regular files (path, repo-relative path, size) into `files`, to be hashed.
+fn walk(root: &Path, dir: &Path, out: &mut Vec<Entry>, files: &mut Vec<(PathBuf, String, u64)>) -> Result<(), Error> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Io { path, source }
@@ -47,11 +53,11 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Entry>) -> Result<(), Error> {
             .join("/");
         let meta = std::fs::symlink_metadata(&path).map_err(io(&path))?;
         if meta.is_dir() {
-            walk(root, &path, out)?;
+            walk(root, &path, out, files)?;
         } else if meta.file_type().is_symlink() {
             out.push(symlink_entry(root, &path, rel)?);
         } else if meta.is_file() {
-            out.push(file_entry(&path, rel, meta.len())?);
+            files.push((path, rel, meta.len()));
         }
     }
     Ok(())
