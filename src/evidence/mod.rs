@@ -133,6 +133,11 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// The git history adoption and sunset are read from.
+    pub fn history(&self) -> crate::scorecard::adoption::History<'_> {
+        crate::scorecard::adoption::History { requests: &self.request_dates, components: &self.components_added }
+    }
+
     pub fn get(&self, entity: &EntityRef, fact: &str) -> Option<&Fact> {
         self.by_entity.get(entity)?.get(fact)
     }

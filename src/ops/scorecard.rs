@@ -88,7 +88,7 @@ pub(crate) fn request_dates(dir: &Path, rev: &str) -> BTreeMap<String, FileDates
 
 /// When each Component first appeared in the catalog (by name): the oldest commit whose diff adds a
 /// `kind: Component` document with that `metadata.name`.
-fn components_added(dir: &Path, rev: &str) -> BTreeMap<String, DateTime<Utc>> {
+pub fn components_added(dir: &Path, rev: &str) -> BTreeMap<String, DateTime<Utc>> {
     let mut out = BTreeMap::new();
     let args = ["log", "--reverse", "--format=%x01%cI", "-p", "--unified=0", "--no-renames", rev, "--", "catalog"];
     let Some(log) = git_out(dir, &args) else { return out };

@@ -37,12 +37,16 @@ pub fn propose(options: &RepoOptions, cache: &ParseCache, dry_run: bool) -> anyh
     let snapshot = open_snapshot(options)?;
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
     let now = super::scorecard::now()?;
-    let dates = match loaded.basis.commit() {
-        Some(rev) => super::scorecard::request_dates(&options.repo, rev),
-        None => BTreeMap::new(),
+    let (dates, added) = match loaded.basis.commit() {
+        Some(rev) => (
+            super::scorecard::request_dates(&options.repo, rev),
+            super::scorecard::components_added(&options.repo, rev),
+        ),
+        None => (BTreeMap::new(), BTreeMap::new()),
     };
     let model = &loaded.model;
-    let candidates = adoption::sunset_candidates(model, &dates, now);
+    let history = adoption::History { requests: &dates, components: &added };
+    let candidates = adoption::sunset_candidates(model, history, now);
     let quarter = adoption::quarter_label(now);
     let min = model.platform.spec.sunset.min_consumers.unwrap_or(adoption::DEFAULT_MIN_CONSUMERS);
     let mut outcome = Outcome {

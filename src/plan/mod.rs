@@ -297,7 +297,7 @@ pub fn report_pages(
         .max()
         .map_or_else(|| "undated".to_owned(), |t| t.format("%Y-%m-%d").to_string());
     let mut pages = report::pages(eval, &observed.trend, &label, &observed.reports);
-    pages.insert(adoption::PATH.to_owned(), adoption::page(&desired.model, &facts.request_dates, facts.now));
+    pages.insert(adoption::PATH.to_owned(), adoption::page(&desired.model, facts.history(), facts.now));
     pages.insert(outcomes::PATH.to_owned(), outcomes::page(&desired.model, facts));
     if let Some(d) = &facts.deployments {
         pages.insert(dora::PATH.to_owned(), dora::page(&desired.model, d));

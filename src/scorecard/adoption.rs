@@ -1,7 +1,8 @@
-//! Adoption and sunset: `scorecards/adoption.md`. Per paved path: consumers and the share of components on it;
-//! per capability module: consuming teams, new adopters this quarter, last use (from the git history of
-//! `requests/`), and the sunset candidates: under `platform.yaml` `spec.sunset.minConsumers` consuming teams with no
-//! request added or changed for a whole quarter ([`QUARTER_DAYS`] days).
+//! Adoption and sunset: `scorecards/adoption.md`. Per paved path: consumers, the share of components on it, new
+//! adopters this quarter and last use (when each consuming Component entered the catalog, from the git history of
+//! `catalog/`); per capability module: consuming teams, new adopters this quarter, last use (from the git history
+//! of `requests/`); and the sunset candidates: under `platform.yaml` `spec.sunset.minConsumers` consuming teams
+//! with no consumer added (or request changed) for a whole quarter ([`QUARTER_DAYS`] days).
 //!
 //! Dates on the page are the requests' own commit dates and the quarter of the observation, so the page changes
 //! only when requests do or a quarter turns.
@@ -54,7 +55,8 @@ pub struct Usage {
     pub teams: BTreeSet<String>,
     /// What still uses it: request keys (`team/name`) or component refs.
     pub consumers: Vec<String>,
-    /// The newest addition or change of a request for it (capabilities only: paths have no history yet).
+    /// The newest addition or change of a request for it; for a path, the newest Component on it to enter the
+    /// catalog. `None` without git history (a work tree).
     pub last_use: Option<DateTime<Utc>>,
     /// Under the threshold (and, for capabilities, quiet for a whole quarter).
     pub candidate: bool,
@@ -65,9 +67,18 @@ pub fn quarter_label(now: DateTime<Utc>) -> String {
     format!("{}-Q{}", now.year(), now.month0() / 3 + 1)
 }
 
+/// The git history adoption is read from: when each `requests/**` file was added and last changed, and when each
+/// Component (by lower-case name) first entered the catalog. Both empty for a work tree.
+#[derive(Debug, Clone, Copy)]
+pub struct History<'a> {
+    pub requests: &'a BTreeMap<String, FileDates>,
+    pub components: &'a BTreeMap<String, DateTime<Utc>>,
+}
+
 /// Every path's usage, by name.
-pub fn paths(model: &Model) -> Vec<Usage> {
+pub fn paths(model: &Model, history: History<'_>, now: DateTime<Utc>) -> Vec<Usage> {
     let min = min_consumers(model);
+    let quiet_since = now - Duration::days(QUARTER_DAYS);
     let components: Vec<_> = model.catalog.of_kind("component").collect();
     model
         .paths
@@ -77,22 +88,28 @@ pub fn paths(model: &Model) -> Vec<Usage> {
                 components.iter().filter(|(_, c)| c.entity.annotations.get(annotations::PATH) == Some(name)).collect();
             let teams: BTreeSet<String> =
                 consumers.iter().filter_map(|(r, _)| model.catalog.owner_of(r)).map(ToString::to_string).collect();
+            let last_use = consumers
+                .iter()
+                .filter_map(|(r, _)| history.components.get(&r.name.to_ascii_lowercase()))
+                .max()
+                .copied();
+            let quiet = last_use.is_none_or(|l| l < quiet_since);
             Usage {
                 kind: Kind::Path,
                 name: name.clone(),
                 manifest: format!("{}/path.yaml", path.dir),
                 deprecated: path.spec.deprecated,
-                candidate: (teams.len() as u32) < min,
+                candidate: (teams.len() as u32) < min && quiet,
                 teams,
                 consumers: consumers.iter().map(|(r, _)| r.to_string()).collect(),
-                last_use: None,
+                last_use,
             }
         })
         .collect()
 }
 
 /// Every capability module's usage, by name. `dates` holds the git dates of `requests/**` files.
-pub fn capabilities(model: &Model, dates: &BTreeMap<String, FileDates>, now: DateTime<Utc>) -> Vec<Usage> {
+fn capabilities(model: &Model, dates: &BTreeMap<String, FileDates>, now: DateTime<Utc>) -> Vec<Usage> {
     let min = min_consumers(model);
     let quiet_since = now - Duration::days(QUARTER_DAYS);
     model
@@ -118,8 +135,27 @@ pub fn capabilities(model: &Model, dates: &BTreeMap<String, FileDates>, now: Dat
 }
 
 /// This quarter's sunset candidates not yet deprecated: paths first, then capabilities, each by name.
-pub fn sunset_candidates(model: &Model, dates: &BTreeMap<String, FileDates>, now: DateTime<Utc>) -> Vec<Usage> {
-    paths(model).into_iter().chain(capabilities(model, dates, now)).filter(|u| u.candidate && !u.deprecated).collect()
+pub fn sunset_candidates(model: &Model, history: History<'_>, now: DateTime<Utc>) -> Vec<Usage> {
+    paths(model, history, now)
+        .into_iter()
+        .chain(capabilities(model, history.requests, now))
+        .filter(|u| u.candidate && !u.deprecated)
+        .collect()
+}
+
+/// Teams whose first use came in the quarter starting at `quarter`, from (team, date of one use) pairs.
+fn new_adopters<'a>(uses: impl Iterator<Item = (&'a str, DateTime<Utc>)>, quarter: DateTime<Utc>) -> String {
+    let mut first_by_team: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
+    for (team, at) in uses {
+        let e = first_by_team.entry(team).or_insert(at);
+        *e = (*e).min(at);
+    }
+    let new: Vec<&str> = first_by_team.iter().filter(|(_, t)| **t >= quarter).map(|(team, _)| *team).collect();
+    if new.is_empty() { "none".to_owned() } else { new.join(", ") }
+}
+
+fn day(t: Option<DateTime<Utc>>) -> String {
+    t.map_or("unknown".to_owned(), |t| t.format("%Y-%m-%d").to_string())
 }
 
 fn min_consumers(model: &Model) -> u32 {
@@ -141,8 +177,8 @@ impl Usage {
     }
 }
 
-/// The adoption page. `dates` holds the git dates of `requests/**` files (absent for a work tree).
-pub fn page(model: &Model, dates: &BTreeMap<String, FileDates>, now: DateTime<Utc>) -> String {
+/// The adoption page, from the git `history` (empty for a work tree).
+pub fn page(model: &Model, history: History<'_>, now: DateTime<Utc>) -> String {
     let min = min_consumers(model);
     let q = quarter_start(now);
     let mut s = String::from(
@@ -152,13 +188,13 @@ pub fn page(model: &Model, dates: &BTreeMap<String, FileDates>, now: DateTime<Ut
     let _ = writeln!(
         s,
         "Quarter {}. Sunset threshold: fewer than {min} consuming teams (`platform.yaml` `spec.sunset.minConsumers`) \
-         and no request added or changed for a whole quarter ({QUARTER_DAYS} days).\n",
+         and no consumer added (or request changed) for a whole quarter ({QUARTER_DAYS} days).\n",
         quarter_label(now)
     );
 
     let components = model.catalog.of_kind("component").count();
-    s.push_str("## Paved paths\n\n| path | version | consumers | share of components | allowing the latest version | sunset candidate |\n|---|---|---|---|---|---|\n");
-    for usage in paths(model) {
+    s.push_str("## Paved paths\n\n| path | version | consumers | share of components | allowing the latest version | new adopters this quarter | last use | sunset candidate |\n|---|---|---|---|---|---|---|---|\n");
+    for usage in paths(model, history, now) {
         let path = &model.paths[&usage.name];
         let latest = model
             .catalog
@@ -171,25 +207,31 @@ pub fn page(model: &Model, dates: &BTreeMap<String, FileDates>, now: DateTime<Ut
             .count();
         let n = usage.consumers.len();
         let share = if components == 0 { 0.0 } else { n as f64 * 100.0 / components as f64 };
+        let adopted = model
+            .catalog
+            .of_kind("component")
+            .filter(|(_, c)| c.entity.annotations.get(annotations::PATH) == Some(&usage.name))
+            .filter_map(|(r, _)| {
+                Some((model.catalog.owner_of(r)?.name.as_str(), *history.components.get(&r.name.to_ascii_lowercase())?))
+            });
         let _ = writeln!(
             s,
-            "| {} | {} | {n} | {share:.0}% | {latest} of {n} | {} |",
+            "| {} | {} | {n} | {share:.0}% | {latest} of {n} | {} | {} | {} |",
             usage.shown_name(),
             path.version,
+            new_adopters(adopted, q),
+            day(usage.last_use),
             usage.candidate_cell()
         );
     }
 
     s.push_str("\n## Capabilities\n\n| capability | version | requests | consuming teams | new adopters this quarter | last use | sunset candidate |\n|---|---|---|---|---|---|---|\n");
-    for usage in capabilities(model, dates, now) {
-        let mut first_by_team: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
-        for r in model.requests.values().filter(|r| r.spec.capability == usage.name) {
-            if let Some(d) = dates.get(&r.path) {
-                let e = first_by_team.entry(r.team.as_str()).or_insert(d.added);
-                *e = (*e).min(d.added);
-            }
-        }
-        let new: Vec<&str> = first_by_team.iter().filter(|(_, t)| **t >= q).map(|(team, _)| *team).collect();
+    for usage in capabilities(model, history.requests, now) {
+        let adopted = model
+            .requests
+            .values()
+            .filter(|r| r.spec.capability == usage.name)
+            .filter_map(|r| Some((r.team.as_str(), history.requests.get(&r.path)?.added)));
         let _ = writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} | {} |",
@@ -197,8 +239,8 @@ pub fn page(model: &Model, dates: &BTreeMap<String, FileDates>, now: DateTime<Ut
             model.modules[&usage.name].version,
             usage.consumers.len(),
             usage.teams.len(),
-            if new.is_empty() { "none".to_owned() } else { new.join(", ") },
-            usage.last_use.map_or("unknown".to_owned(), |t| t.format("%Y-%m-%d").to_string()),
+            new_adopters(adopted, q),
+            day(usage.last_use),
             usage.candidate_cell()
         );
     }

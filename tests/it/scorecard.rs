@@ -333,7 +333,8 @@ fn capabilities_used_by_too_few_teams_for_a_quarter_are_sunset_candidates() {
     assert!(row("database").ends_with("| no |"), "two teams use databases: {}", row("database"));
     let flag = row("feature-flag");
     assert!(flag.contains("| payments | 2026-11-20 | no |"), "payments is a new adopter this quarter: {flag}");
-    assert!(page.contains("| microservice | 2.0.0 | 7 | 37% | 5 of 7 | no |"), "{page}");
+    // Paths: adoption from when each consuming Component entered the catalog (all in the spring commit here).
+    assert!(page.contains("| microservice | 2.0.0 | 7 | 37% | 5 of 7 | none | 2026-06-01 | no |"), "{page}");
 }
 
 #[test]
