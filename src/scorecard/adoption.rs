@@ -93,17 +93,9 @@ pub fn paths(model: &Model, history: History<'_>, now: DateTime<Utc>) -> Vec<Usa
                 .filter_map(|(r, _)| history.components.get(&r.name.to_ascii_lowercase()))
                 .max()
                 .copied();
-            let quiet = last_use.is_none_or(|l| l < quiet_since);
-            Usage {
-                kind: Kind::Path,
-                name: name.clone(),
-                manifest: format!("{}/path.yaml", path.dir),
-                deprecated: path.spec.deprecated,
-                candidate: (teams.len() as u32) < min && quiet,
-                teams,
-                consumers: consumers.iter().map(|(r, _)| r.to_string()).collect(),
-                last_use,
-            }
+            let consumers = consumers.iter().map(|(r, _)| r.to_string()).collect();
+            let usage = Usage::judged(Kind::Path, name, format!("{}/path.yaml", path.dir), teams, consumers, last_use);
+            Usage { deprecated: path.spec.deprecated, ..usage.sunset(min, quiet_since) }
         })
         .collect()
 }
@@ -119,17 +111,10 @@ fn capabilities(model: &Model, dates: &BTreeMap<String, FileDates>, now: DateTim
             let requests: Vec<_> = model.requests.values().filter(|r| &r.spec.capability == name).collect();
             let teams: BTreeSet<String> = requests.iter().map(|r| r.team.clone()).collect();
             let last_use = requests.iter().filter_map(|r| dates.get(&r.path)).map(|d| d.changed).max();
-            let quiet = last_use.is_none_or(|l| l < quiet_since);
-            Usage {
-                kind: Kind::Capability,
-                name: name.clone(),
-                manifest: format!("{}/module.yaml", module.dir),
-                deprecated: module.spec.deprecated,
-                candidate: (teams.len() as u32) < min && quiet,
-                teams,
-                consumers: requests.iter().map(|r| r.key()).collect(),
-                last_use,
-            }
+            let consumers = requests.iter().map(|r| r.key()).collect();
+            let manifest = format!("{}/module.yaml", module.dir);
+            let usage = Usage::judged(Kind::Capability, name, manifest, teams, consumers, last_use);
+            Usage { deprecated: module.spec.deprecated, ..usage.sunset(min, quiet_since) }
         })
         .collect()
 }
@@ -163,6 +148,24 @@ fn min_consumers(model: &Model) -> u32 {
 }
 
 impl Usage {
+    /// A usage not yet judged for sunset (see [`Usage::sunset`]).
+    fn judged(
+        kind: Kind,
+        name: &str,
+        manifest: String,
+        teams: BTreeSet<String>,
+        consumers: Vec<String>,
+        last_use: Option<DateTime<Utc>>,
+    ) -> Usage {
+        Usage { kind, name: name.to_owned(), manifest, deprecated: false, teams, consumers, last_use, candidate: false }
+    }
+
+    /// Mark it a sunset candidate when fewer than `min` teams use it and nothing used it since `quiet_since`.
+    fn sunset(self, min: u32, quiet_since: DateTime<Utc>) -> Usage {
+        let quiet = self.last_use.is_none_or(|l| l < quiet_since);
+        Usage { candidate: (self.teams.len() as u32) < min && quiet, ..self }
+    }
+
     /// The table cell: `yes: remaining …` or `no`.
     fn candidate_cell(&self) -> String {
         if !self.candidate {
