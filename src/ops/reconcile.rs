@@ -71,7 +71,7 @@ pub fn judge(
     // Hashed once: the policy text (tens of KB) must not be copied and hashed again for every request.
     let policies = crate::source::blob_id(&fingerprint);
     // Each thread judges its share of the requests on one evaluator (one VM or engine per thread).
-    let judge_one = |evaluator: &mut Option<policy::Evaluator<'_>>, r: &crate::model::request::Request| {
+    let judge_one = |evaluator: &mut Result<policy::Evaluator<'_>, String>, r: &crate::model::request::Request| {
         let input = policy::input::for_request(model, r, None);
         let mut key = policies.as_bytes().to_vec();
         key.extend_from_slice(r.spec.capability.as_bytes());
@@ -79,8 +79,9 @@ pub fn judge(
         key.extend_from_slice(serde_json::to_string(&input).expect("a JSON value always serializes").as_bytes());
         let verdict: std::sync::Arc<Judgement> =
             cache.get_or_compute(crate::source::blob_id(&key), FileClass::Verdict, || match evaluator {
-                Some(evaluator) => evaluator.evaluate(Some(&r.spec.capability), &input).map_err(|e| e.to_string()),
-                None => Err(set.as_ref().map_err(ToString::to_string).err().unwrap_or_default()),
+                Ok(evaluator) => evaluator.evaluate(Some(&r.spec.capability), &input).map_err(|e| e.to_string()),
+                // The policies did not compile: every request carries that error.
+                Err(compile_error) => Err(compile_error.clone()),
             });
         (*verdict).clone()
     };
@@ -88,7 +89,7 @@ pub fn judge(
     let verdicts = crate::par::map_with(
         &requests,
         2,
-        || set.as_ref().ok().map(PolicySet::evaluator),
+        || set.as_ref().map(PolicySet::evaluator).map_err(ToString::to_string),
         |evaluator, (_, r)| judge_one(evaluator, r),
     );
     requests.into_iter().map(|(key, _)| key.clone()).zip(verdicts).collect()

@@ -252,7 +252,9 @@ impl Evaluator<'_> {
                     if entries.is_some_and(|e| e.contains(&path)) {
                         let value =
                             vm.execute_entry_point_by_name(&path).map_err(|e| Error::Eval(format!("{path}: {e}")))?;
-                        object.insert(rule.to_owned(), serde_json::to_value(&value).unwrap_or_default());
+                        // A value that does not convert is an error: a dropped `deny` would let a request through.
+                        let value = serde_json::to_value(&value).map_err(|e| Error::Eval(format!("{path}: {e}")))?;
+                        object.insert(rule.to_owned(), value);
                     }
                 }
                 return Ok(serde_json::Value::Object(object));
