@@ -52,17 +52,10 @@ impl ParseCache {
         class: FileClass,
         parse: impl FnOnce() -> T,
     ) -> Arc<T> {
-        let key = (blob, class);
-        self.used.lock().expect("cache lock is never poisoned: no panics while held").insert(key);
-        if let Some(hit) = self.entries.lock().expect("cache lock is never poisoned").get(&key)
-            && let Ok(t) = Arc::clone(hit).downcast::<T>()
-        {
-            return t;
-        }
-        self.parses.fetch_add(1, Ordering::Relaxed);
-        let value = Arc::new(parse());
-        self.entries.lock().expect("cache lock is never poisoned").insert(key, value.clone());
-        value
+        self.lookup((blob, class), || {
+            self.parses.fetch_add(1, Ordering::Relaxed);
+            parse()
+        })
     }
 
     /// Like [`ParseCache::get_or_parse`] for derived results that are not a file's parse (policy verdicts):
@@ -73,14 +66,19 @@ impl ParseCache {
         class: FileClass,
         compute: impl FnOnce() -> T,
     ) -> Arc<T> {
-        let key = (key, class);
-        self.used.lock().expect("cache lock is never poisoned").insert(key);
+        self.lookup((key, class), compute)
+    }
+
+    /// The entry under `key` (marked used), or `make`'s result, stored. `make` runs outside the lock, so threads
+    /// warming the cache parse in parallel.
+    fn lookup<T: Any + Send + Sync>(&self, key: Key, make: impl FnOnce() -> T) -> Arc<T> {
+        self.used.lock().expect("cache lock is never poisoned: no panics while held").insert(key);
         if let Some(hit) = self.entries.lock().expect("cache lock is never poisoned").get(&key)
             && let Ok(t) = Arc::clone(hit).downcast::<T>()
         {
             return t;
         }
-        let value = Arc::new(compute());
+        let value = Arc::new(make());
         self.entries.lock().expect("cache lock is never poisoned").insert(key, value.clone());
         value
     }
