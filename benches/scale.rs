@@ -1,6 +1,6 @@
-//! Scale benchmarks (issue 7): full load + validate + plan from a commit with a cold parse cache, and the
-//! incremental plan after a one-file commit with a warm cache, on synthetic platforms of 1,000, 10,000 and
-//! 50,000 services (`paved bench gen`). See docs/benchmarks.md for how to run them and what they showed.
+//! Scale benchmarks (issue 7): full load + validate + plan from a commit with a cold parse cache; after a one-file
+//! commit, a full plan with a warm parse cache and the incremental planner's patched plan; on synthetic platforms
+//! of 1,000, 10,000 and 50,000 services (`paved bench gen`). See docs/benchmarks.md for how to run them and what they showed.
 //!
 //! Sizes: `PAVED_BENCH_SIZES=1000,10000` (default `1000,10000,50000`). The generated repos are kept under
 //! `$CARGO_TARGET_DIR/bench-repos/` (else `target/bench-repos/`) and reused while their seed and size match.
@@ -9,6 +9,7 @@ use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion
 use paved::bench;
 use paved::model::cache::ParseCache;
 use paved::ops::RepoOptions;
+use paved::ops::incremental::{How, WarmPlanner};
 use paved::ops::reconcile;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -69,34 +70,64 @@ fn scale(c: &mut Criterion) {
         });
         group.finish();
 
-        let mut group = c.benchmark_group("incremental_plan_warm");
-        group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(500));
-        group.measurement_time(Duration::from_secs(if n >= 50_000 { 30 } else { 10 }));
+        // The same process and parse cache as the previous plan, but a full plan: what a one-file commit costs
+        // without the incremental planner (kept for the ratio).
         let cache = ParseCache::new();
         reconcile::plan(&opts, &cache).expect("warming the cache");
-        // A revision no earlier run used, so every commit is a blob this cache has never seen.
-        let mut revision = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("the clock is after 1970")
-            .as_micros() as u64;
-        group.bench_with_input(BenchmarkId::from_parameter(n), &opts, |b, opts| {
-            b.iter_custom(|iters| {
-                let mut spent = Duration::ZERO;
-                for _ in 0..iters {
-                    revision += 1;
-                    bench::one_file_change(&dir, &change, revision).expect("committing a one-file change");
-                    let before = cache.parses();
-                    let start = Instant::now();
-                    let planned = reconcile::plan(opts, &cache).expect("plan");
-                    spent += start.elapsed();
-                    assert_eq!(cache.parses() - before, 1, "one changed file, one parse");
-                    std::hint::black_box(planned);
-                }
-                spent
-            })
+        let mut revision = fresh_revision();
+        timed_after_one_file_commits(c, "full_plan_warm_cache", n, &dir, &change, &mut revision, || {
+            let before = cache.parses();
+            let planned = reconcile::plan(&opts, &cache).expect("plan");
+            assert_eq!(cache.parses() - before, 1, "one changed file, one parse");
+            std::hint::black_box(planned);
         });
-        group.finish();
+
+        // The incremental planner: the last plan, patched for the commit's tree diff.
+        let cache = ParseCache::new();
+        let mut warm = WarmPlanner::new(opts.clone());
+        warm.plan(&cache).expect("the first plan");
+        timed_after_one_file_commits(c, "incremental_plan", n, &dir, &change, &mut revision, || {
+            let before = cache.parses();
+            let how = warm.plan(&cache).expect("plan");
+            assert!(matches!(how, How::Patched { files: 1, .. }), "a one-file commit is patched, not replanned: {how}");
+            assert_eq!(cache.parses() - before, 1, "one changed file, one parse");
+        });
     }
+}
+
+/// A revision no earlier run used, so every benchmark commit is a blob no cache has seen.
+fn fresh_revision() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("the clock is after 1970").as_micros()
+        as u64
+}
+
+/// Time `plan` (only it) after each of a series of one-file commits to `dir`.
+fn timed_after_one_file_commits(
+    c: &mut Criterion,
+    group: &str,
+    n: usize,
+    dir: &Path,
+    change: &str,
+    revision: &mut u64,
+    mut plan: impl FnMut(),
+) {
+    let mut group = c.benchmark_group(group);
+    group.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(if n >= 50_000 { 30 } else { 10 }));
+    group.bench_function(BenchmarkId::from_parameter(n), |b| {
+        b.iter_custom(|iters| {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iters {
+                *revision += 1;
+                bench::one_file_change(dir, change, *revision).expect("committing a one-file change");
+                let start = Instant::now();
+                plan();
+                spent += start.elapsed();
+            }
+            spent
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(benches, scale);

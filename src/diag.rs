@@ -155,6 +155,10 @@ impl Diagnostics {
         self.0.sort_by(|a, b| (&a.path, a.line, a.col, &a.message).cmp(&(&b.path, b.line, b.col, &b.message)));
         self.0.dedup();
     }
+    /// Keep only the diagnostics `keep` accepts (the incremental planner drops those of files it reloads).
+    pub fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+        self.0.retain(keep);
+    }
     pub fn into_vec(self) -> Vec<Diagnostic> {
         self.0
     }

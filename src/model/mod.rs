@@ -149,7 +149,7 @@ pub fn load(snapshot: &Snapshot, cache: &ParseCache, options: &LoadOptions) -> L
         if let Some(r) = load_request(snapshot, cache, entry, &mut diags) {
             if let Some(first) = model.requests.get(&r.key()) {
                 diags.push(
-                    Diagnostic::error(&r.path, Pos::FILE, format!("duplicate request {}", r.key()))
+                    Diagnostic::error(&r.path, Pos::FILE, duplicate_request_message(&r.key()))
                         .hint(format!("{} already defines it", first.path)),
                 );
                 continue;
@@ -181,6 +181,38 @@ pub fn load(snapshot: &Snapshot, cache: &ParseCache, options: &LoadOptions) -> L
     }
     diags.sort();
     Loaded { basis: snapshot.basis.clone(), model, diagnostics: diags, files }
+}
+
+/// One request file, loaded and checked against the rest of `model` exactly as [`load`] does it: for the
+/// incremental planner, which patches a model after a commit that changed request files only. Returns the request
+/// (when it loads) and every diagnostic about the file. Duplicate keys across files are the caller's to detect.
+pub fn load_request_file(
+    snapshot: &Snapshot,
+    cache: &ParseCache,
+    entry: &Entry,
+    model: &Model,
+    options: &LoadOptions,
+) -> (Option<Request>, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let request = load_request(snapshot, cache, entry, &mut diags);
+    if let Some(r) = &request {
+        check_request(model, r, &mut diags);
+        check_request_deprecated(model, r, &mut diags);
+    }
+    if options.strict {
+        diags.promote_warnings();
+    }
+    (request, diags)
+}
+
+/// The message of the error [`load`] gives a request file whose `team/name` another file already defines.
+pub fn duplicate_request_message(key: &str) -> String {
+    format!("duplicate request {key}")
+}
+
+/// Whether `path` is read as a request file by [`load`].
+pub fn is_request_file(path: &str) -> bool {
+    path.starts_with("requests/") && is_yaml(path)
 }
 
 /// Validate standalone catalog files (no platform repo around them): envelope, naming rules, kinds and spec fields
@@ -611,16 +643,7 @@ fn check_cross_references(model: &Model, diags: &mut Diagnostics) {
 /// Sunset: requests for a deprecated capability and components on a deprecated path are warned.
 fn check_deprecated(model: &Model, diags: &mut Diagnostics) {
     for r in model.requests.values() {
-        if let Some(m) = model.modules.get(&r.spec.capability).filter(|m| m.spec.deprecated) {
-            diags.push(
-                Diagnostic::warning(
-                    &r.path,
-                    r.positions.value("spec.capability"),
-                    format!("capability `{}` is deprecated", m.name),
-                )
-                .hint("it is being sunset (see scorecards/adoption.md); ask its owner what replaces it"),
-            );
-        }
+        check_request_deprecated(model, r, diags);
     }
     for (r, item) in model.catalog.entities.iter().filter(|(r, _)| r.kind == "component") {
         let e = &item.entity;
@@ -636,6 +659,19 @@ fn check_deprecated(model: &Model, diags: &mut Diagnostics) {
                 .hint("it is being sunset (see scorecards/adoption.md); move to the path that replaces it"),
             );
         }
+    }
+}
+
+fn check_request_deprecated(model: &Model, r: &Request, diags: &mut Diagnostics) {
+    if let Some(m) = model.modules.get(&r.spec.capability).filter(|m| m.spec.deprecated) {
+        diags.push(
+            Diagnostic::warning(
+                &r.path,
+                r.positions.value("spec.capability"),
+                format!("capability `{}` is deprecated", m.name),
+            )
+            .hint("it is being sunset (see scorecards/adoption.md); ask its owner what replaces it"),
+        );
     }
 }
 

@@ -9,7 +9,7 @@ pub mod services;
 
 use crate::forge::Forge;
 use crate::source::Snapshot;
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the forge holds.
@@ -40,32 +40,7 @@ pub struct Observed {
 impl Observed {
     /// A digest of everything observed: a plan made from one observation is stale once this changes.
     pub fn digest(&self) -> String {
-        let mut h = Sha256::new();
-        for (path, content) in &self.status {
-            h.update(path.as_bytes());
-            h.update([0]);
-            h.update(content.as_bytes());
-            h.update([0]);
-        }
-        if let Some(f) = &self.forge {
-            for r in &f.repos {
-                h.update(r.as_bytes());
-                h.update([1]);
-            }
-        }
-        for (k, o) in &self.requests {
-            h.update(k.as_bytes());
-            h.update(serde_json::to_vec(o).expect("observations serialize"));
-        }
-        for (path, content) in &self.reports {
-            h.update(path.as_bytes());
-            h.update([2]);
-            h.update(content.as_bytes());
-        }
-        if let Some(facts) = &self.evidence {
-            h.update(serde_json::to_vec(facts).expect("facts serialise: plain data"));
-        }
-        hex::encode(&h.finalize()[..8])
+        ObservedDigest::of(self).to_hex()
     }
 
     /// The `source:` recorded in a status file: the catalog file the entity came from.
@@ -74,31 +49,129 @@ impl Observed {
     }
 }
 
+/// [`Observed::digest`] as a running sum, so that the incremental planner can update it for the few items a
+/// commit changed instead of hashing every status file again.
+///
+/// Each observed item (a status file, a repo, a request's observation, a report, the evidence) is hashed on its
+/// own with SHA-256 and the hashes are added as 256-bit integers (an additive multiset hash): the sum does not
+/// depend on order, and removing an item subtracts its hash. It detects a stale plan; it is not a signature.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ObservedDigest([u64; 4]);
+
+/// What an observed item is, so the same key and content in two sections hash differently.
+#[derive(Debug, Clone, Copy)]
+pub enum Item {
+    Status,
+    Repo,
+    Request,
+    Report,
+    Evidence,
+}
+
+impl ObservedDigest {
+    pub fn of(observed: &Observed) -> Self {
+        let mut d = ObservedDigest::default();
+        for (path, content) in &observed.status {
+            d.add(Item::Status, path, content.as_bytes());
+        }
+        for r in observed.forge.iter().flat_map(|f| &f.repos) {
+            d.add(Item::Repo, r, b"");
+        }
+        for (key, o) in &observed.requests {
+            d.add(Item::Request, key, &serde_json::to_vec(o).expect("observations serialize"));
+        }
+        for (path, content) in &observed.reports {
+            d.add(Item::Report, path, content.as_bytes());
+        }
+        if let Some(facts) = &observed.evidence {
+            d.add(Item::Evidence, "", &serde_json::to_vec(facts).expect("facts serialise: plain data"));
+        }
+        d
+    }
+
+    fn item(item: Item, key: &str, content: &[u8]) -> [u64; 4] {
+        let mut h = Sha256::new();
+        h.update([item as u8]);
+        h.update(key.as_bytes());
+        h.update([0]);
+        h.update(content);
+        let bytes = h.finalize();
+        std::array::from_fn(|i| u64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().expect("8 bytes")))
+    }
+
+    pub fn add(&mut self, item: Item, key: &str, content: &[u8]) {
+        let h = Self::item(item, key, content);
+        let mut carry = false;
+        for (limb, x) in self.0.iter_mut().zip(h) {
+            let (sum, c1) = limb.overflowing_add(x);
+            let (sum, c2) = sum.overflowing_add(u64::from(carry));
+            *limb = sum;
+            carry = c1 || c2;
+        }
+    }
+
+    pub fn remove(&mut self, item: Item, key: &str, content: &[u8]) {
+        let h = Self::item(item, key, content);
+        let mut borrow = false;
+        for (limb, x) in self.0.iter_mut().zip(h) {
+            let (diff, b1) = limb.overflowing_sub(x);
+            let (diff, b2) = diff.overflowing_sub(u64::from(borrow));
+            *limb = diff;
+            borrow = b1 || b2;
+        }
+    }
+
+    /// 16 hex digits, as plans record it.
+    pub fn to_hex(self) -> String {
+        let bytes: Vec<u8> = self.0.iter().flat_map(|l| l.to_le_bytes()).collect();
+        hex::encode(&Sha256::digest(&bytes)[..8])
+    }
+}
+
 /// Ask each request's backend what it sees. Requests whose backend paved lacks are left out (the planner says
 /// so in their status).
 pub fn observe_requests(model: &crate::model::Model, ctx: &crate::provision::Context, observed: &mut Observed) {
-    use crate::plan::requests::{RequestStatus, backend_of, target_for};
-    for (key, r) in &model.requests {
-        let Some(kind) = backend_of(model, r) else { continue };
-        if let Some(backend) = crate::provision::backend_for(&r.spec.capability, kind, ctx) {
-            let target = target_for(model, r, kind);
-            observed.requests.insert(key.clone(), backend.observe(&target));
+    for key in model.requests.keys() {
+        if let Some(o) = observe_desired(model, ctx, key) {
+            observed.requests.insert(key.clone(), o);
         }
     }
-    // Removed requests: observed through the target their last status recorded.
-    let removed: Vec<(String, crate::provision::Target)> = observed
+    let removed: Vec<_> = observed
         .status
         .iter()
         .filter(|(p, _)| p.starts_with("status/requests/"))
-        .filter_map(|(_, text)| serde_yaml::from_str::<RequestStatus>(text).ok())
-        .filter(|s| !model.requests.contains_key(&s.request))
-        .filter_map(|s| Some((s.request, s.target?)))
+        .filter_map(|(_, text)| observe_removed(model, ctx, text))
         .collect();
-    for (key, target) in removed {
-        if let Some(backend) = crate::provision::backend_for(&target.capability, target.backend, ctx) {
-            observed.requests.insert(key, backend.observe(&target));
-        }
+    observed.requests.extend(removed);
+}
+
+/// What the backend of desired request `key` sees; `None` when paved has no backend for it.
+pub fn observe_desired(
+    model: &crate::model::Model,
+    ctx: &crate::provision::Context,
+    key: &str,
+) -> Option<crate::provision::Observation> {
+    use crate::plan::requests::{backend_of, target_for};
+    let r = model.requests.get(key)?;
+    let kind = backend_of(model, r)?;
+    let backend = crate::provision::backend_for(&r.spec.capability, kind, ctx)?;
+    Some(backend.observe(&target_for(model, r, kind)))
+}
+
+/// A removed request, observed through the target its last status (`status_text`) recorded: its key and what
+/// its backend sees. `None` when the request is still desired, or nothing can observe it.
+pub fn observe_removed(
+    model: &crate::model::Model,
+    ctx: &crate::provision::Context,
+    status_text: &str,
+) -> Option<(String, crate::provision::Observation)> {
+    let s = serde_yaml::from_str::<crate::plan::requests::RequestStatus>(status_text).ok()?;
+    if model.requests.contains_key(&s.request) {
+        return None;
     }
+    let target = s.target?;
+    let backend = crate::provision::backend_for(&target.capability, target.backend, ctx)?;
+    Some((s.request, backend.observe(&target)))
 }
 
 /// Observe the status files in `snapshot` and the repos on `forge`.

@@ -2,15 +2,18 @@
 
 use super::{RepoOptions, open_snapshot};
 use crate::apply::{self, ApplyOptions, ApplyReport};
-use crate::model::Loaded;
 use crate::model::cache::{FileClass, ParseCache};
+use crate::model::request::Request;
+use crate::model::{Loaded, Model};
 use crate::observe;
 use crate::plan::requests::Judged;
 use crate::plan::{self, Plan};
 use crate::policy::{self, PolicySet};
 use crate::provision;
 use crate::source::Snapshot;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub struct Planned {
     pub loaded: Loaded,
@@ -49,64 +52,109 @@ pub fn context(options: &RepoOptions, loaded: &Loaded) -> provision::Context {
 }
 
 /// Every request's verdict, judged by the policies in the same snapshot (on the default branch, that is the base).
+pub fn judge(snapshot: &Snapshot, loaded: &Loaded, cache: &ParseCache) -> BTreeMap<String, Judgement> {
+    Judge::new(snapshot, &loaded.model).all(&loaded.model, cache)
+}
+
+/// A request's verdict, or why the policies could not give one.
+pub type Judgement = Result<policy::Verdict, String>;
+
+/// The policies of one snapshot, compiled once, judging requests.
 ///
-/// Verdicts are remembered in `cache` by the hash of the policies and of the request's policy input, so a plan
-/// after a one-file commit evaluates only the requests whose input changed; the rest are evaluated on both cores.
-pub fn judge(
-    snapshot: &Snapshot,
-    loaded: &Loaded,
-    cache: &ParseCache,
-) -> std::collections::BTreeMap<String, Result<policy::Verdict, String>> {
-    type Judgement = Result<policy::Verdict, String>;
-    let model = &loaded.model;
-    let sources = policy::module_sources(snapshot, model);
-    let set = PolicySet::compile(model, &sources);
-    let mut fingerprint = Vec::new();
-    for p in model.policies.values() {
-        fingerprint.extend_from_slice(format!("{}\0{}\0", p.path, p.source).as_bytes());
+/// Verdicts are remembered in the parse cache by the hash of the policies and of the request's policy input, so
+/// a plan after a one-file commit evaluates only the requests whose input changed.
+pub struct Judge {
+    set: Result<Arc<PolicySet>, String>,
+    /// Hash of every policy text (organisation and modules): part of each verdict's key. Hashed once: the policy
+    /// text (tens of KB) must not be copied and hashed again for every request.
+    policies: gix::ObjectId,
+}
+
+impl Judge {
+    pub fn new(snapshot: &Snapshot, model: &Model) -> Self {
+        let sources = policy::module_sources(snapshot, model);
+        let set = PolicySet::compile(model, &sources).map(Arc::new).map_err(|e| e.to_string());
+        let mut fingerprint = Vec::new();
+        for p in model.policies.values() {
+            fingerprint.extend_from_slice(format!("{}\0{}\0", p.path, p.source).as_bytes());
+        }
+        for (module, path, source) in &sources {
+            fingerprint.extend_from_slice(format!("{module}\0{path}\0{source}\0").as_bytes());
+        }
+        Judge { set, policies: crate::source::blob_id(&fingerprint) }
     }
-    for (module, path, source) in &sources {
-        fingerprint.extend_from_slice(format!("{module}\0{path}\0{source}\0").as_bytes());
+
+    /// The compiled policies, when they compiled.
+    pub fn policies(&self) -> Option<Arc<PolicySet>> {
+        self.set.as_ref().ok().cloned()
     }
-    // Hashed once: the policy text (tens of KB) must not be copied and hashed again for every request.
-    let policies = crate::source::blob_id(&fingerprint);
-    // Each thread judges its share of the requests on one evaluator (one VM or engine per thread).
-    let judge_one = |evaluator: &mut Result<policy::Evaluator<'_>, String>, r: &crate::model::request::Request| {
+
+    fn evaluator(&self) -> Result<policy::Evaluator<'_>, String> {
+        self.set.as_ref().map(|s| s.evaluator()).map_err(Clone::clone)
+    }
+
+    /// Every request's verdict, on both cores (one evaluator per thread).
+    pub fn all(&self, model: &Model, cache: &ParseCache) -> BTreeMap<String, Judgement> {
+        let requests: Vec<(&String, &Request)> = model.requests.iter().collect();
+        let verdicts = crate::par::map_with(
+            &requests,
+            2,
+            || self.evaluator(),
+            |evaluator, (_, r)| self.judge(evaluator, model, r, cache),
+        );
+        requests.into_iter().map(|(key, _)| key.clone()).zip(verdicts).collect()
+    }
+
+    /// One request's verdict.
+    pub fn one(&self, model: &Model, r: &Request, cache: &ParseCache) -> Judgement {
+        self.judge(&mut self.evaluator(), model, r, cache)
+    }
+
+    fn judge(
+        &self,
+        evaluator: &mut Result<policy::Evaluator<'_>, String>,
+        model: &Model,
+        r: &Request,
+        cache: &ParseCache,
+    ) -> Judgement {
         let input = policy::input::for_request(model, r, None);
-        let mut key = policies.as_bytes().to_vec();
+        let mut key = self.policies.as_bytes().to_vec();
         key.extend_from_slice(r.spec.capability.as_bytes());
         key.push(0);
         key.extend_from_slice(serde_json::to_string(&input).expect("a JSON value always serializes").as_bytes());
-        let verdict: std::sync::Arc<Judgement> =
+        let verdict: Arc<Judgement> =
             cache.get_or_compute(crate::source::blob_id(&key), FileClass::Verdict, || match evaluator {
                 Ok(evaluator) => evaluator.evaluate(Some(&r.spec.capability), &input).map_err(|e| e.to_string()),
                 // The policies did not compile: every request carries that error.
                 Err(compile_error) => Err(compile_error.clone()),
             });
         (*verdict).clone()
-    };
-    let requests: Vec<(&String, &crate::model::request::Request)> = model.requests.iter().collect();
-    let verdicts = crate::par::map_with(
-        &requests,
-        2,
-        || set.as_ref().map(PolicySet::evaluator).map_err(ToString::to_string),
-        |evaluator, (_, r)| judge_one(evaluator, r),
-    );
-    requests.into_iter().map(|(key, _)| key.clone()).zip(verdicts).collect()
+    }
 }
 
-/// The policies of `snapshot`, applied to a Terraform plan: the request's own input plus `input.plan`.
-fn plan_judge(snapshot: &Snapshot, loaded: &Loaded) -> Option<provision::PlanJudge> {
-    let model = loaded.model.clone();
-    let set = PolicySet::compile(&model, &policy::module_sources(snapshot, &model)).ok()?;
-    Some(std::sync::Arc::new(move |target: &provision::Target, plan: &serde_json::Value| {
+/// The policies, applied to a Terraform plan: the request's own input plus `input.plan`. Holds its own copy of
+/// the model, as the provisioner calls it while applying.
+pub fn plan_judge(model: &Model, set: Option<Arc<PolicySet>>) -> Option<provision::PlanJudge> {
+    let model = model.clone();
+    let set = set?;
+    Some(Arc::new(move |target: &provision::Target, plan: &serde_json::Value| {
         let request = model.requests.get(&target.key()).ok_or_else(|| format!("no request {}", target.key()))?;
         let input = policy::input::for_request(&model, request, Some(plan));
         set.evaluate(Some(&target.capability), &input).map_err(|e| e.to_string())
     }))
 }
 
-fn prepare(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<(Snapshot, Planned)> {
+/// Everything one plan was made from: what the incremental planner keeps to patch the next one.
+pub struct Prepared {
+    pub snapshot: Snapshot,
+    pub planned: Planned,
+    pub observed: observe::Observed,
+    pub judge: Judge,
+    pub judged: Judged,
+}
+
+/// Load, observe, judge and plan from scratch.
+pub fn prepare_full(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Prepared> {
     let mut phase = Phases::start();
     let snapshot = open_snapshot(options)?;
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
@@ -114,26 +162,32 @@ fn prepare(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<(Snapsho
     let forge = super::forge(options, &loaded)?;
     let mut observed = observe::observe(&snapshot, forge.as_deref());
     observe_evidence(options, &snapshot, &loaded, &mut observed)?;
+    let judge = Judge::new(&snapshot, &loaded.model);
     let mut context = context(options, &loaded);
-    context.plan_judge = plan_judge(&snapshot, &loaded);
+    context.plan_judge = plan_judge(&loaded.model, judge.policies());
     observe::observe_requests(&loaded.model, &context, &mut observed);
     phase.done("observe");
-    let judged = Judged { verdicts: judge(&snapshot, &loaded, cache), context: context.clone() };
+    let judged = Judged { verdicts: judge.all(&loaded.model, cache), context: context.clone() };
     phase.done("judge");
     let plan = plan::plan(&loaded, Some(&judged), &observed);
     phase.done("plan");
-    Ok((snapshot, Planned { loaded, plan, forge_error: observed.forge_error, context }))
+    let forge_error = observed.forge_error.clone();
+    Ok(Prepared { snapshot, planned: Planned { loaded, plan, forge_error, context }, observed, judge, judged })
+}
+
+fn prepare(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<(Snapshot, Planned)> {
+    prepare_full(options, cache).map(|p| (p.snapshot, p.planned))
 }
 
 /// Wall time per phase of a plan, logged at debug level (`PAVED_LOG=paved=debug`): where a slow plan spends it.
-struct Phases(std::time::Instant);
+pub(crate) struct Phases(std::time::Instant);
 
 impl Phases {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         Phases(std::time::Instant::now())
     }
 
-    fn done(&mut self, phase: &str) {
+    pub(crate) fn done(&mut self, phase: &str) {
         tracing::debug!(phase, ms = self.0.elapsed().as_secs_f64() * 1e3, "plan phase done");
         self.0 = std::time::Instant::now();
     }

@@ -169,8 +169,7 @@ impl Plan {
 /// requests are not planned (validation-only callers).
 pub fn plan(desired: &Loaded, judged: Option<&requests::Judged>, observed: &Observed) -> Plan {
     let model = &desired.model;
-    // Files with any error: their entities keep their last good state.
-    let broken: BTreeSet<&str> = desired.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.path.as_str()).collect();
+    let broken = broken_files(desired);
     let mut actions = Vec::new();
     let mut wanted = BTreeSet::new();
 
@@ -202,26 +201,9 @@ pub fn plan(desired: &Loaded, judged: Option<&requests::Judged>, observed: &Obse
         wanted.insert(status::UNCLAIMED_PATH.to_owned());
     }
     for (path, before) in &observed.status {
-        if wanted.contains(path) || path.starts_with("status/requests/") {
-            continue;
+        if !wanted.contains(path) && !path.starts_with("status/requests/") {
+            plan_orphan(&broken, path, before, &mut actions);
         }
-        let source = Observed::status_source(before);
-        if source.is_some_and(|s| broken.contains(s)) {
-            continue;
-        }
-        let target = path.trim_start_matches("status/").trim_end_matches(".yaml").to_owned();
-        let reason = match source {
-            Some(s) => format!("no longer in the catalog (was in {s})"),
-            None => "no entity writes this status file".to_owned(),
-        };
-        actions.push(PlannedAction {
-            id: ActionId::new(ActionKind::DeleteStatus, &target, b""),
-            kind: ActionKind::DeleteStatus,
-            target,
-            reason,
-            change: FileChange::Delete { path: path.clone(), before: before.clone() },
-            provision: None,
-        });
     }
     if let Some(judged) = judged {
         requests::plan(model, judged, observed, &broken, &mut actions);
@@ -229,13 +211,94 @@ pub fn plan(desired: &Loaded, judged: Option<&requests::Judged>, observed: &Obse
     if let Some(facts) = &observed.evidence {
         plan_reports(&mut actions, desired, observed, facts);
     }
-    actions.sort_by(|a, b| (a.change.path(), a.kind).cmp(&(b.change.path(), b.kind)));
+    sort_actions(&mut actions);
     Plan {
         basis: Basis { desired: desired.basis.commit().unwrap_or("worktree").to_owned(), observed: observed.digest() },
         actions,
         errored: desired.diagnostics.errors() > 0,
         complete: observed.forge.is_some(),
     }
+}
+
+/// Patch `plan`, made from an earlier state, into the plan of `desired` and `observed`, given every status
+/// path whose action may differ between the two states (`affected`): the incremental planner's half of
+/// planning. The result equals what [`plan`] computes from scratch, provided `affected` is complete and
+/// nothing else changed (no catalog entity, policy, module, platform setting, forge listing or evidence).
+///
+/// Cost: a pass over the actions to drop the affected ones, plus planning each affected path.
+pub fn patch(
+    plan: &mut Plan,
+    desired: &Loaded,
+    judged: &requests::Judged,
+    observed: &Observed,
+    affected: &BTreeSet<String>,
+    observed_digest: String,
+) {
+    let model = &desired.model;
+    let broken = broken_files(desired);
+    plan.actions.retain(|a| !affected.contains(a.change.path()));
+    let mut actions = Vec::new();
+    for path in affected {
+        let before = observed.status.get(path);
+        if let Some(key) = requests::key_of_status_path(path) {
+            if let Some(r) = model.requests.get(key).filter(|r| !broken.contains(r.path.as_str())) {
+                requests::plan_request(model, judged, observed, key, r, &mut actions);
+            }
+            if let Some(before) = before {
+                requests::plan_removed(model, &broken, path, before, &mut actions);
+            }
+            continue;
+        }
+        match status::entity_of_status_path(path).and_then(|r| model.catalog.entities.get_key_value(&r)) {
+            Some((r, item)) => {
+                if item.valid {
+                    let content = status::render(&status::entity_status(model, observed, r, item));
+                    push_write(&mut actions, observed, r.to_string(), path.clone(), content, "new entity");
+                }
+            }
+            None => {
+                if let Some(before) = before {
+                    plan_orphan(&broken, path, before, &mut actions);
+                }
+            }
+        }
+    }
+    plan.actions.extend(actions);
+    sort_actions(&mut plan.actions);
+    plan.basis = Basis { desired: desired.basis.commit().unwrap_or("worktree").to_owned(), observed: observed_digest };
+    plan.errored = desired.diagnostics.errors() > 0;
+}
+
+/// Files with any error: their entities and requests keep their last good state.
+fn broken_files(desired: &Loaded) -> BTreeSet<&str> {
+    desired.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.path.as_str()).collect()
+}
+
+/// The order of a plan's actions: by file, then kind (deterministic output, and what [`patch`] restores).
+fn sort_actions(actions: &mut [PlannedAction]) {
+    actions.sort_by(|a, b| (a.change.path(), a.kind).cmp(&(b.change.path(), b.kind)));
+}
+
+/// The status file at `path` that no entity writes any more: delete it, unless the file its entity came from
+/// is broken (then it keeps its last state).
+fn plan_orphan(broken: &BTreeSet<&str>, path: &str, before: &str, actions: &mut Vec<PlannedAction>) {
+    let source = Observed::status_source(before);
+    if source.is_some_and(|s| broken.contains(s)) {
+        return;
+    }
+    let target = path.trim_start_matches("status/").trim_end_matches(".yaml").to_owned();
+    let reason = match source {
+        Some(s) => format!("no longer in the catalog (was in {s})"),
+        None => "no entity writes this status file".to_owned(),
+    };
+    actions.push(PlannedAction {
+        id: ActionId::new(ActionKind::DeleteStatus, &target, b""),
+        kind: ActionKind::DeleteStatus,
+        target,
+        reason,
+        change: FileChange::Delete { path: path.to_owned(), before: before.to_owned() },
+        provision: None,
+    });
 }
 
 /// Scorecard pages from the evidence facts observed: written when their content changes, removed when no longer

@@ -152,143 +152,175 @@ pub fn plan(
     broken: &BTreeSet<&str>,
     actions: &mut Vec<PlannedAction>,
 ) {
-    let ctx = &judged.context;
     for (key, r) in &model.requests {
-        if broken.contains(r.path.as_str()) {
-            continue;
+        if !broken.contains(r.path.as_str()) {
+            plan_request(model, judged, observed, key, r, actions);
         }
-        let path = status_path(key);
-        let before = observed.status.get(&path);
-        let old = before.and_then(|t| parse(t));
-        let previous_applied = old.as_ref().and_then(|o| o.applied.clone());
-        let mut status = RequestStatus {
-            request: key.clone(),
-            source: r.path.clone(),
-            capability: r.spec.capability.clone(),
-            environment: r.spec.environment.map(|e| format!("{e:?}").to_lowercase()),
-            backend: backend_of(model, r),
-            phase: String::new(),
-            message: String::new(),
-            applied: previous_applied.clone(),
-            deletion_protection: r.spec.deletion_protection,
-            requested_by: r.requested_by.clone(),
-            verdict: None,
-            outputs: old.as_ref().map(|o| o.outputs.clone()).unwrap_or_default(),
-            secrets: old.as_ref().and_then(|o| o.secrets.clone()),
-            target: old.as_ref().and_then(|o| o.target.clone()),
-        };
-        let verdict = match judged.verdicts.get(key) {
-            Some(Ok(v)) => v.clone(),
-            Some(Err(e)) => {
-                status.phase = "Failed".into();
-                status.message = format!("policy evaluation failed: {e}");
-                push_status(actions, key, path, before, &status);
-                continue;
-            }
-            None => Verdict::default(),
-        };
-        status.verdict = Some(verdict.clone());
-        if !verdict.allowed() {
-            status.phase = "Denied".into();
-            status.message = verdict.deny.iter().map(|m| m.message.as_str()).collect::<Vec<_>>().join("; ");
-            push_status(actions, key, path, before, &status);
-            continue;
-        }
-        let Some(backend) = status.backend else {
-            status.phase = "Blocked".into();
-            status.message =
-                format!("module `{}` names no backend; set spec.backends in platform.yaml", r.spec.capability);
-            push_status(actions, key, path, before, &status);
-            continue;
-        };
-        let supported = model.modules.get(&r.spec.capability).is_some_and(|m| m.spec.backends.contains(&backend));
-        let target = target_for(model, r, backend);
-        let observation = observed.requests.get(key).cloned().unwrap_or(Observation::Unavailable {
-            reason: format!(
-                "paved has no {backend:?} backend for `{}` yet; choose another in platform.yaml spec.backends",
-                r.spec.capability
-            )
-            .to_lowercase(),
-        });
-        if !supported {
-            status.phase = "Blocked".into();
-            status.message =
-                format!("module `{}` does not support the {backend:?} backend", r.spec.capability).to_lowercase();
-            push_status(actions, key, path, before, &status);
-            continue;
-        }
-        if let Observation::Unavailable { reason } = &observation {
-            status.phase = "Blocked".into();
-            status.message = reason.clone();
-            push_status(actions, key, path, before, &status);
-            continue;
-        }
-        let wanted = digest(model, r, backend);
-        let reason = match (&observation, previous_applied.as_deref()) {
-            (_, None) => Some("new request".to_owned()),
-            (_, Some(d)) if d != wanted => Some("request changed".to_owned()),
-            (Observation::Absent, _) => Some("missing: deleted out of band, recreating".to_owned()),
-            (Observation::Present { drift: Some(d) }, _) => Some(format!("drift: {d}")),
-            _ => None,
-        };
-        status.phase = "Ready".into();
-        status.message = "provisioned".into();
-        status.applied = Some(wanted.clone());
-        status.outputs = expected_outputs(ctx, &target);
-        status.secrets = matches!(r.spec.capability.as_str(), "database" | "sandbox-ai-key" | "tls-certificate")
-            .then(|| provision::SecretStore::reference(&r.team, &r.name));
-        status.target = Some(target.clone());
-        let Some(reason) = reason else {
-            push_status(actions, key, path, before, &status);
-            continue;
-        };
-        let after = render(&status);
-        let mut content = after.clone().into_bytes();
-        // A heal is a new event even when the desired content is the same as last time.
-        content.extend_from_slice(reason.as_bytes());
-        actions.push(PlannedAction {
-            id: ActionId::new(ActionKind::Provision, &format!("request:{key}"), &content),
-            kind: ActionKind::Provision,
-            target: format!("request:{key}"),
-            reason,
-            change: FileChange::Write { path, before: before.cloned(), after },
-            provision: Some(ProvisionOp { target, previous_applied }),
-        });
     }
-
     // Requests whose file is gone.
     for (path, before) in observed.status.iter().filter(|(p, _)| p.starts_with("status/requests/")) {
-        let Some(old) = parse(before) else { continue };
-        if model.requests.contains_key(&old.request) || broken.contains(old.source.as_str()) {
-            continue;
+        plan_removed(model, broken, path, before, actions);
+    }
+}
+
+/// The request whose status lives at `path`, if `path` is a request status path.
+pub fn key_of_status_path(path: &str) -> Option<&str> {
+    path.strip_prefix("status/requests/")?.strip_suffix(".yaml")
+}
+
+/// The `request:` a request status file records (without parsing the YAML).
+pub fn status_request(text: &str) -> Option<&str> {
+    text.lines().find_map(|l| l.strip_prefix("request: ")).map(str::trim)
+}
+
+/// Plan desired request `key`: its status, and a provision action when it must be created or converged.
+pub fn plan_request(
+    model: &Model,
+    judged: &Judged,
+    observed: &Observed,
+    key: &str,
+    r: &Request,
+    actions: &mut Vec<PlannedAction>,
+) {
+    let ctx = &judged.context;
+    let path = status_path(key);
+    let before = observed.status.get(&path);
+    let old = before.and_then(|t| parse(t));
+    let previous_applied = old.as_ref().and_then(|o| o.applied.clone());
+    let mut status = RequestStatus {
+        request: key.to_owned(),
+        source: r.path.clone(),
+        capability: r.spec.capability.clone(),
+        environment: r.spec.environment.map(|e| format!("{e:?}").to_lowercase()),
+        backend: backend_of(model, r),
+        phase: String::new(),
+        message: String::new(),
+        applied: previous_applied.clone(),
+        deletion_protection: r.spec.deletion_protection,
+        requested_by: r.requested_by.clone(),
+        verdict: None,
+        outputs: old.as_ref().map(|o| o.outputs.clone()).unwrap_or_default(),
+        secrets: old.as_ref().and_then(|o| o.secrets.clone()),
+        target: old.as_ref().and_then(|o| o.target.clone()),
+    };
+    let verdict = match judged.verdicts.get(key) {
+        Some(Ok(v)) => v.clone(),
+        Some(Err(e)) => {
+            status.phase = "Failed".into();
+            status.message = format!("policy evaluation failed: {e}");
+            push_status(actions, key, path, before, &status);
+            return;
         }
-        let target = format!("request:{}", old.request);
-        match (&old.target, old.applied.is_some()) {
-            (Some(_), true) if old.deletion_protection => {
-                let mut status = old.clone();
-                status.phase = "Protected".into();
-                status.message = "the request file was removed, but deletion protection is on: to deprovision, set \
-                                  spec.deletionProtection: false in a PR, merge it, then remove the file"
-                    .into();
-                push_status(actions, &old.request, path.clone(), Some(before), &status);
-            }
-            (Some(t), true) => actions.push(PlannedAction {
-                id: ActionId::new(ActionKind::Deprovision, &target, before.as_bytes()),
-                kind: ActionKind::Deprovision,
-                target,
-                reason: format!("{} was removed", old.source),
-                change: FileChange::Delete { path: path.clone(), before: before.clone() },
-                provision: Some(ProvisionOp { target: t.clone(), previous_applied: old.applied.clone() }),
-            }),
-            _ => actions.push(PlannedAction {
-                id: ActionId::new(ActionKind::DeleteStatus, &target, b""),
-                kind: ActionKind::DeleteStatus,
-                target,
-                reason: format!("{} was removed; nothing was provisioned", old.source),
-                change: FileChange::Delete { path: path.clone(), before: before.clone() },
-                provision: None,
-            }),
+        None => Verdict::default(),
+    };
+    status.verdict = Some(verdict.clone());
+    if !verdict.allowed() {
+        status.phase = "Denied".into();
+        status.message = verdict.deny.iter().map(|m| m.message.as_str()).collect::<Vec<_>>().join("; ");
+        push_status(actions, key, path, before, &status);
+        return;
+    }
+    let Some(backend) = status.backend else {
+        status.phase = "Blocked".into();
+        status.message = format!("module `{}` names no backend; set spec.backends in platform.yaml", r.spec.capability);
+        push_status(actions, key, path, before, &status);
+        return;
+    };
+    let supported = model.modules.get(&r.spec.capability).is_some_and(|m| m.spec.backends.contains(&backend));
+    let target = target_for(model, r, backend);
+    let observation = observed.requests.get(key).cloned().unwrap_or(Observation::Unavailable {
+        reason: format!(
+            "paved has no {backend:?} backend for `{}` yet; choose another in platform.yaml spec.backends",
+            r.spec.capability
+        )
+        .to_lowercase(),
+    });
+    if !supported {
+        status.phase = "Blocked".into();
+        status.message =
+            format!("module `{}` does not support the {backend:?} backend", r.spec.capability).to_lowercase();
+        push_status(actions, key, path, before, &status);
+        return;
+    }
+    if let Observation::Unavailable { reason } = &observation {
+        status.phase = "Blocked".into();
+        status.message = reason.clone();
+        push_status(actions, key, path, before, &status);
+        return;
+    }
+    let wanted = digest(model, r, backend);
+    let reason = match (&observation, previous_applied.as_deref()) {
+        (_, None) => Some("new request".to_owned()),
+        (_, Some(d)) if d != wanted => Some("request changed".to_owned()),
+        (Observation::Absent, _) => Some("missing: deleted out of band, recreating".to_owned()),
+        (Observation::Present { drift: Some(d) }, _) => Some(format!("drift: {d}")),
+        _ => None,
+    };
+    status.phase = "Ready".into();
+    status.message = "provisioned".into();
+    status.applied = Some(wanted.clone());
+    status.outputs = expected_outputs(ctx, &target);
+    status.secrets = matches!(r.spec.capability.as_str(), "database" | "sandbox-ai-key" | "tls-certificate")
+        .then(|| provision::SecretStore::reference(&r.team, &r.name));
+    status.target = Some(target.clone());
+    let Some(reason) = reason else {
+        push_status(actions, key, path, before, &status);
+        return;
+    };
+    let after = render(&status);
+    let mut content = after.clone().into_bytes();
+    // A heal is a new event even when the desired content is the same as last time.
+    content.extend_from_slice(reason.as_bytes());
+    actions.push(PlannedAction {
+        id: ActionId::new(ActionKind::Provision, &format!("request:{key}"), &content),
+        kind: ActionKind::Provision,
+        target: format!("request:{key}"),
+        reason,
+        change: FileChange::Write { path, before: before.cloned(), after },
+        provision: Some(ProvisionOp { target, previous_applied }),
+    });
+}
+
+/// Plan the request status at `path` (content `before`) if its request file is gone: deprovision what it
+/// provisioned, keep it while deletion protection holds, or drop the status. Nothing when the request is still
+/// desired, or its file is broken (it keeps its last state).
+pub fn plan_removed(
+    model: &Model,
+    broken: &BTreeSet<&str>,
+    path: &str,
+    before: &String,
+    actions: &mut Vec<PlannedAction>,
+) {
+    let Some(old) = parse(before) else { return };
+    if model.requests.contains_key(&old.request) || broken.contains(old.source.as_str()) {
+        return;
+    }
+    let target = format!("request:{}", old.request);
+    match (&old.target, old.applied.is_some()) {
+        (Some(_), true) if old.deletion_protection => {
+            let mut status = old.clone();
+            status.phase = "Protected".into();
+            status.message = "the request file was removed, but deletion protection is on: to deprovision, set \
+                              spec.deletionProtection: false in a PR, merge it, then remove the file"
+                .into();
+            push_status(actions, &old.request, path.to_owned(), Some(before), &status);
         }
+        (Some(t), true) => actions.push(PlannedAction {
+            id: ActionId::new(ActionKind::Deprovision, &target, before.as_bytes()),
+            kind: ActionKind::Deprovision,
+            target,
+            reason: format!("{} was removed", old.source),
+            change: FileChange::Delete { path: path.to_owned(), before: before.clone() },
+            provision: Some(ProvisionOp { target: t.clone(), previous_applied: old.applied.clone() }),
+        }),
+        _ => actions.push(PlannedAction {
+            id: ActionId::new(ActionKind::DeleteStatus, &target, b""),
+            kind: ActionKind::DeleteStatus,
+            target,
+            reason: format!("{} was removed; nothing was provisioned", old.source),
+            change: FileChange::Delete { path: path.to_owned(), before: before.clone() },
+            provision: None,
+        }),
     }
 }
 

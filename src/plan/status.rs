@@ -55,6 +55,18 @@ pub fn status_path(r: &EntityRef) -> String {
     format!("status/{}/{}/{}.yaml", r.kind, r.namespace, r.name)
 }
 
+/// The entity whose status lives at `path`, when `path` is one [`status_path`] gives.
+pub fn entity_of_status_path(path: &str) -> Option<EntityRef> {
+    let rest = path.strip_prefix("status/")?.strip_suffix(".yaml")?;
+    let mut parts = rest.split('/');
+    let (kind, namespace, name) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let r = EntityRef::new(kind, namespace, name);
+    (status_path(&r) == path).then_some(r)
+}
+
 /// The status of one entity.
 pub fn entity_status(model: &Model, observed: &Observed, r: &EntityRef, item: &CatalogEntity) -> EntityStatus {
     let catalog = &model.catalog;

@@ -4,6 +4,7 @@
 //! cache ([`crate::model::cache`]) works the same for both. Refusals that protect the loader — oversized files,
 //! symlinks that escape the repo, non-UTF-8 text — are decided here, once, for every reader.
 
+pub mod diff;
 mod git;
 mod worktree;
 
@@ -43,7 +44,7 @@ pub enum FileKind {
 }
 
 /// One file of a snapshot.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Repo-relative, `/`-separated.
     pub path: String,
@@ -121,6 +122,34 @@ impl Snapshot {
             entries: Arc::new(entries),
             reader: Arc::new(reader),
         })
+    }
+
+    /// Move a commit snapshot to `diff`'s newer commit by patching the files that changed, without listing the
+    /// tree again. The reader stays: it reads any blob of the same repository.
+    ///
+    /// # Panics
+    /// If `diff` has an unsupported change (the caller lists that commit whole instead).
+    pub fn patch(&mut self, diff: &diff::TreeDiff) {
+        assert!(diff.unsupported.is_none(), "an unsupported change cannot be patched: {:?}", diff.unsupported);
+        let entries = Arc::make_mut(&mut self.entries);
+        for change in &diff.changed {
+            let at = entries.binary_search_by(|e| e.path.as_str().cmp(&change.path));
+            match (at, &change.entry) {
+                (Ok(i), Some(entry)) => entries[i] = entry.clone(),
+                (Ok(i), None) => {
+                    entries.remove(i);
+                }
+                (Err(i), Some(entry)) => entries.insert(i, entry.clone()),
+                (Err(_), None) => {}
+            }
+        }
+        self.basis = Basis::Commit(diff.commit.clone());
+    }
+
+    /// Whether any file is a symlink: a change to a link's target changes the link's content too, which a tree
+    /// diff does not report, so such a snapshot is never patched.
+    pub fn has_symlinks(&self) -> bool {
+        self.entries.iter().any(|e| e.kind != FileKind::Regular)
     }
 
     pub fn entries(&self) -> &[Entry] {

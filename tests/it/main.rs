@@ -12,6 +12,8 @@ mod deploy;
 mod forge;
 /// The GitHub forge against a loopback stand-in for GitHub's REST API.
 mod github;
+/// The incremental planner: patched plans equal cold ones.
+mod incremental;
 /// `paved init` and `paved demo`.
 mod init_demo;
 /// Versioned modules and their request-migration PRs.

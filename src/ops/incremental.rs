@@ -1,0 +1,315 @@
+//! The incremental planner: after a commit, patch the last plan for what the commit changed instead of loading,
+//! judging and planning the whole repo again.
+//!
+//! [`WarmPlanner`] keeps everything its last plan was made from ([`Prepared`]). On the next plan it diffs the
+//! two commits' trees (only the subtrees that differ are read), and when every changed file is one whose effects
+//! are known to stay local — a request file, a bot-owned status file — it reloads those files, re-judges and
+//! re-observes the requests they name, and patches the plan for the status paths they touch
+//! ([`plan::patch`]). Anything else (a catalog entity, a policy, a module, `platform.yaml`, a symlink, a changed
+//! forge listing, a repo with scorecards, whose reports read every request) falls back to a full plan, and says
+//! why. The patched plan equals the full one; `tests/it/incremental.rs` checks that after every kind of change.
+//!
+//! Out-of-band drift (a database dropped by hand) does not come with a commit: like kube-rs' `Controller` with
+//! its resync, the caller plans from scratch on its resync timer ([`WarmPlanner::forget`]).
+
+use super::RepoOptions;
+use super::reconcile::{Planned, Prepared, plan_judge, prepare_full};
+use crate::diag::Diagnostics;
+use crate::model::cache::ParseCache;
+use crate::observe::{Item, ObservedDigest, observe_desired, observe_removed};
+use crate::plan::requests::{key_of_status_path, status_path, status_request};
+use crate::plan::{self, ActionKind, status};
+use crate::source::diff::{self, Changed, TreeDiff};
+use crate::source::{Basis, Snapshot};
+use std::collections::{BTreeSet, HashMap};
+
+/// How the last [`WarmPlanner::plan`] was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum How {
+    /// The commit was the one planned last time: the plan is the same.
+    Unchanged,
+    /// The last plan, patched for the files a commit changed.
+    Patched { files: usize, paths: usize },
+    /// Planned from scratch, and why the last plan could not be patched.
+    Full { why: String },
+}
+
+impl std::fmt::Display for How {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            How::Unchanged => f.write_str("unchanged commit"),
+            How::Patched { files, paths } => write!(f, "patched for {files} changed file(s), {paths} status path(s)"),
+            How::Full { why } => write!(f, "full plan: {why}"),
+        }
+    }
+}
+
+/// A planner that remembers its last plan; see the module docs.
+pub struct WarmPlanner {
+    options: RepoOptions,
+    state: Option<State>,
+}
+
+struct State {
+    prepared: Prepared,
+    repo: gix::ThreadSafeRepository,
+    digest: ObservedDigest,
+    /// Status files by the file their `source:` names: the statuses a change to that file can affect (its entity
+    /// or request keeps its last state while the file is broken).
+    by_source: HashMap<String, BTreeSet<String>>,
+}
+
+impl WarmPlanner {
+    pub fn new(options: RepoOptions) -> Self {
+        WarmPlanner { options, state: None }
+    }
+
+    /// The last plan and what it was made from.
+    pub fn planned(&self) -> Option<&Planned> {
+        self.state.as_ref().map(|s| &s.prepared.planned)
+    }
+
+    /// The snapshot the last plan was made from.
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.state.as_ref().map(|s| &s.prepared.snapshot)
+    }
+
+    /// Forget the last plan: the next one is made from scratch (a resync, which also catches drift that came
+    /// without a commit).
+    pub fn forget(&mut self) {
+        self.state = None;
+    }
+
+    /// Plan the repo's current commit (`--rev`, else HEAD), patching the last plan when it can.
+    pub fn plan(&mut self, cache: &ParseCache) -> anyhow::Result<How> {
+        let why = match self.state.as_mut() {
+            None => "no earlier plan".to_owned(),
+            Some(state) => match try_patch(&self.options, state, cache)? {
+                Ok(how) => return Ok(how),
+                Err(why) => why,
+            },
+        };
+        tracing::debug!(%why, "planning from scratch");
+        // A failed patch may have left the state half-updated: it is replaced whole.
+        self.state = None;
+        let prepared = prepare_full(&self.options, cache)?;
+        self.state = State::new(prepared);
+        Ok(How::Full { why })
+    }
+}
+
+impl State {
+    /// The state to patch later, or `None` when plans of this source can never be patched.
+    fn new(prepared: Prepared) -> Option<Self> {
+        if !matches!(prepared.snapshot.basis, Basis::Commit(_)) || prepared.snapshot.has_symlinks() {
+            return None;
+        }
+        let repo = crate::source::open_git(&prepared.snapshot.root).ok()?.into_sync();
+        let digest = ObservedDigest::of(&prepared.observed);
+        let mut by_source: HashMap<String, BTreeSet<String>> = HashMap::new();
+        for (path, text) in &prepared.observed.status {
+            if let Some(source) = crate::observe::Observed::status_source(text) {
+                by_source.entry(source.to_owned()).or_default().insert(path.clone());
+            }
+        }
+        Some(State { prepared, repo, digest, by_source })
+    }
+}
+
+/// Patch `state` to the repo's current commit. `Ok(Err(why))` when it cannot be patched: then `state` may be
+/// half-updated and must be dropped.
+fn try_patch(options: &RepoOptions, state: &mut State, cache: &ParseCache) -> anyhow::Result<Result<How, String>> {
+    let mut phase = super::reconcile::Phases::start();
+    let repo = state.repo.to_thread_local();
+    let rev = options.rev.as_deref().unwrap_or("HEAD");
+    let Basis::Commit(old) = state.prepared.snapshot.basis.clone() else {
+        return Ok(Err("the last plan was of a work tree".to_owned()));
+    };
+    let diff = diff::between(&repo, &old, rev)?;
+    if diff.commit == old {
+        return Ok(Ok(How::Unchanged));
+    }
+    if let Some(why) = unpatchable(state, &diff) {
+        return Ok(Err(why));
+    }
+    phase.done("diff");
+    let (requests, statuses): (Vec<&Changed>, Vec<&Changed>) =
+        diff.changed.iter().partition(|c| crate::model::is_request_file(&c.path));
+    let existed: Vec<bool> = requests.iter().map(|c| state.prepared.snapshot.get(&c.path).is_some()).collect();
+    state.prepared.snapshot.patch(&diff);
+    state.prepared.planned.loaded.basis = state.prepared.snapshot.basis.clone();
+
+    let mut affected_keys = BTreeSet::new();
+    let mut affected_paths = BTreeSet::new();
+    for (change, existed) in requests.into_iter().zip(existed) {
+        if let Err(why) = reload_request(options, state, cache, change, existed, &mut affected_keys) {
+            return Ok(Err(why));
+        }
+        affected_paths.extend(state.by_source.get(&change.path).into_iter().flatten().cloned());
+    }
+    for change in statuses {
+        if let Err(why) = reread_status(state, change, &mut affected_keys) {
+            return Ok(Err(why));
+        }
+        affected_paths.insert(change.path.clone());
+    }
+    state.prepared.planned.loaded.diagnostics.sort();
+    phase.done("reload");
+
+    if let Some(why) = forge_moved(options, state)? {
+        return Ok(Err(why));
+    }
+    let p = &mut state.prepared;
+    let model = &p.planned.loaded.model;
+    for key in &affected_keys {
+        affected_paths.insert(status_path(key));
+        if let Some(before) = p.observed.requests.remove(key) {
+            state.digest.remove(Item::Request, key, &serde_json::to_vec(&before).expect("observations serialize"));
+        }
+        let observation = observe_desired(model, &p.judged.context, key).or_else(|| {
+            let text = p.observed.status.get(&status_path(key))?;
+            observe_removed(model, &p.judged.context, text).map(|(_, o)| o)
+        });
+        if let Some(o) = observation {
+            state.digest.add(Item::Request, key, &serde_json::to_vec(&o).expect("observations serialize"));
+            p.observed.requests.insert(key.clone(), o);
+        }
+        p.judged.verdicts.remove(key);
+        if let Some(r) = model.requests.get(key) {
+            p.judged.verdicts.insert(key.clone(), p.judge.one(model, r, cache));
+        }
+    }
+    phase.done("observe and judge");
+    plan::patch(&mut p.planned.plan, &p.planned.loaded, &p.judged, &p.observed, &affected_paths, state.digest.to_hex());
+    let provisions =
+        p.planned.plan.actions.iter().any(|a| matches!(a.kind, ActionKind::Provision | ActionKind::Deprovision));
+    if provisions {
+        // The provisioner judges Terraform plans against the model: it must see the patched one.
+        let context = plan_judge(model, p.judge.policies());
+        p.planned.context.plan_judge = context.clone();
+        p.judged.context.plan_judge = context;
+    }
+    phase.done("plan");
+    Ok(Ok(How::Patched { files: diff.changed.len(), paths: affected_paths.len() }))
+}
+
+/// Why a commit cannot be patched onto `state`, if it cannot: every changed file must be a request file or a
+/// bot-owned status file, and the repo must have no scorecards (their reports read every request).
+fn unpatchable(state: &State, diff: &TreeDiff) -> Option<String> {
+    if let Some(why) = &diff.unsupported {
+        return Some(why.clone());
+    }
+    if state.prepared.observed.evidence.is_some() {
+        return Some("the repo has scorecards, whose reports are computed over every request".to_owned());
+    }
+    diff.changed.iter().find_map(|c| {
+        let local = crate::model::is_request_file(&c.path)
+            || (c.path.starts_with("status/") && c.path != status::UNCLAIMED_PATH);
+        (!local).then(|| format!("{} changed: only request and status files are patched", c.path))
+    })
+}
+
+/// Reload one changed request file into the model and its diagnostics.
+fn reload_request(
+    options: &RepoOptions,
+    state: &mut State,
+    cache: &ParseCache,
+    change: &Changed,
+    existed: bool,
+    affected_keys: &mut BTreeSet<String>,
+) -> Result<(), String> {
+    let p = &mut state.prepared;
+    let loaded = &mut p.planned.loaded;
+    let path = change.path.as_str();
+    let old_key = loaded.model.requests.iter().find(|(_, r)| r.path == path).map(|(k, _)| k.clone());
+    // Which of two files defining the same request wins depends on every file: not a local change.
+    let duplicate = |diags: &Diagnostics, key: &str| {
+        let message = crate::model::duplicate_request_message(key);
+        diags.iter().any(|d| d.message == message)
+    };
+    let is_duplicate_here = loaded
+        .diagnostics
+        .iter()
+        .any(|d| d.path == path && d.message.starts_with(&crate::model::duplicate_request_message("")));
+    if is_duplicate_here || old_key.as_deref().is_some_and(|k| duplicate(&loaded.diagnostics, k)) {
+        return Err(format!("{path} defines a request another file also defines"));
+    }
+    loaded.diagnostics.retain(|d| d.path != path);
+    if let Some(key) = old_key {
+        loaded.model.requests.remove(&key);
+        affected_keys.insert(key);
+    }
+    match &change.entry {
+        Some(entry) => {
+            let load_options = crate::model::LoadOptions { strict: options.strict };
+            let (request, diags) =
+                crate::model::load_request_file(&p.snapshot, cache, entry, &loaded.model, &load_options);
+            loaded.diagnostics.extend(diags.into_vec());
+            if let Some(r) = request {
+                let key = r.key();
+                if loaded.model.requests.contains_key(&key) {
+                    return Err(format!("{path} defines {key}, which another file also defines"));
+                }
+                affected_keys.insert(key.clone());
+                loaded.model.requests.insert(key, r);
+            }
+            if !existed {
+                loaded.files += 1;
+            }
+        }
+        None => loaded.files -= 1,
+    }
+    Ok(())
+}
+
+/// Read one changed status file into the observation (and the digest and the source index).
+fn reread_status(state: &mut State, change: &Changed, affected_keys: &mut BTreeSet<String>) -> Result<(), String> {
+    let p = &mut state.prepared;
+    let path = &change.path;
+    // A bot-owned file that cannot be read is treated as absent, as a full observation does.
+    let after = change.entry.as_ref().and_then(|e| p.snapshot.read_text(e).ok());
+    let before = p.observed.status.get(path).cloned();
+    if let Some(key) = key_of_status_path(path) {
+        // paved names each request status after its request; a file naming another one is observed as that one,
+        // which only a full observation gets right.
+        if [&before, &after].into_iter().flatten().any(|t| status_request(t).is_some_and(|r| r != key)) {
+            return Err(format!("{path} records another request than its name says"));
+        }
+        affected_keys.insert(key.to_owned());
+    }
+    for (text, add) in [(&before, false), (&after, true)] {
+        let Some(text) = text else { continue };
+        if add {
+            state.digest.add(Item::Status, path, text.as_bytes());
+        } else {
+            state.digest.remove(Item::Status, path, text.as_bytes());
+        }
+        if let Some(source) = crate::observe::Observed::status_source(text) {
+            let paths = state.by_source.entry(source.to_owned()).or_default();
+            if add {
+                paths.insert(path.clone());
+            } else {
+                paths.remove(path);
+            }
+        }
+    }
+    match after {
+        Some(text) => p.observed.status.insert(path.clone(), text),
+        None => p.observed.status.remove(path),
+    };
+    Ok(())
+}
+
+/// Why the forge's listing no longer matches the one the last plan used, if it does not (then every
+/// component's drift findings may differ).
+fn forge_moved(options: &RepoOptions, state: &State) -> anyhow::Result<Option<String>> {
+    let Some(forge) = super::forge(options, &state.prepared.planned.loaded)? else {
+        return Ok(None);
+    };
+    let listed = forge.list_repos().map(|repos| repos.into_iter().map(|r| r.full_name).collect::<BTreeSet<_>>());
+    let observed = &state.prepared.observed;
+    Ok(match (listed, &observed.forge) {
+        (Ok(repos), Some(before)) if repos == before.repos => None,
+        _ => Some("the forge's repo listing changed".to_owned()),
+    })
+}

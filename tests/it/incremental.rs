@@ -1,0 +1,178 @@
+//! The incremental planner (`ops::incremental::WarmPlanner`): after each kind of commit, the patched plan must
+//! be the plan a cold planner makes of the same commit, byte for byte, and it must be patched (not re-planned)
+//! whenever the change is local.
+
+use crate::util::{Dir, Paved, git, s};
+use paved::model::cache::ParseCache;
+use paved::ops::incremental::{How, WarmPlanner};
+use paved::ops::{RepoOptions, reconcile};
+use std::path::Path;
+
+fn options(repo: &Path, state: &Path) -> RepoOptions {
+    RepoOptions {
+        repo: repo.to_path_buf(),
+        rev: None,
+        worktree: false,
+        strict: false,
+        forge: None,
+        state: Some(state.to_path_buf()),
+    }
+}
+
+fn commit(repo: &Path, message: &str) {
+    git(repo, &["add", "--all"]);
+    git(repo, &["commit", "--quiet", "--allow-empty", "-m", message]);
+}
+
+/// Everything a plan and its load say, including the before/after contents the JSON form leaves out.
+fn fingerprint(planned: &reconcile::Planned) -> String {
+    format!("{:#?}\n{:#?}\nfiles {}", planned.plan, planned.loaded.diagnostics, planned.loaded.files)
+}
+
+/// Plan the current commit warm and cold; they must agree. Returns how the warm plan was made.
+fn warm_equals_cold(warm: &mut WarmPlanner, cache: &ParseCache, opts: &RepoOptions, what: &str) -> How {
+    let how = warm.plan(cache).expect("warm plan");
+    let cold = reconcile::plan(opts, &ParseCache::new()).expect("cold plan");
+    let patched = warm.planned().expect("a plan");
+    let (a, b) = (fingerprint(patched), fingerprint(&cold));
+    if a != b {
+        let first = a.lines().zip(b.lines()).position(|(x, y)| x != y).unwrap_or(0);
+        let context = |t: &str| t.lines().skip(first.saturating_sub(5)).take(12).collect::<Vec<_>>().join("\n");
+        panic!(
+            "{what}: the warm plan ({how}) differs from the cold one:\n--- warm\n{}\n--- cold\n{}",
+            context(&a),
+            context(&b)
+        );
+    }
+    how
+}
+
+fn patched(how: &How, what: &str) {
+    assert!(matches!(how, How::Patched { .. }), "{what}: expected a patched plan, got {how}");
+}
+
+#[test]
+fn a_patched_plan_equals_a_cold_plan_after_every_kind_of_local_change() {
+    let dir = Dir::new();
+    let repo = dir.join("platform");
+    Paved::new(&["bench", "gen", "--services", "200", "--seed", "5", "--out", s(&repo)]).run().expect_code(0);
+    let opts = options(&repo, &dir.join("state"));
+    // Commit the first reconcile's status files, so changes meet committed statuses as they do in production.
+    Paved::new(&["reconcile", "--repo", s(&repo), "--state", s(&dir.join("state"))]).run().run_ok_or_blocked();
+    assert!(repo.join("status/requests").is_dir(), "the reconcile committed request statuses");
+
+    let cache = ParseCache::new();
+    let mut warm = WarmPlanner::new(opts.clone());
+    assert!(matches!(warm_equals_cold(&mut warm, &cache, &opts, "first plan"), How::Full { .. }));
+    assert_eq!(warm.plan(&cache).expect("plan"), How::Unchanged, "the same commit again");
+
+    let flag = paved::bench::CHANGE_FILE;
+    let team_dir = repo.join(Path::new(flag).parent().expect("a folder"));
+    let request = |name: &str, body: &str| {
+        format!(
+            "apiVersion: paved.dev/v1\nkind: Request\nmetadata:\n  name: {name}\n  requestedBy: user:nobody\nspec:\n{body}"
+        )
+    };
+    let owner = std::fs::read_to_string(repo.join(flag))
+        .expect("the bench flag")
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("owner: ").map(str::to_owned))
+        .expect("an owner");
+    let flag_spec = |key: &str| {
+        format!(
+            "  capability: feature-flag\n  moduleVersion: 1\n  environment: staging\n  owner: {owner}\n  parameters:\n    key: {key}\n    variants:\n      \"on\": true\n      \"off\": false\n    defaultVariant: \"off\"\n"
+        )
+    };
+
+    // A request's parameters change.
+    paved::bench::one_file_change(&repo, flag, 1).expect("commit");
+    let how = warm_equals_cold(&mut warm, &cache, &opts, "a changed request");
+    patched(&how, "a changed request");
+    assert_eq!(how, How::Patched { files: 1, paths: 1 });
+
+    // A new request, and one the policies deny (a public database).
+    std::fs::write(team_dir.join("new-flag.yaml"), request("new-flag", &flag_spec("new-flag"))).expect("write");
+    std::fs::write(
+        team_dir.join("open-db.yaml"),
+        request(
+            "open-db",
+            &format!(
+                "  capability: database\n  moduleVersion: 1\n  environment: production\n  owner: {owner}\n  parameters:\n    engine: postgres\n    version: \"16\"\n    sizeGb: 10\n    publiclyAccessible: true\n    backupRetentionDays: 1\n"
+            ),
+        ),
+    )
+    .expect("write");
+    commit(&repo, "two new requests");
+    patched(&warm_equals_cold(&mut warm, &cache, &opts, "new requests"), "new requests");
+    let denied = warm.planned().expect("plan").plan.actions.iter().find(|a| a.target.ends_with("/open-db")).cloned();
+    assert!(denied.is_some_and(|a| a.reason.starts_with("Denied")), "the public database is denied");
+
+    // A request file that no longer parses keeps its last state; then it is fixed.
+    std::fs::write(team_dir.join("new-flag.yaml"), "apiVersion: paved.dev/v1\nkind: Request\nmetadata: [\n")
+        .expect("write");
+    commit(&repo, "break a request");
+    patched(&warm_equals_cold(&mut warm, &cache, &opts, "a broken request"), "a broken request");
+    assert!(warm.planned().expect("plan").plan.errored);
+    std::fs::write(team_dir.join("new-flag.yaml"), request("new-flag", &flag_spec("new-flag"))).expect("write");
+    commit(&repo, "fix it");
+    patched(&warm_equals_cold(&mut warm, &cache, &opts, "a fixed request"), "a fixed request");
+
+    // A request renamed inside its file: the old name's status goes, the new name's comes.
+    std::fs::write(repo.join(flag), request("renamed-flag", &flag_spec("renamed-flag"))).expect("write");
+    commit(&repo, "rename a request");
+    patched(&warm_equals_cold(&mut warm, &cache, &opts, "a renamed request"), "a renamed request");
+
+    // A request file removed whose status was committed.
+    let committed = std::fs::read_dir(repo.join("requests"))
+        .expect("requests")
+        .flatten()
+        .flat_map(|team| std::fs::read_dir(team.path()).into_iter().flatten().flatten())
+        .map(|f| f.path())
+        .find(|p| {
+            let rel = p.strip_prefix(&repo).expect("inside").to_string_lossy().into_owned();
+            let key = rel.trim_start_matches("requests/").trim_end_matches(".yaml").to_owned();
+            repo.join(format!("status/requests/{key}.yaml")).exists() && !rel.contains("bench-flag")
+        })
+        .expect("a request with a committed status");
+    std::fs::remove_file(&committed).expect("remove");
+    commit(&repo, "remove a request");
+    let how = warm_equals_cold(&mut warm, &cache, &opts, "a removed request");
+    patched(&how, "a removed request");
+    assert!(
+        warm.planned().expect("plan").plan.actions.iter().any(|a| a.change.path().starts_with("status/requests/")
+            && matches!(a.change, paved::plan::FileChange::Delete { .. })),
+        "the removed request's status is deleted"
+    );
+
+    // Status files edited, removed and added by hand: rewritten, restored, deleted.
+    let status_dir = repo.join("status/component/default");
+    let statuses: Vec<_> =
+        std::fs::read_dir(&status_dir).expect("component statuses").flatten().map(|e| e.path()).collect();
+    std::fs::write(&statuses[0], "# edited by hand\n").expect("write");
+    std::fs::remove_file(&statuses[1]).expect("remove");
+    std::fs::write(status_dir.join("nobody-writes-this.yaml"), "entity: component:default/nobody\n").expect("write");
+    let request_status = std::fs::read_dir(repo.join("status/requests")).expect("request statuses").flatten().next();
+    let request_status = request_status.expect("a team folder").path();
+    let one = std::fs::read_dir(&request_status).expect("a team").flatten().next().expect("a status").path();
+    let text = std::fs::read_to_string(&one).expect("read");
+    std::fs::write(&one, text.replace("phase: Blocked", "phase: Ready")).expect("write");
+    commit(&repo, "edit statuses by hand");
+    let how = warm_equals_cold(&mut warm, &cache, &opts, "hand-edited statuses");
+    patched(&how, "hand-edited statuses");
+
+    // A catalog change is not local: planned from scratch, and still right.
+    let team = std::fs::read_dir(repo.join("catalog")).expect("catalog").flatten().next().expect("a team").path();
+    let file = std::fs::read_dir(&team).expect("team").flatten().next().expect("a file").path();
+    let text = std::fs::read_to_string(&file).expect("read");
+    std::fs::write(&file, text.replacen("description:", "description: Edited.", 1) + "\n").expect("write");
+    commit(&repo, "edit the catalog");
+    let how = warm_equals_cold(&mut warm, &cache, &opts, "a catalog change");
+    assert!(matches!(&how, How::Full { why } if why.contains("catalog/")), "{how}");
+
+    // Two files defining one request: which wins depends on both, so it is planned from scratch.
+    std::fs::write(team_dir.join("twin.yaml"), request("new-flag", &flag_spec("twin"))).expect("write");
+    commit(&repo, "a duplicate");
+    let how = warm_equals_cold(&mut warm, &cache, &opts, "a duplicate request");
+    assert!(matches!(&how, How::Full { why } if why.contains("also defines")), "{how}");
+    assert!(warm.planned().expect("plan").loaded.diagnostics.errors() > 0);
+}
