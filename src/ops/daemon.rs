@@ -10,7 +10,8 @@
 //!   and started again does nothing twice. The daemon keeps no state of its own across restarts.
 
 use super::RepoOptions;
-use super::reconcile::reconcile;
+use super::incremental::{How, WarmPlanner};
+use super::reconcile::apply_planned;
 use crate::daemon::http::{self, AppState};
 use crate::daemon::metrics::Metrics;
 use crate::daemon::remote::{self, Pulled};
@@ -80,6 +81,8 @@ fn webhook_secret(options: &DaemonOptions) -> anyhow::Result<Option<Secret>> {
 struct PassContext {
     options: RepoOptions,
     cache: ParseCache,
+    /// The last plan, patched for each new commit; planned from scratch on every resync.
+    planner: Mutex<WarmPlanner>,
     metrics: Arc<Metrics>,
     ready: Arc<AtomicBool>,
     resync: Duration,
@@ -178,43 +181,82 @@ impl PassContext {
             }
         }
         let started = Instant::now();
-        let result = reconcile(&self.options, &self.cache, false, "paved");
+        let done = self.reconcile(triggers)?;
         let elapsed = started.elapsed();
         self.metrics.reconcile_duration.observe(elapsed.as_secs_f64());
-        match result {
-            Ok(done) => {
-                let applied = done.report.as_ref().map_or(0, |r| r.applied.len());
-                for action in &done.planned.plan.actions {
-                    self.metrics.action(action.kind.as_str(), "applied");
-                }
-                self.metrics.pass("ok");
-                let now = chrono::Utc::now();
-                self.metrics.last_success.set(now.timestamp_millis() as f64 / 1000.0);
-                let diagnostics = &done.planned.loaded.diagnostics;
-                // Invalid files keep their last good state (the pass goes on); say which, so they get fixed.
-                for d in diagnostics.iter().filter(|d| d.severity == crate::diag::Severity::Error).take(20) {
-                    tracing::warn!(diagnostic = %d, "invalid input kept at its last good state");
-                }
-                tracing::info!(
-                    triggers = %why,
-                    actions = applied,
-                    commit = done.report.as_ref().and_then(|r| r.commit.as_deref()),
-                    errors = diagnostics.errors(),
-                    forge_error = done.planned.forge_error.as_deref(),
-                    duration_ms = elapsed.as_millis() as u64,
-                    "reconciled"
-                );
-                if self.sync_remote && remote::push(&self.options.repo).context("pushing the bot commit")? {
-                    tracing::info!("bot commit pushed");
-                }
-                *self.last.lock().expect("no panics while the pass context is locked") =
-                    Some((self.head(), Instant::now()));
-                self.sunset_review_if_due();
-                Ok(Outcome::requeue(self.resync))
-            }
-            Err(e) => Err(e),
+        for kind in &done.actions {
+            self.metrics.action(kind, "applied");
         }
+        self.metrics.pass("ok");
+        let now = chrono::Utc::now();
+        self.metrics.last_success.set(now.timestamp_millis() as f64 / 1000.0);
+        // Invalid files keep their last good state (the pass goes on); say which, so they get fixed.
+        for d in &done.invalid {
+            tracing::warn!(diagnostic = %d, "invalid input kept at its last good state");
+        }
+        tracing::info!(
+            triggers = %why,
+            actions = done.applied,
+            commit = done.commit.as_deref(),
+            errors = done.errors,
+            forge_error = done.forge_error.as_deref(),
+            planned = %done.how,
+            duration_ms = elapsed.as_millis() as u64,
+            "reconciled"
+        );
+        if self.sync_remote && remote::push(&self.options.repo).context("pushing the bot commit")? {
+            tracing::info!("bot commit pushed");
+        }
+        *self.last.lock().expect("no panics while the pass context is locked") = Some((self.head(), Instant::now()));
+        self.sunset_review_if_due();
+        Ok(Outcome::requeue(self.resync))
     }
+
+    /// Plan (patching the last plan unless this is a resync or a retry) and apply.
+    fn reconcile(&self, triggers: &Triggers) -> anyhow::Result<Reconciled> {
+        let mut planner = self.planner.lock().expect("no panics while the planner is locked");
+        if triggers.contains(&Trigger::Requeue) {
+            // The resync: drift that came without a commit (a resource changed by hand) is only seen by a full
+            // observation; a retry after an error starts clean too.
+            planner.forget();
+        }
+        let how = planner.plan(&self.cache)?;
+        if matches!(how, How::Full { .. }) {
+            // A full plan touched every file it needs: what it did not is gone from the repo.
+            self.cache.retain_used();
+        }
+        let (Some(planned), Some(snapshot)) = (planner.planned(), planner.snapshot()) else {
+            anyhow::bail!("the planner returned no plan");
+        };
+        let report = apply_planned(&self.options, snapshot, planned, "paved");
+        let diagnostics = &planned.loaded.diagnostics;
+        let done = report.map(|report| Reconciled {
+            how,
+            applied: report.applied.len(),
+            commit: report.commit,
+            actions: planned.plan.actions.iter().map(|a| a.kind.as_str()).collect(),
+            invalid: diagnostics.iter().filter(|d| d.is_error()).take(20).map(ToString::to_string).collect(),
+            errors: diagnostics.errors(),
+            forge_error: planned.forge_error.clone(),
+        });
+        if done.is_err() {
+            // What the apply managed before failing is not in the last plan's basis: plan afresh next time.
+            planner.forget();
+        }
+        done
+    }
+}
+
+/// What one daemon reconcile did, for its log line and metrics.
+struct Reconciled {
+    how: How,
+    applied: usize,
+    commit: Option<String>,
+    actions: Vec<&'static str>,
+    /// The first invalid inputs (kept at their last good state), as `path:line:col: message`.
+    invalid: Vec<String>,
+    errors: usize,
+    forge_error: Option<String>,
 }
 
 /// Retry a failed pass after 5 s, doubling per failure in a row, never later than the resync interval.
@@ -259,6 +301,7 @@ async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result
     let ctx = Arc::new(PassContext {
         options: options.repo.clone(),
         cache,
+        planner: Mutex::new(WarmPlanner::new(options.repo.clone())),
         metrics: metrics.clone(),
         ready: ready.clone(),
         resync,

@@ -3,9 +3,10 @@
 //!
 //! [`WarmPlanner`] keeps everything its last plan was made from ([`Prepared`]). On the next plan it diffs the
 //! two commits' trees (only the subtrees that differ are read), and when every changed file is one whose effects
-//! are known to stay local — a request file, a bot-owned status file — it reloads those files, re-judges and
-//! re-observes the requests they name, and patches the plan for the status paths they touch
-//! ([`plan::patch`]). Anything else (a catalog entity, a policy, a module, `platform.yaml`, a symlink, a changed
+//! are known to stay local — a request file, a bot-owned status file, a native secret, an audit record — it
+//! reloads those files, re-judges and re-observes the requests they name, and patches the plan for the status
+//! paths they touch ([`plan::patch`]). A reconcile's own bot commit is of that kind, so the daemon's next plan
+//! after applying is a patch too. Anything else (a catalog entity, a policy, a module, `platform.yaml`, a symlink, a changed
 //! forge listing, a repo with scorecards, whose reports read every request) falls back to a full plan, and says
 //! why. The patched plan equals the full one; `tests/it/incremental.rs` checks that after every kind of change.
 //!
@@ -52,6 +53,11 @@ pub struct WarmPlanner {
 
 struct State {
     prepared: Prepared,
+    /// What patching needs; `None` when plans of this source can never be patched (a work tree, symlinks).
+    patch: Option<PatchState>,
+}
+
+struct PatchState {
     repo: gix::ThreadSafeRepository,
     digest: ObservedDigest,
     /// Status files by the file their `source:` names: the statuses a change to that file can affect (its entity
@@ -84,7 +90,10 @@ impl WarmPlanner {
     pub fn plan(&mut self, cache: &ParseCache) -> anyhow::Result<How> {
         let why = match self.state.as_mut() {
             None => "no earlier plan".to_owned(),
-            Some(state) => match try_patch(&self.options, state, cache)? {
+            Some(State { patch: None, .. }) => {
+                "plans of a work tree or of a repo with symlinks are not patched".to_owned()
+            }
+            Some(State { prepared, patch: Some(patch) }) => match try_patch(&self.options, prepared, patch, cache)? {
                 Ok(how) => return Ok(how),
                 Err(why) => why,
             },
@@ -93,14 +102,14 @@ impl WarmPlanner {
         // A failed patch may have left the state half-updated: it is replaced whole.
         self.state = None;
         let prepared = prepare_full(&self.options, cache)?;
-        self.state = State::new(prepared);
+        let patch = PatchState::new(&prepared);
+        self.state = Some(State { prepared, patch });
         Ok(How::Full { why })
     }
 }
 
-impl State {
-    /// The state to patch later, or `None` when plans of this source can never be patched.
-    fn new(prepared: Prepared) -> Option<Self> {
+impl PatchState {
+    fn new(prepared: &Prepared) -> Option<Self> {
         if !matches!(prepared.snapshot.basis, Basis::Commit(_)) || prepared.snapshot.has_symlinks() {
             return None;
         }
@@ -112,54 +121,61 @@ impl State {
                 by_source.entry(source.to_owned()).or_default().insert(path.clone());
             }
         }
-        Some(State { prepared, repo, digest, by_source })
+        Some(PatchState { repo, digest, by_source })
     }
 }
 
-/// Patch `state` to the repo's current commit. `Ok(Err(why))` when it cannot be patched: then `state` may be
-/// half-updated and must be dropped.
-fn try_patch(options: &RepoOptions, state: &mut State, cache: &ParseCache) -> anyhow::Result<Result<How, String>> {
+/// Patch `prepared` to the repo's current commit. `Ok(Err(why))` when it cannot be patched: then `prepared` may
+/// be half-updated and must be dropped.
+fn try_patch(
+    options: &RepoOptions,
+    prepared: &mut Prepared,
+    state: &mut PatchState,
+    cache: &ParseCache,
+) -> anyhow::Result<Result<How, String>> {
     let mut phase = super::reconcile::Phases::start();
     let repo = state.repo.to_thread_local();
     let rev = options.rev.as_deref().unwrap_or("HEAD");
-    let Basis::Commit(old) = state.prepared.snapshot.basis.clone() else {
+    let Basis::Commit(old) = prepared.snapshot.basis.clone() else {
         return Ok(Err("the last plan was of a work tree".to_owned()));
     };
     let diff = diff::between(&repo, &old, rev)?;
     if diff.commit == old {
         return Ok(Ok(How::Unchanged));
     }
-    if let Some(why) = unpatchable(state, &diff) {
+    if let Some(why) = unpatchable(prepared, &diff) {
         return Ok(Err(why));
     }
     phase.done("diff");
-    let (requests, statuses): (Vec<&Changed>, Vec<&Changed>) =
-        diff.changed.iter().partition(|c| crate::model::is_request_file(&c.path));
-    let existed: Vec<bool> = requests.iter().map(|c| state.prepared.snapshot.get(&c.path).is_some()).collect();
-    state.prepared.snapshot.patch(&diff);
-    state.prepared.planned.loaded.basis = state.prepared.snapshot.basis.clone();
+    // Audit records only move with the snapshot: no plan reads them.
+    let requests: Vec<&Changed> = diff.changed.iter().filter(|c| crate::model::is_request_file(&c.path)).collect();
+    let statuses: Vec<&Changed> = diff.changed.iter().filter(|c| c.path.starts_with("status/")).collect();
+    let existed: Vec<bool> = requests.iter().map(|c| prepared.snapshot.get(&c.path).is_some()).collect();
+    prepared.snapshot.patch(&diff);
+    prepared.planned.loaded.basis = prepared.snapshot.basis.clone();
 
     let mut affected_keys = BTreeSet::new();
     let mut affected_paths = BTreeSet::new();
     for (change, existed) in requests.into_iter().zip(existed) {
-        if let Err(why) = reload_request(options, state, cache, change, existed, &mut affected_keys) {
+        if let Err(why) = reload_request(options, prepared, cache, change, existed, &mut affected_keys) {
             return Ok(Err(why));
         }
         affected_paths.extend(state.by_source.get(&change.path).into_iter().flatten().cloned());
     }
     for change in statuses {
-        if let Err(why) = reread_status(state, change, &mut affected_keys) {
+        if let Err(why) = reread_status(prepared, state, change, &mut affected_keys) {
             return Ok(Err(why));
         }
         affected_paths.insert(change.path.clone());
     }
-    state.prepared.planned.loaded.diagnostics.sort();
+    affected_keys.extend(diff.changed.iter().filter_map(|c| secret_of(&c.path)));
+    prepared.planned.loaded.diagnostics.sort();
     phase.done("reload");
 
-    if let Some(why) = forge_moved(options, state)? {
+    if let Some(why) = forge_moved(options, prepared)? {
         return Ok(Err(why));
     }
-    let p = &mut state.prepared;
+    let p = &mut *prepared;
     let model = &p.planned.loaded.model;
     for key in &affected_keys {
         affected_paths.insert(status_path(key));
@@ -193,32 +209,43 @@ fn try_patch(options: &RepoOptions, state: &mut State, cache: &ParseCache) -> an
     Ok(Ok(How::Patched { files: diff.changed.len(), paths: affected_paths.len() }))
 }
 
-/// Why a commit cannot be patched onto `state`, if it cannot: every changed file must be a request file or a
-/// bot-owned status file, and the repo must have no scorecards (their reports read every request).
-fn unpatchable(state: &State, diff: &TreeDiff) -> Option<String> {
+/// Why a commit cannot be patched onto `prepared`, if it cannot: every changed file must be a request file, a
+/// bot-owned status file, a native secret (which re-observes its request) or an audit record (which no plan
+/// reads), and the repo must have no scorecards (their reports read every request).
+fn unpatchable(prepared: &Prepared, diff: &TreeDiff) -> Option<String> {
     if let Some(why) = &diff.unsupported {
         return Some(why.clone());
     }
-    if state.prepared.observed.evidence.is_some() {
+    if prepared.observed.evidence.is_some() {
         return Some("the repo has scorecards, whose reports are computed over every request".to_owned());
     }
     diff.changed.iter().find_map(|c| {
         let local = crate::model::is_request_file(&c.path)
-            || (c.path.starts_with("status/") && c.path != status::UNCLAIMED_PATH);
-        (!local).then(|| format!("{} changed: only request and status files are patched", c.path))
+            || (c.path.starts_with("status/") && c.path != status::UNCLAIMED_PATH)
+            || c.path.starts_with("audit/")
+            || secret_of(&c.path).is_some();
+        (!local).then(|| format!("{} changed: only request, status, secret and audit files are patched", c.path))
     })
+}
+
+/// The request whose native secret `path` holds (`secrets/<team>/<name>.age` or `.recipients`, see
+/// `provision::secret::repo_paths`): the secret backend observes those files, so a change re-observes it.
+fn secret_of(path: &str) -> Option<String> {
+    let rest = path.strip_prefix("secrets/")?;
+    let key = rest.strip_suffix(".age").or_else(|| rest.strip_suffix(".recipients"))?;
+    (key.split('/').count() == 2).then(|| key.to_owned())
 }
 
 /// Reload one changed request file into the model and its diagnostics.
 fn reload_request(
     options: &RepoOptions,
-    state: &mut State,
+    prepared: &mut Prepared,
     cache: &ParseCache,
     change: &Changed,
     existed: bool,
     affected_keys: &mut BTreeSet<String>,
 ) -> Result<(), String> {
-    let p = &mut state.prepared;
+    let p = &mut *prepared;
     let loaded = &mut p.planned.loaded;
     let path = change.path.as_str();
     let old_key = loaded.model.requests.iter().find(|(_, r)| r.path == path).map(|(k, _)| k.clone());
@@ -263,8 +290,13 @@ fn reload_request(
 }
 
 /// Read one changed status file into the observation (and the digest and the source index).
-fn reread_status(state: &mut State, change: &Changed, affected_keys: &mut BTreeSet<String>) -> Result<(), String> {
-    let p = &mut state.prepared;
+fn reread_status(
+    prepared: &mut Prepared,
+    state: &mut PatchState,
+    change: &Changed,
+    affected_keys: &mut BTreeSet<String>,
+) -> Result<(), String> {
+    let p = &mut *prepared;
     let path = &change.path;
     // A bot-owned file that cannot be read is treated as absent, as a full observation does.
     let after = change.entry.as_ref().and_then(|e| p.snapshot.read_text(e).ok());
@@ -302,12 +334,12 @@ fn reread_status(state: &mut State, change: &Changed, affected_keys: &mut BTreeS
 
 /// Why the forge's listing no longer matches the one the last plan used, if it does not (then every
 /// component's drift findings may differ).
-fn forge_moved(options: &RepoOptions, state: &State) -> anyhow::Result<Option<String>> {
-    let Some(forge) = super::forge(options, &state.prepared.planned.loaded)? else {
+fn forge_moved(options: &RepoOptions, prepared: &Prepared) -> anyhow::Result<Option<String>> {
+    let Some(forge) = super::forge(options, &prepared.planned.loaded)? else {
         return Ok(None);
     };
     let listed = forge.list_repos().map(|repos| repos.into_iter().map(|r| r.full_name).collect::<BTreeSet<_>>());
-    let observed = &state.prepared.observed;
+    let observed = &prepared.observed;
     Ok(match (listed, &observed.forge) {
         (Ok(repos), Some(before)) if repos == before.repos => None,
         _ => Some("the forge's repo listing changed".to_owned()),

@@ -230,9 +230,19 @@ pub fn reconcile(options: &RepoOptions, cache: &ParseCache, dry_run: bool, actor
         );
         return Ok(Reconciled { planned, report: None });
     }
+    let report = apply_planned(options, &snapshot, &planned, actor)?;
+    Ok(Reconciled { planned, report: Some(report) })
+}
+
+/// Apply `planned`, made from `snapshot`, to the work tree at `options.repo`: the second half of a reconcile.
+pub fn apply_planned(
+    options: &RepoOptions,
+    snapshot: &Snapshot,
+    planned: &Planned,
+    actor: &str,
+) -> anyhow::Result<ApplyReport> {
     let workspace = apply::workspace::for_dir(&options.repo);
     let apply_options =
         ApplyOptions { actor: actor.to_owned(), now: chrono::Utc::now(), provisioning: Some(planned.context.clone()) };
-    let report = apply::apply(&planned.plan, &snapshot, workspace.as_ref(), &apply_options)?;
-    Ok(Reconciled { planned, report: Some(report) })
+    Ok(apply::apply(&planned.plan, snapshot, workspace.as_ref(), &apply_options)?)
 }

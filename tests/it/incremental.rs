@@ -176,3 +176,33 @@ fn a_patched_plan_equals_a_cold_plan_after_every_kind_of_local_change() {
     assert!(matches!(&how, How::Full { why } if why.contains("also defines")), "{how}");
     assert!(warm.planned().expect("plan").loaded.diagnostics.errors() > 0);
 }
+
+/// The daemon's loop: plan warm, apply, plan again. The bot commit (status files and audit records) is patched,
+/// not re-planned, and leaves nothing to do; so does a request change once applied.
+#[test]
+fn applying_patched_plans_converges() {
+    let dir = Dir::new();
+    let repo = dir.join("platform");
+    Paved::new(&["bench", "gen", "--services", "100", "--seed", "9", "--out", s(&repo)]).run().expect_code(0);
+    let opts = options(&repo, &dir.join("state"));
+    let cache = ParseCache::new();
+    let mut warm = WarmPlanner::new(opts.clone());
+    let apply = |warm: &WarmPlanner| {
+        let (planned, snapshot) = (warm.planned().expect("a plan"), warm.snapshot().expect("a snapshot"));
+        reconcile::apply_planned(&opts, snapshot, planned, "paved").expect("apply")
+    };
+
+    assert!(matches!(warm.plan(&cache).expect("plan"), How::Full { .. }));
+    let first = apply(&warm);
+    assert!(first.commit.is_some() && !first.applied.is_empty(), "a new platform's statuses are committed");
+    let how = warm_equals_cold(&mut warm, &cache, &opts, "after the bot commit");
+    assert!(matches!(how, How::Patched { .. }), "the bot commit is patched: {how}");
+    assert!(warm.planned().expect("plan").plan.is_empty(), "nothing left to do after applying");
+
+    paved::bench::one_file_change(&repo, paved::bench::CHANGE_FILE, 7).expect("commit");
+    patched(&warm_equals_cold(&mut warm, &cache, &opts, "a request change"), "a request change");
+    let second = apply(&warm);
+    assert_eq!(second.applied.len(), 1, "one request's status changes");
+    patched(&warm_equals_cold(&mut warm, &cache, &opts, "its bot commit"), "its bot commit");
+    assert!(warm.planned().expect("plan").plan.is_empty(), "converged");
+}
