@@ -162,6 +162,16 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Time the incremental planner on a repo `bench gen` wrote: plan once, then commit a one-file change and
+    /// plan again, N times; prints each patched plan's time and the median. Commits to the repo.
+    Incremental {
+        /// The generated platform repo.
+        #[arg(long)]
+        repo: PathBuf,
+        /// How many one-file commits to plan.
+        #[arg(long, default_value_t = 20)]
+        commits: usize,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -554,6 +564,15 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             p.diagnostics(&run.loaded);
             let failed = output::paths(g.format, &run);
             Ok(if failed { exit::INVALID } else { exit::OK })
+        }
+        Command::Bench(BenchCmd::Incremental { repo, commits }) => {
+            let times = crate::bench::incremental(&repo, commits)?;
+            let mut sorted = times.clone();
+            sorted.sort_by(f64::total_cmp);
+            let median = sorted.get(sorted.len() / 2).copied().unwrap_or_default();
+            let ms: Vec<String> = times.iter().map(|t| format!("{:.1}", t * 1e3)).collect();
+            println!("incremental plan after a one-file commit: median {:.1} ms ({} ms)", median * 1e3, ms.join(" "));
+            Ok(exit::OK)
         }
         Command::Bench(BenchCmd::Gen { services, out, seed }) => {
             p.progress("generating a synthetic platform repo");

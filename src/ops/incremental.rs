@@ -19,7 +19,7 @@ use crate::diag::Diagnostics;
 use crate::model::cache::ParseCache;
 use crate::observe::{Item, ObservedDigest, observe_desired, observe_removed};
 use crate::plan::requests::{key_of_status_path, status_path, status_request};
-use crate::plan::{self, ActionKind, status};
+use crate::plan::{self, status};
 use crate::source::diff::{self, Changed, TreeDiff};
 use crate::source::{Basis, Snapshot};
 use std::collections::{BTreeSet, HashMap};
@@ -197,14 +197,8 @@ fn try_patch(
     }
     phase.done("observe and judge");
     plan::patch(&mut p.planned.plan, &p.planned.loaded, &p.judged, &p.observed, &affected_paths, state.digest.to_hex());
-    let provisions =
-        p.planned.plan.actions.iter().any(|a| matches!(a.kind, ActionKind::Provision | ActionKind::Deprovision));
-    if provisions {
-        // The provisioner judges Terraform plans against the model: it must see the patched one.
-        let context = plan_judge(model, p.judge.policies());
-        p.planned.context.plan_judge = context.clone();
-        p.judged.context.plan_judge = context;
-    }
+    // The provisioner judges Terraform plans with inputs made from the model: they must be the patched one's.
+    p.planned.context.plan_judge = plan_judge(model, p.judge.policies(), &p.planned.plan);
     phase.done("plan");
     Ok(Ok(How::Patched { files: diff.changed.len(), paths: affected_paths.len() }))
 }

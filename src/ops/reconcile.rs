@@ -132,14 +132,25 @@ impl Judge {
     }
 }
 
-/// The policies, applied to a Terraform plan: the request's own input plus `input.plan`. Holds its own copy of
-/// the model, as the provisioner calls it while applying.
-pub fn plan_judge(model: &Model, set: Option<Arc<PolicySet>>) -> Option<provision::PlanJudge> {
-    let model = model.clone();
+/// The policies, applied to the Terraform plans of `plan`'s provision actions: each request's own policy input
+/// plus `input.plan`. The inputs are made now, for those requests only, so the provisioner's judge holds no copy
+/// of the model (a 50,000-service model is not cloned for the few requests an apply sends to Terraform).
+pub fn plan_judge(model: &Model, set: Option<Arc<PolicySet>>, plan: &Plan) -> Option<provision::PlanJudge> {
     let set = set?;
+    let inputs: BTreeMap<String, serde_json::Value> = plan
+        .actions
+        .iter()
+        .filter_map(|a| a.provision.as_ref())
+        .filter(|op| op.target.backend == crate::model::platform::BackendKind::Terraform)
+        .filter_map(|op| {
+            let key = op.target.key();
+            let request = model.requests.get(&key)?;
+            Some((key, policy::input::for_request(model, request, None)))
+        })
+        .collect();
     Some(Arc::new(move |target: &provision::Target, plan: &serde_json::Value| {
-        let request = model.requests.get(&target.key()).ok_or_else(|| format!("no request {}", target.key()))?;
-        let input = policy::input::for_request(&model, request, Some(plan));
+        let mut input = inputs.get(&target.key()).cloned().ok_or_else(|| format!("no request {}", target.key()))?;
+        input["plan"] = plan.clone();
         set.evaluate(Some(&target.capability), &input).map_err(|e| e.to_string())
     }))
 }
@@ -164,12 +175,12 @@ pub fn prepare_full(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result
     observe_evidence(options, &snapshot, &loaded, &mut observed)?;
     let judge = Judge::new(&snapshot, &loaded.model);
     let mut context = context(options, &loaded);
-    context.plan_judge = plan_judge(&loaded.model, judge.policies());
     observe::observe_requests(&loaded.model, &context, &mut observed);
     phase.done("observe");
     let judged = Judged { verdicts: judge.all(&loaded.model, cache), context: context.clone() };
     phase.done("judge");
     let plan = plan::plan(&loaded, Some(&judged), &observed);
+    context.plan_judge = plan_judge(&loaded.model, judge.policies(), &plan);
     phase.done("plan");
     let forge_error = observed.forge_error.clone();
     Ok(Prepared { snapshot, planned: Planned { loaded, plan, forge_error, context }, observed, judge, judged })

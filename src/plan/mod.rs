@@ -225,7 +225,7 @@ pub fn plan(desired: &Loaded, judged: Option<&requests::Judged>, observed: &Obse
 /// planning. The result equals what [`plan`] computes from scratch, provided `affected` is complete and
 /// nothing else changed (no catalog entity, policy, module, platform setting, forge listing or evidence).
 ///
-/// Cost: a pass over the actions to drop the affected ones, plus planning each affected path.
+/// Cost: planning each affected path, and a binary search for where its actions go.
 pub fn patch(
     plan: &mut Plan,
     desired: &Loaded,
@@ -236,35 +236,37 @@ pub fn patch(
 ) {
     let model = &desired.model;
     let broken = broken_files(desired);
-    plan.actions.retain(|a| !affected.contains(a.change.path()));
-    let mut actions = Vec::new();
     for path in affected {
+        let mut fresh = Vec::new();
         let before = observed.status.get(path);
         if let Some(key) = requests::key_of_status_path(path) {
             if let Some(r) = model.requests.get(key).filter(|r| !broken.contains(r.path.as_str())) {
-                requests::plan_request(model, judged, observed, key, r, &mut actions);
+                requests::plan_request(model, judged, observed, key, r, &mut fresh);
             }
             if let Some(before) = before {
-                requests::plan_removed(model, &broken, path, before, &mut actions);
+                requests::plan_removed(model, &broken, path, before, &mut fresh);
             }
-            continue;
-        }
-        match status::entity_of_status_path(path).and_then(|r| model.catalog.entities.get_key_value(&r)) {
-            Some((r, item)) => {
-                if item.valid {
+        } else {
+            match status::entity_of_status_path(path).and_then(|r| model.catalog.entities.get_key_value(&r)) {
+                Some((r, item)) if item.valid => {
                     let content = status::render(&status::entity_status(model, observed, r, item));
-                    push_write(&mut actions, observed, r.to_string(), path.clone(), content, "new entity");
+                    push_write(&mut fresh, observed, r.to_string(), path.clone(), content, "new entity");
                 }
-            }
-            None => {
-                if let Some(before) = before {
-                    plan_orphan(&broken, path, before, &mut actions);
+                Some(_) => {}
+                None => {
+                    if let Some(before) = before {
+                        plan_orphan(&broken, path, before, &mut fresh);
+                    }
                 }
             }
         }
+        // Every action planned for `path` changes `path`, and the actions are sorted by path: they are one run,
+        // replaced in place (no shifting when as many come as go, the usual case).
+        sort_actions(&mut fresh);
+        let start = plan.actions.partition_point(|a| a.change.path() < path.as_str());
+        let end = start + plan.actions[start..].partition_point(|a| a.change.path() == path.as_str());
+        plan.actions.splice(start..end, fresh);
     }
-    plan.actions.extend(actions);
-    sort_actions(&mut plan.actions);
     plan.basis = Basis { desired: desired.basis.commit().unwrap_or("worktree").to_owned(), observed: observed_digest };
     plan.errored = desired.diagnostics.errors() > 0;
 }

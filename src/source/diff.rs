@@ -44,22 +44,27 @@ pub fn between(repo: &gix::Repository, from: &str, to: &str) -> Result<TreeDiff,
     };
     let (_, old) = tree_of(from)?;
     let (commit, new) = tree_of(to)?;
-    let changes =
-        repo.diff_tree_to_tree(&old, &new, gix::diff::Options::default()).map_err(|e| Error::Odb(e.to_string()))?;
+    // The plain tree diff: no rename tracking and no blob-diff resources (which would read the index and the
+    // attributes of the whole work tree).
+    let mut recorder = gix::diff::tree::Recorder::default();
+    gix::diff::tree(
+        gix::objs::TreeRefIter::from_bytes(&old.data, old.id.kind()),
+        gix::objs::TreeRefIter::from_bytes(&new.data, new.id.kind()),
+        &mut gix::diff::tree::State::default(),
+        &repo.objects,
+        &mut recorder,
+    )
+    .map_err(|e| Error::Odb(e.to_string()))?;
     let mut diff = TreeDiff { commit, changed: Vec::new(), unsupported: None };
-    for change in changes {
-        use gix::object::tree::diff::ChangeDetached as C;
-        let (location, mode, id, deleted) = match &change {
-            C::Addition { location, entry_mode, id, .. } | C::Modification { location, entry_mode, id, .. } => {
-                (location, entry_mode, id, false)
+    for change in recorder.records {
+        use gix::diff::tree::recorder::Change as C;
+        let (path, mode, id, deleted) = match change {
+            C::Addition { path, entry_mode, oid, .. } | C::Modification { path, entry_mode, oid, .. } => {
+                (path, entry_mode, oid, false)
             }
-            C::Deletion { location, entry_mode, id, .. } => (location, entry_mode, id, true),
-            C::Rewrite { location, .. } => {
-                diff.unsupported = Some(format!("{location} was renamed"));
-                continue;
-            }
+            C::Deletion { path, entry_mode, oid, .. } => (path, entry_mode, oid, true),
         };
-        let path = location.to_string();
+        let path = path.to_string();
         if mode.is_tree() {
             continue;
         }
@@ -71,8 +76,8 @@ pub fn between(repo: &gix::Repository, from: &str, to: &str) -> Result<TreeDiff,
         let entry = if deleted {
             None
         } else {
-            let size = repo.find_header(*id).map_err(|e| Error::Odb(e.to_string()))?.size();
-            Some(Entry { path: path.clone(), kind: FileKind::Regular, size, blob: *id })
+            let size = repo.find_header(id).map_err(|e| Error::Odb(e.to_string()))?.size();
+            Some(Entry { path: path.clone(), kind: FileKind::Regular, size, blob: id })
         };
         diff.changed.push(Changed { path, entry });
     }
