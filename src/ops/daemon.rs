@@ -239,9 +239,10 @@ impl PassContext {
             errors: diagnostics.errors(),
             forge_error: planned.forge_error.clone(),
         });
-        if done.is_err() {
+        match &done {
+            Ok(_) => planner.applied(),
             // What the apply managed before failing is not in the last plan's basis: plan afresh next time.
-            planner.forget();
+            Err(_) => planner.forget(),
         }
         done
     }

@@ -63,6 +63,9 @@ struct PatchState {
     /// Status files by the file their `source:` names: the statuses a change to that file can affect (its entity
     /// or request keeps its last state while the file is broken).
     by_source: HashMap<String, BTreeSet<String>>,
+    /// Requests the last plan provisioned or deprovisioned, once applied ([`WarmPlanner::applied`]): what their
+    /// backends see has changed without a commit saying so, so the next plan observes and plans them again.
+    provisioned: BTreeSet<String>,
 }
 
 impl WarmPlanner {
@@ -78,6 +81,15 @@ impl WarmPlanner {
     /// The snapshot the last plan was made from.
     pub fn snapshot(&self) -> Option<&Snapshot> {
         self.state.as_ref().map(|s| &s.prepared.snapshot)
+    }
+
+    /// The last plan was applied: the requests it provisioned or deprovisioned are observed again by the next plan
+    /// (an apply changes what their backends see, and a heal may leave their status file as it was).
+    pub fn applied(&mut self) {
+        if let Some(State { prepared, patch: Some(patch) }) = &mut self.state {
+            let provisioned = prepared.planned.plan.actions.iter().filter_map(|a| a.provision.as_ref());
+            patch.provisioned.extend(provisioned.map(|op| op.target.key()));
+        }
     }
 
     /// Forget the last plan: the next one is made from scratch (a resync, which also catches drift that came
@@ -121,7 +133,7 @@ impl PatchState {
                 by_source.entry(source.to_owned()).or_default().insert(path.clone());
             }
         }
-        Some(PatchState { repo, digest, by_source })
+        Some(PatchState { repo, digest, by_source, provisioned: BTreeSet::new() })
     }
 }
 
@@ -140,7 +152,7 @@ fn try_patch(
         return Ok(Err("the last plan was of a work tree".to_owned()));
     };
     let diff = diff::between(&repo, &old, rev)?;
-    if diff.commit == old {
+    if diff.commit == old && state.provisioned.is_empty() {
         return Ok(Ok(How::Unchanged));
     }
     if let Some(why) = unpatchable(prepared, &diff) {
@@ -154,7 +166,7 @@ fn try_patch(
     prepared.snapshot.patch(&diff);
     prepared.planned.loaded.basis = prepared.snapshot.basis.clone();
 
-    let mut affected_keys = BTreeSet::new();
+    let mut affected_keys = std::mem::take(&mut state.provisioned);
     let mut affected_paths = BTreeSet::new();
     for (change, existed) in requests.into_iter().zip(existed) {
         if let Err(why) = reload_request(options, prepared, cache, change, existed, &mut affected_keys) {

@@ -187,13 +187,15 @@ fn applying_patched_plans_converges() {
     let opts = options(&repo, &dir.join("state"));
     let cache = ParseCache::new();
     let mut warm = WarmPlanner::new(opts.clone());
-    let apply = |warm: &WarmPlanner| {
+    let apply = |warm: &mut WarmPlanner| {
         let (planned, snapshot) = (warm.planned().expect("a plan"), warm.snapshot().expect("a snapshot"));
-        reconcile::apply_planned(&opts, snapshot, planned, "paved").expect("apply")
+        let report = reconcile::apply_planned(&opts, snapshot, planned, "paved").expect("apply");
+        warm.applied();
+        report
     };
 
     assert!(matches!(warm.plan(&cache).expect("plan"), How::Full { .. }));
-    let first = apply(&warm);
+    let first = apply(&mut warm);
     assert!(first.commit.is_some() && !first.applied.is_empty(), "a new platform's statuses are committed");
     let how = warm_equals_cold(&mut warm, &cache, &opts, "after the bot commit");
     assert!(matches!(how, How::Patched { .. }), "the bot commit is patched: {how}");
@@ -201,7 +203,7 @@ fn applying_patched_plans_converges() {
 
     paved::bench::one_file_change(&repo, paved::bench::CHANGE_FILE, 7).expect("commit");
     patched(&warm_equals_cold(&mut warm, &cache, &opts, "a request change"), "a request change");
-    let second = apply(&warm);
+    let second = apply(&mut warm);
     assert_eq!(second.applied.len(), 1, "one request's status changes");
     patched(&warm_equals_cold(&mut warm, &cache, &opts, "its bot commit"), "its bot commit");
     assert!(warm.planned().expect("plan").plan.is_empty(), "converged");
