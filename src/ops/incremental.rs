@@ -6,9 +6,10 @@
 //! are known to stay local — a request file, a bot-owned status file, a native secret, an audit record — it
 //! reloads those files, re-judges and re-observes the requests they name, and patches the plan for the status
 //! paths they touch ([`plan::patch`]). A reconcile's own bot commit is of that kind, so the daemon's next plan
-//! after applying is a patch too. Anything else (a catalog entity, a policy, a module, `platform.yaml`, a symlink, a changed
-//! forge listing, a repo with scorecards, whose reports read every request) falls back to a full plan, and says
-//! why. The patched plan equals the full one; `tests/it/incremental.rs` checks that after every kind of change.
+//! after applying is a patch too. Anything else (a catalog entity, a policy, a module, `platform.yaml`, a
+//! symlink, a changed forge listing, a repo with scorecards, whose reports read every request) falls back to a
+//! full plan, and says why. The patched plan equals the full one; `tests/it/incremental.rs` checks that after
+//! every kind of change.
 //!
 //! Out-of-band drift (a database dropped by hand) does not come with a commit: like kube-rs' `Controller` with
 //! its resync, the caller plans from scratch on its resync timer ([`WarmPlanner::forget`]).
@@ -53,8 +54,8 @@ pub struct WarmPlanner {
 
 struct State {
     prepared: Prepared,
-    /// What patching needs; `None` when plans of this source can never be patched (a work tree, symlinks).
-    patch: Option<PatchState>,
+    /// What patching needs, or why plans of this source are never patched.
+    patch: Result<PatchState, String>,
 }
 
 struct PatchState {
@@ -86,7 +87,7 @@ impl WarmPlanner {
     /// The last plan was applied: the requests it provisioned or deprovisioned are observed again by the next plan
     /// (an apply changes what their backends see, and a heal may leave their status file as it was).
     pub fn applied(&mut self) {
-        if let Some(State { prepared, patch: Some(patch) }) = &mut self.state {
+        if let Some(State { prepared, patch: Ok(patch) }) = &mut self.state {
             let provisioned = prepared.planned.plan.actions.iter().filter_map(|a| a.provision.as_ref());
             patch.provisioned.extend(provisioned.map(|op| op.target.key()));
         }
@@ -102,10 +103,8 @@ impl WarmPlanner {
     pub fn plan(&mut self, cache: &ParseCache) -> anyhow::Result<How> {
         let why = match self.state.as_mut() {
             None => "no earlier plan".to_owned(),
-            Some(State { patch: None, .. }) => {
-                "plans of a work tree or of a repo with symlinks are not patched".to_owned()
-            }
-            Some(State { prepared, patch: Some(patch) }) => match try_patch(&self.options, prepared, patch, cache)? {
+            Some(State { patch: Err(why), .. }) => why.clone(),
+            Some(State { prepared, patch: Ok(patch) }) => match try_patch(&self.options, prepared, patch, cache)? {
                 Ok(how) => return Ok(how),
                 Err(why) => why,
             },
@@ -121,19 +120,27 @@ impl WarmPlanner {
 }
 
 impl PatchState {
-    fn new(prepared: &Prepared) -> Option<Self> {
-        if !matches!(prepared.snapshot.basis, Basis::Commit(_)) || prepared.snapshot.has_symlinks() {
-            return None;
+    fn new(prepared: &Prepared) -> Result<Self, String> {
+        if !matches!(prepared.snapshot.basis, Basis::Commit(_)) {
+            return Err("plans of a work tree are not patched".to_owned());
         }
-        let repo = crate::source::open_git(&prepared.snapshot.root).ok()?.into_sync();
+        if prepared.snapshot.has_symlinks() {
+            return Err("plans of a repo with symlinks are not patched".to_owned());
+        }
+        let repo = crate::source::open_git(&prepared.snapshot.root).map_err(|e| e.to_string())?.into_sync();
         let digest = ObservedDigest::of(&prepared.observed);
         let mut by_source: HashMap<String, BTreeSet<String>> = HashMap::new();
         for (path, text) in &prepared.observed.status {
+            // A request status naming another request than its path is observed as that one: only a full plan
+            // gets that right (paved never writes one; a hand edit might).
+            if key_of_status_path(path).is_some_and(|key| status_request(text).is_some_and(|r| r != key)) {
+                return Err(format!("{path} records another request than its name says"));
+            }
             if let Some(source) = crate::observe::Observed::status_source(text) {
                 by_source.entry(source.to_owned()).or_default().insert(path.clone());
             }
         }
-        Some(PatchState { repo, digest, by_source, provisioned: BTreeSet::new() })
+        Ok(PatchState { repo, digest, by_source, provisioned: BTreeSet::new() })
     }
 }
 

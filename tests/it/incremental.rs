@@ -207,4 +207,10 @@ fn applying_patched_plans_converges() {
     assert_eq!(second.applied.len(), 1, "one request's status changes");
     patched(&warm_equals_cold(&mut warm, &cache, &opts, "its bot commit"), "its bot commit");
     assert!(warm.planned().expect("plan").plan.is_empty(), "converged");
+
+    // A work tree has no commit to diff against: every plan of one is made in full, and says so.
+    let mut worktree = WarmPlanner::new(RepoOptions { worktree: true, ..opts.clone() });
+    worktree.plan(&cache).expect("plan");
+    let how = worktree.plan(&cache).expect("plan");
+    assert!(matches!(&how, How::Full { why } if why.contains("work tree")), "{how}");
 }
