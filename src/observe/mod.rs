@@ -100,24 +100,23 @@ impl ObservedDigest {
     }
 
     pub fn add(&mut self, item: Item, key: &str, content: &[u8]) {
-        let h = Self::item(item, key, content);
+        self.add_wide(Self::item(item, key, content));
+    }
+
+    /// Subtracting is adding the two's complement: `!h + 1`.
+    pub fn remove(&mut self, item: Item, key: &str, content: &[u8]) {
+        self.add_wide(Self::item(item, key, content).map(|x| !x));
+        self.add_wide([1, 0, 0, 0]);
+    }
+
+    /// 256-bit addition, wrapping, of little-endian limbs.
+    fn add_wide(&mut self, h: [u64; 4]) {
         let mut carry = false;
         for (limb, x) in self.0.iter_mut().zip(h) {
             let (sum, c1) = limb.overflowing_add(x);
             let (sum, c2) = sum.overflowing_add(u64::from(carry));
             *limb = sum;
             carry = c1 || c2;
-        }
-    }
-
-    pub fn remove(&mut self, item: Item, key: &str, content: &[u8]) {
-        let h = Self::item(item, key, content);
-        let mut borrow = false;
-        for (limb, x) in self.0.iter_mut().zip(h) {
-            let (diff, b1) = limb.overflowing_sub(x);
-            let (diff, b2) = diff.overflowing_sub(u64::from(borrow));
-            *limb = diff;
-            borrow = b1 || b2;
         }
     }
 
@@ -202,4 +201,28 @@ pub fn reports(snapshot: &Snapshot) -> BTreeMap<String, String> {
         // Bot-owned files are ours; one that cannot be read is treated as absent and rewritten.
         .filter_map(|e| Some((e.path.clone(), snapshot.read_text(e).ok()?)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digest_is_order_free_and_removing_undoes_adding() {
+        let mut a = ObservedDigest::default();
+        a.add(Item::Status, "status/x.yaml", b"one");
+        a.add(Item::Request, "team/db", b"two");
+        let mut b = ObservedDigest::default();
+        b.add(Item::Request, "team/db", b"two");
+        b.add(Item::Status, "status/x.yaml", b"one");
+        assert_eq!(a, b, "order does not matter");
+        let before = a;
+        a.add(Item::Status, "status/y.yaml", b"three");
+        assert_ne!(a, before);
+        a.remove(Item::Status, "status/y.yaml", b"three");
+        assert_eq!(a, before, "removing an item undoes adding it");
+        a.remove(Item::Status, "status/x.yaml", b"one");
+        a.remove(Item::Request, "team/db", b"two");
+        assert_eq!(a, ObservedDigest::default());
+    }
 }

@@ -51,11 +51,6 @@ pub fn context(options: &RepoOptions, loaded: &Loaded) -> provision::Context {
     }
 }
 
-/// Every request's verdict, judged by the policies in the same snapshot (on the default branch, that is the base).
-pub fn judge(snapshot: &Snapshot, loaded: &Loaded, cache: &ParseCache) -> BTreeMap<String, Judgement> {
-    Judge::new(snapshot, &loaded.model).all(&loaded.model, cache)
-}
-
 /// A request's verdict, or why the policies could not give one.
 pub type Judgement = Result<policy::Verdict, String>;
 
