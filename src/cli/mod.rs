@@ -406,7 +406,9 @@ fn repo_options(g: &Global, default_worktree: bool) -> RepoOptions {
 
 fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
     let g = &cli.global;
-    let cache = ParseCache::new();
+    // Never freed: the process exits when `run` returns, and freeing every parse of a large repo one allocation
+    // at a time cost a tenth of a 10,000-service plan. The daemon, which lives on, keeps its own cache.
+    let cache = std::mem::ManuallyDrop::new(ParseCache::new());
     match cli.command {
         Command::Validate { files } if !files.is_empty() => {
             let mut texts = Vec::new();
@@ -436,7 +438,10 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             let planned = ops::reconcile::plan(&repo_options(g, false), &cache)?;
             p.diagnostics(&planned.loaded);
             p.plan(&planned.plan, planned.forge_error.as_deref());
-            Ok(if planned.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
+            let code = if planned.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK };
+            // Plain data the exiting process need not free (see `cache` above).
+            std::mem::forget(planned);
+            Ok(code)
         }
         Command::Reconcile { dry_run } => {
             p.progress("reconciling");
@@ -470,7 +475,9 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             let scored = ops::scorecard::scorecard(&repo_options(g, false), &cache, g.format == Format::Markdown)?;
             p.diagnostics(&scored.loaded);
             p.scorecard(&scored);
-            Ok(if scored.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK })
+            let code = if scored.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK };
+            std::mem::forget(scored);
+            Ok(code)
         }
         Command::Pr(cmd) => run_pr(g, cmd, &cache, p),
         Command::Modules(ModulesCmd::Migrate { dry_run }) => {

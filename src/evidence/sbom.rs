@@ -16,16 +16,30 @@ pub fn collect(inputs: &Inputs<'_>, component: &str) -> (Fact, Option<String>) {
         Some(Err(reason)) => return (Fact::fail(reason), None),
         Some(Ok(f)) => f,
     };
-    let doc: Value = match serde_json::from_str(&file.text) {
-        Ok(v) => v,
-        Err(e) => return (Fact::fail(format!("{}: not valid JSON ({e})", file.path)).cite(file.citation), None),
-    };
-    let result = if doc.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
-        cyclonedx(&doc, component)
-    } else if doc.get("spdxVersion").is_some() {
-        spdx(&doc, component)
-    } else {
-        Err("neither CycloneDX (bomFormat) nor SPDX (spdxVersion)".to_owned())
+    // CycloneDX is skimmed: its component list (most of the document) is counted, not built.
+    let result = match serde_json::from_str::<CycloneDxSkim>(&file.text) {
+        Ok(skim) if skim.bom_format.as_ref().and_then(Value::as_str) == Some("CycloneDX") => cyclonedx(
+            skim.spec_version.as_ref(),
+            skim.metadata.as_ref(),
+            skim.components.map_or(0, |c| c.len()),
+            component,
+        ),
+        _ => {
+            let doc: Value = match serde_json::from_str(&file.text) {
+                Ok(v) => v,
+                Err(e) => {
+                    return (Fact::fail(format!("{}: not valid JSON ({e})", file.path)).cite(file.citation), None);
+                }
+            };
+            if doc.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
+                let count = doc.get("components").and_then(Value::as_array).map_or(0, Vec::len);
+                cyclonedx(doc.get("specVersion"), doc.get("metadata"), count, component)
+            } else if doc.get("spdxVersion").is_some() {
+                spdx(&doc, component)
+            } else {
+                Err("neither CycloneDX (bomFormat) nor SPDX (spdxVersion)".to_owned())
+            }
+        }
     };
     match result {
         Ok((summary, date, digest)) => {
@@ -48,12 +62,24 @@ fn names_component(name: Option<&str>, purl: Option<&str>, component: &str) -> b
     by_name || by_purl
 }
 
-fn cyclonedx(doc: &Value, component: &str) -> Result<Parsed, String> {
-    let version = doc.get("specVersion").and_then(Value::as_str).unwrap_or_default();
+/// The top-level fields of a CycloneDX document paved reads. A document of another shape (an SPDX one, a
+/// `components` that is not a list) fails the skim and is read whole.
+#[derive(serde::Deserialize)]
+struct CycloneDxSkim {
+    #[serde(rename = "bomFormat")]
+    bom_format: Option<Value>,
+    #[serde(rename = "specVersion")]
+    spec_version: Option<Value>,
+    metadata: Option<Value>,
+    components: Option<Vec<serde::de::IgnoredAny>>,
+}
+
+fn cyclonedx(version: Option<&Value>, meta: Option<&Value>, count: usize, component: &str) -> Result<Parsed, String> {
+    let version = version.and_then(Value::as_str).unwrap_or_default();
     if !["1.4", "1.5", "1.6", "1.7"].contains(&version) {
         return Err(format!("CycloneDX specVersion `{version}` is not supported (1.4 to 1.7)"));
     }
-    let meta = doc.get("metadata").ok_or("CycloneDX document has no metadata")?;
+    let meta = meta.ok_or("CycloneDX document has no metadata")?;
     let root = meta.get("component").ok_or("CycloneDX metadata names no component")?;
     let name = root.get("name").and_then(Value::as_str);
     let purl = root.get("purl").and_then(Value::as_str);
@@ -63,7 +89,6 @@ fn cyclonedx(doc: &Value, component: &str) -> Result<Parsed, String> {
             purl.or(name).unwrap_or("an unnamed component")
         ));
     }
-    let count = doc.get("components").and_then(Value::as_array).map_or(0, Vec::len);
     let date = meta.get("timestamp").and_then(Value::as_str).and_then(parse_time);
     let digest = meta.get("properties").and_then(Value::as_array).and_then(|ps| {
         ps.iter()

@@ -301,3 +301,33 @@ fn the_error_budget_left_comes_from_the_sli_export_against_the_slo_target() {
         });
     assert!(!fact.ok, "{fact:?}");
 }
+
+#[test]
+fn skimmed_and_whole_reads_agree_on_every_shape_of_slo_and_sbom() {
+    let model = Model::default();
+    let slo = "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x-avail}\nspec: {service: x, objectives: [{target: 0.99}]}\n";
+    let cases = [
+        // The usual shape (skimmed), the list form and a scalar spec (read whole): the same SLO in each.
+        (slo.to_owned(), true),
+        (format!("- {}", slo.trim_end().replace('\n', "\n  ")), true),
+        (format!("---\nspec: just text\n---\n{slo}"), true),
+        ("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x-avail}\nspec: not a mapping\n".to_owned(), false),
+    ];
+    for (text, passes) in cases {
+        let (defined, _) =
+            with(&[("evidence/x/slo.yaml", &text)], &model, &External::default(), |i| slo::collect(i, "x"));
+        assert_eq!(defined.ok, passes, "{text}: {}", defined.reason);
+    }
+    let cdx = |components: &str| {
+        format!(
+            r#"{{"bomFormat":"CycloneDX","specVersion":"1.6","metadata":{{"component":{{"name":"x"}}}},"components":{components}}}"#
+        )
+    };
+    // A list of components is counted by the skim; anything else there is read whole and counts none.
+    for (components, summary) in [("[{}, {}]", "2 components"), ("{}", "0 components"), ("null", "0 components")] {
+        let fact = with(&[("evidence/x/sbom.cdx.json", &cdx(components))], &model, &External::default(), |i| {
+            sbom::collect(i, "x").0
+        });
+        assert!(fact.ok && fact.reason.ends_with(summary), "{components}: {}", fact.reason);
+    }
+}

@@ -114,19 +114,22 @@ pub fn evaluate(model: &Model, facts: &Facts) -> Evaluation {
         .values()
         .map(|s| (s.name.clone(), s.title.clone().unwrap_or_else(|| s.name.clone())))
         .collect();
-    let mut entities = Vec::new();
-    for r in model.catalog.entities.keys() {
+    // Entities are independent: evaluated on every core, in catalog order.
+    let refs: Vec<&EntityRef> = model.catalog.entities.keys().collect();
+    let entities = crate::par::map(&refs, 256, |r| {
         let cards: Vec<CardResult> = model
             .scorecards
             .values()
             .filter(|card| applies(card, model, r))
             .map(|card| evaluate_card(card, r, facts, facts.now))
             .collect();
-        if !cards.is_empty() {
-            entities.push(EntityResult { entity: r.clone(), owner: model.catalog.owner_of(r).cloned(), cards });
-        }
-    }
-    Evaluation { scorecards, entities }
+        (!cards.is_empty()).then(|| EntityResult {
+            entity: (*r).clone(),
+            owner: model.catalog.owner_of(r).cloned(),
+            cards,
+        })
+    });
+    Evaluation { scorecards, entities: entities.into_iter().flatten().collect() }
 }
 
 fn evaluate_card(card: &Scorecard, r: &EntityRef, facts: &Facts, now: DateTime<Utc>) -> CardResult {

@@ -20,57 +20,82 @@ impl Reader for WorktreeSource {
 }
 
 pub(super) fn list(root: &Path) -> Result<(Vec<Entry>, WorktreeSource), Error> {
+    // Directories are read level by level, each level's directories on every core (a platform repo's evidence/
+    // holds a directory per service); then every file is read and hashed for its blob id, also on every core.
     let mut entries = Vec::new();
     let mut files = Vec::new();
-    walk(root, root, &mut entries, &mut files)?;
-    // Reading and hashing every file for its blob id is most of listing a large tree: both cores do it.
-    let hashed =
-        crate::par::map(&files, 256, |(path, rel, size): &(PathBuf, String, u64)| file_entry(path, rel.clone(), *size));
+    let mut level = vec![(root.to_path_buf(), String::new())];
+    while !level.is_empty() {
+        let mut next = Vec::new();
+        for listed in crate::par::map(&level, 16, |(dir, rel)| read_dir(root, dir, rel)) {
+            let listed = listed?;
+            next.extend(listed.dirs);
+            files.extend(listed.files);
+            entries.extend(listed.symlinks);
+        }
+        level = next;
+    }
+    let hashed = crate::par::map(&files, 256, |(path, rel): &(PathBuf, String)| file_entry(path, rel.clone()));
     entries.extend(hashed.into_iter().collect::<Result<Vec<_>, _>>()?);
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((entries, WorktreeSource { root: root.to_path_buf() }))
 }
 
-/// Collect symlink entries into `out` and regular files (path, repo-relative path, size) into `files`, to be hashed.
-fn walk(root: &Path, dir: &Path, out: &mut Vec<Entry>, files: &mut Vec<(PathBuf, String, u64)>) -> Result<(), Error> {
+/// One directory's children: subdirectories and regular files (path, repo-relative path) to be read on, and
+/// symlinks, resolved.
+#[derive(Default)]
+struct Listed {
+    dirs: Vec<(PathBuf, String)>,
+    files: Vec<(PathBuf, String)>,
+    symlinks: Vec<Entry>,
+}
+
+fn read_dir(root: &Path, dir: &Path, rel: &str) -> Result<Listed, Error> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Io { path, source }
     };
+    let mut listed = Listed::default();
     for item in std::fs::read_dir(dir).map_err(io(dir))? {
         let item = item.map_err(io(dir))?;
-        let path = item.path();
         let name = item.file_name();
-        if dir == root && name == ".git" {
+        if rel.is_empty() && name == ".git" {
             continue;
         }
-        let rel = path
-            .strip_prefix(root)
-            .expect("read_dir yields children of root")
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
-        let meta = std::fs::symlink_metadata(&path).map_err(io(&path))?;
-        if meta.is_dir() {
-            walk(root, &path, out, files)?;
-        } else if meta.file_type().is_symlink() {
-            out.push(symlink_entry(root, &path, rel)?);
-        } else if meta.is_file() {
-            files.push((path, rel, meta.len()));
+        let name = name.to_string_lossy();
+        let child_rel = if rel.is_empty() { name.into_owned() } else { format!("{rel}/{name}") };
+        let path = item.path();
+        // The directory entry's own type: no stat call per file (the size comes with the read).
+        let kind = item.file_type().map_err(io(&path))?;
+        if kind.is_dir() {
+            listed.dirs.push((path, child_rel));
+        } else if kind.is_symlink() {
+            listed.symlinks.push(symlink_entry(root, &path, child_rel)?);
+        } else if kind.is_file() {
+            listed.files.push((path, child_rel));
         }
     }
-    Ok(())
+    Ok(listed)
 }
 
-fn file_entry(path: &Path, rel: String, size: u64) -> Result<Entry, Error> {
+fn file_entry(path: &Path, rel: String) -> Result<Entry, Error> {
+    use std::io::Read;
+    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
     // Oversized files are refused before they are read, so their blob id is never needed.
-    let blob = if size > MAX_FILE_BYTES {
-        gix::ObjectId::null(gix::hash::Kind::Sha1)
-    } else {
-        blob_id(&std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?)
-    };
-    Ok(Entry { path: rel, kind: FileKind::Regular, size, blob })
+    if size > MAX_FILE_BYTES {
+        return Ok(Entry {
+            path: rel,
+            kind: FileKind::Regular,
+            size,
+            blob: gix::ObjectId::null(gix::hash::Kind::Sha1),
+        });
+    }
+    let mut data = Vec::with_capacity(size as usize);
+    file.read_to_end(&mut data).map_err(io)?;
+    // The size of what was hashed, should the file have changed since it was opened.
+    Ok(Entry { path: rel, kind: FileKind::Regular, size: data.len() as u64, blob: blob_id(&data) })
 }
 
 fn symlink_entry(root: &Path, path: &Path, rel: String) -> Result<Entry, Error> {
@@ -91,8 +116,44 @@ fn symlink_entry(root: &Path, path: &Path, rel: String) -> Result<Entry, Error> 
     if !canonical.starts_with(&canonical_root) || !canonical.is_file() {
         return Ok(outside());
     }
-    let meta = std::fs::metadata(&canonical).map_err(|source| Error::Io { path: canonical.clone(), source })?;
-    let mut entry = file_entry(&canonical, rel, meta.len())?;
+    let mut entry = file_entry(&canonical, rel)?;
     entry.kind = FileKind::SymlinkInside(inside);
     Ok(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{FileKind, MAX_FILE_BYTES, blob_id};
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn lists_every_level_with_git_blob_ids_and_resolved_links() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        for (path, text) in [("platform.yaml", "a\n"), ("evidence/svc/sbom.json", "{}\n"), ("a/b/c/deep.txt", "d\n")] {
+            std::fs::create_dir_all(root.join(path).parent().expect("parent")).expect("mkdir");
+            std::fs::write(root.join(path), text).expect("write");
+        }
+        std::fs::create_dir_all(root.join(".git/objects")).expect("mkdir");
+        std::fs::write(root.join(".git/HEAD"), "ref: refs/heads/main\n").expect("write");
+        std::fs::write(root.join("big.bin"), vec![b'x'; MAX_FILE_BYTES as usize + 1]).expect("write");
+        symlink("../platform.yaml", root.join("a/inside.yaml")).expect("symlink");
+        symlink("/etc/hostname", root.join("a/outside.yaml")).expect("symlink");
+
+        let (entries, _) = super::list(root).expect("listed");
+        let paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["a/b/c/deep.txt", "a/inside.yaml", "a/outside.yaml", "big.bin", "evidence/svc/sbom.json", "platform.yaml"],
+            "every level is listed, sorted, and .git is left out"
+        );
+        let get = |p: &str| entries.iter().find(|e| e.path == p).expect("listed");
+        assert_eq!(get("a/b/c/deep.txt").blob, blob_id(b"d\n"));
+        assert_eq!(get("a/b/c/deep.txt").size, 2);
+        assert_eq!(get("a/inside.yaml").kind, FileKind::SymlinkInside("platform.yaml".into()));
+        assert_eq!(get("a/inside.yaml").blob, blob_id(b"a\n"), "a link inside carries its target's content id");
+        assert!(matches!(get("a/outside.yaml").kind, FileKind::SymlinkOutside(_)));
+        assert_eq!(get("big.bin").size, MAX_FILE_BYTES + 1, "an oversized file keeps its size so it can be refused");
+        assert!(get("big.bin").blob.is_null(), "and is never read");
+    }
 }
