@@ -1,6 +1,8 @@
 //! Data parallelism on the machine's cores with scoped threads: the few places where a plan's cost is one
 //! independent step per file, entity or request (parsing, judging, rendering status) split their items here.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 /// Threads to use: the cores available, at most 8 (beyond that the sequential parts dominate).
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
@@ -19,20 +21,34 @@ pub fn map_with<T: Sync, S, R: Send>(
         let mut state = init();
         return items.iter().map(|t| f(&mut state, t)).collect();
     }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| {
+    // Work is handed out in small chunks from a shared counter, not split in equal halves up front: a core that
+    // runs slower (another process on it, a chunk of heavier items) then takes fewer chunks instead of holding
+    // the others up at the end.
+    let chunk = (items.len() / (threads * 8)).clamp(1, 256);
+    let chunks = items.len().div_ceil(chunk);
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Vec<R>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads.min(chunks))
+            .map(|_| {
                 s.spawn(|| {
                     let mut state = init();
-                    part.iter().map(|t| f(&mut state, t)).collect::<Vec<R>>()
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= chunks {
+                            return out;
+                        }
+                        let part = &items[i * chunk..((i + 1) * chunk).min(items.len())];
+                        out.push((i, part.iter().map(|t| f(&mut state, t)).collect::<Vec<R>>()));
+                    }
                 })
             })
             .collect();
         // A panic in `f` is a bug; re-raise it on the calling thread as if the loop had been sequential.
         handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
-    })
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().flat_map(|(_, results)| results).collect()
 }
 
 /// `f` over `items` on every core; results in the items' order.

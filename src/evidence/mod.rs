@@ -205,20 +205,22 @@ impl Inputs<'_> {
     pub fn file(&self, path: &str) -> Option<Result<EvidenceFile, String>> {
         let entry = self.snapshot.get(path)?;
         let delivered = self.external.delivered.get(path);
-        let mut id = entry.blob.to_hex().to_string();
-        id.truncate(12);
-        let id = match delivered {
-            Some(c) => format!("blob {id}, commit {}", &c.commit[..c.commit.len().min(12)]),
-            None => format!("blob {id}"),
-        };
         Some(
             self.snapshot
-                .read_text(entry)
-                .map(|text| EvidenceFile {
-                    path: path.to_owned(),
-                    text,
-                    citation: Citation::new(path, id),
-                    delivered: delivered.map(|c| c.time),
+                .read_text_identified(entry)
+                .map(|(text, blob)| {
+                    let mut id = blob.to_hex().to_string();
+                    id.truncate(12);
+                    let id = match delivered {
+                        Some(c) => format!("blob {id}, commit {}", &c.commit[..c.commit.len().min(12)]),
+                        None => format!("blob {id}"),
+                    };
+                    EvidenceFile {
+                        path: path.to_owned(),
+                        text,
+                        citation: Citation::new(path, id),
+                        delivered: delivered.map(|c| c.time),
+                    }
                 })
                 .map_err(|f| format!("{path}: {}", f.message)),
         )
@@ -275,26 +277,11 @@ pub fn collect(inputs: &Inputs<'_>) -> Facts {
     };
     let components: Vec<(&EntityRef, &crate::model::catalog::CatalogEntity)> =
         inputs.model.catalog.of_kind("component").collect();
-    // Components are independent: split them over the cores (results are merged into a sorted map, so the
-    // outcome does not depend on the split).
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let chunk = components.len().div_ceil(threads).max(64);
-    let results: Vec<Vec<(EntityRef, BTreeMap<String, Fact>)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = components
-            .chunks(chunk)
-            .map(|part| {
-                let shared = &shared;
-                scope.spawn(move || {
-                    part.iter().map(|(r, item)| ((*r).clone(), component_facts(inputs, shared, r, item))).collect()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a collector thread does not panic: collectors return facts"))
-            .collect()
-    });
-    facts.by_entity.extend(results.into_iter().flatten());
+    // Components are independent: collected on every core (merged into a sorted map, so the outcome does not
+    // depend on the split).
+    let results =
+        crate::par::map(&components, 64, |(r, item)| ((*r).clone(), component_facts(inputs, &shared, r, item)));
+    facts.by_entity.extend(results);
     facts
 }
 

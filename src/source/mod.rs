@@ -50,7 +50,9 @@ pub struct Entry {
     pub path: String,
     pub kind: FileKind,
     pub size: u64,
-    /// The git blob id of the content (for a symlink inside the repo: of the target's content).
+    /// The git blob id of the content (for a symlink inside the repo: of the target's content). Null for a file
+    /// that is refused unread (oversized), and for a work tree's `evidence/` files, which are hashed when read:
+    /// ask [`Snapshot::read_text_identified`] for the id of what was read.
     pub blob: ObjectId,
 }
 
@@ -207,6 +209,16 @@ impl Snapshot {
             let (line, col) = line_col_of_byte(e.as_bytes(), e.utf8_error().valid_up_to());
             Finding::error(Pos::new(line, col), "file is not valid UTF-8").hint("save the file as UTF-8")
         })
+    }
+}
+
+impl Snapshot {
+    /// The text of `entry` and the blob id of exactly that text: the listed id, or, where listing did not hash
+    /// the file (work-tree evidence), the id of the bytes read.
+    pub fn read_text_identified(&self, entry: &Entry) -> Result<(String, ObjectId), Finding> {
+        let text = self.read_text(entry)?;
+        let id = if entry.blob.is_null() { blob_id(text.as_bytes()) } else { entry.blob };
+        Ok((text, id))
     }
 }
 

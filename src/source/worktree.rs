@@ -35,7 +35,9 @@ pub(super) fn list(root: &Path) -> Result<(Vec<Entry>, WorktreeSource), Error> {
         }
         level = next;
     }
-    let hashed = crate::par::map(&files, 256, |(path, rel): &(PathBuf, String)| file_entry(path, rel.clone()));
+    let hashed = crate::par::map(&files, 256, |(path, rel): &(PathBuf, String)| {
+        if rel.starts_with(EVIDENCE) { evidence_entry(path, rel.clone()) } else { file_entry(path, rel.clone()) }
+    });
     entries.extend(hashed.into_iter().collect::<Result<Vec<_>, _>>()?);
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((entries, WorktreeSource { root: root.to_path_buf() }))
@@ -76,6 +78,15 @@ fn read_dir(root: &Path, dir: &Path, rel: &str) -> Result<Listed, Error> {
         }
     }
     Ok(listed)
+}
+
+/// Evidence is most of a large work tree's bytes and is read by the scorecards alone, which hash what they read
+/// for their citations ([`super::Snapshot::read_text_identified`]): it is not read and hashed at listing too.
+const EVIDENCE: &str = "evidence/";
+
+fn evidence_entry(path: &Path, rel: String) -> Result<Entry, Error> {
+    let size = std::fs::metadata(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?.len();
+    Ok(Entry { path: rel, kind: FileKind::Regular, size, blob: gix::ObjectId::null(gix::hash::Kind::Sha1) })
 }
 
 fn file_entry(path: &Path, rel: String) -> Result<Entry, Error> {
@@ -149,6 +160,8 @@ mod tests {
         );
         let get = |p: &str| entries.iter().find(|e| e.path == p).expect("listed");
         assert_eq!(get("a/b/c/deep.txt").blob, blob_id(b"d\n"));
+        assert!(get("evidence/svc/sbom.json").blob.is_null(), "evidence is hashed when the scorecards read it");
+        assert_eq!(get("evidence/svc/sbom.json").size, 3);
         assert_eq!(get("a/b/c/deep.txt").size, 2);
         assert_eq!(get("a/inside.yaml").kind, FileKind::SymlinkInside("platform.yaml".into()));
         assert_eq!(get("a/inside.yaml").blob, blob_id(b"a\n"), "a link inside carries its target's content id");
