@@ -210,9 +210,7 @@ impl Snapshot {
             Finding::error(Pos::new(line, col), "file is not valid UTF-8").hint("save the file as UTF-8")
         })
     }
-}
 
-impl Snapshot {
     /// The text of `entry` and the blob id of exactly that text: the listed id, or, where listing did not hash
     /// the file (work-tree evidence), the id of the bytes read.
     pub fn read_text_identified(&self, entry: &Entry) -> Result<(String, ObjectId), Finding> {
