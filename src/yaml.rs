@@ -7,6 +7,8 @@
 //!
 //! Scalars resolve by the YAML 1.2 core schema, as serde_yaml does: `yes` is a string, `0x1f` an integer.
 
+pub mod emit;
+
 use crate::diag::Pos;
 use serde_yaml::{Mapping, Number, Value};
 use std::collections::HashMap;

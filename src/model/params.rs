@@ -157,6 +157,28 @@ pub fn validate(params: &[ParamSpec], values: &Value, positions: &Positions, bas
     out
 }
 
+/// `pattern` compiled, or `None` when it does not compile. Compiled once per process: every request of a module
+/// is checked against the same few patterns, and compiling them per request was a tenth of a cold load.
+fn compiled(pattern: &str) -> Option<Regex> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    /// Patterns come from module and path schemas, so there are few; the bound only keeps a daemon that sees
+    /// many schema revisions from growing.
+    const MAX_PATTERNS: usize = 1024;
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<Regex>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().expect("regex cache lock is never poisoned").get(pattern) {
+        return hit.clone();
+    }
+    let re = Regex::new(pattern).ok();
+    let mut cache = cache.lock().expect("regex cache lock is never poisoned");
+    if cache.len() >= MAX_PATTERNS {
+        cache.clear();
+    }
+    cache.insert(pattern.to_owned(), re.clone());
+    re
+}
+
 /// Why `v` does not satisfy `p`, if it does not.
 pub fn violation(p: &ParamSpec, v: &Value) -> Option<String> {
     if !p.ty.accepts(v) {
@@ -169,7 +191,7 @@ pub fn violation(p: &ParamSpec, v: &Value) -> Option<String> {
         return Some(format!("must be one of {}, not {}", list.join(", "), describe(v)));
     }
     if let (Some(pattern), Some(s)) = (&p.pattern, v.as_str())
-        && Regex::new(pattern).is_ok_and(|re| !re.is_match(s))
+        && compiled(pattern).is_some_and(|re| !re.is_match(s))
     {
         return Some(format!("`{s}` does not match `{pattern}`"));
     }

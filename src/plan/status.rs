@@ -136,7 +136,7 @@ pub fn entity_status(model: &Model, observed: &Observed, r: &EntityRef, item: &C
 
 /// Render a status document as the file paved writes.
 pub fn render<T: Serialize>(doc: &T) -> String {
-    let body = serde_yaml::to_string(doc).expect("status documents always serialize");
+    let body = crate::yaml::emit::to_string(doc).expect("status documents always serialize");
     format!("{HEADER}{body}")
 }
 
