@@ -5,11 +5,13 @@ use super::entity_ref::EntityRef;
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// An entity and the file it came from.
 #[derive(Debug, Clone)]
 pub struct CatalogEntity {
-    pub entity: Entity,
+    /// Shared with the parse cache: a load takes each entity from the cache without copying it.
+    pub entity: Arc<Entity>,
     pub file: String,
     /// False when the entity's own document had errors: it still resolves references, but is reported Stalled.
     pub valid: bool,
@@ -24,7 +26,7 @@ impl CatalogEntity {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Relation {
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: &'static str,
     pub target: EntityRef,
 }
 
@@ -37,10 +39,15 @@ pub struct Catalog {
 impl Catalog {
     /// Add every entity, report duplicates, resolve references and compute relations.
     pub fn build(items: Vec<CatalogEntity>, diags: &mut Diagnostics) -> Catalog {
-        let mut catalog = Catalog::default();
-        for item in items {
-            let r = item.reference();
-            if let Some(first) = catalog.entities.get(&r) {
+        // Sorted once and built in bulk rather than inserted one by one (a third of the catalog build at 10,000
+        // services). The sort is stable, so of two entities with one reference the first read is kept.
+        let mut keyed: Vec<(EntityRef, CatalogEntity)> = items.into_iter().map(|i| (i.reference(), i)).collect();
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut unique: Vec<(EntityRef, CatalogEntity)> = Vec::with_capacity(keyed.len());
+        for (r, item) in keyed {
+            if let Some((last, first)) = unique.last()
+                && *last == r
+            {
                 diags.push(Diagnostic::error(&item.file, item.entity.name_pos, format!("duplicate entity {r}")).hint(
                     format!(
                         "first defined at {}:{}:{}; rename one of them",
@@ -49,18 +56,22 @@ impl Catalog {
                 ));
                 continue;
             }
-            catalog.entities.insert(r, item);
+            unique.push((r, item));
         }
+        let mut catalog = Catalog { entities: unique.into_iter().collect(), relations: BTreeMap::new() };
         catalog.resolve(diags);
         catalog
     }
 
     fn resolve(&mut self, diags: &mut Diagnostics) {
-        // Relations are collected as pairs, sorted once and built into the maps in bulk: inserting some 100,000
-        // of them one at a time was most of the catalog build at 10,000 services.
-        let mut pairs: Vec<(EntityRef, Relation)> = Vec::new();
+        // Relations are collected as (source, type, target) triples of indices into the sorted entity list, so
+        // collecting and sorting some 100,000 of them copies no strings; each is made into a `Relation` once.
+        let keys: Vec<&EntityRef> = self.entities.keys().collect();
+        let index_of = |r: &EntityRef| keys.binary_search(&r).ok();
+        let mut triples: Vec<(u32, &'static str, u32)> = Vec::new();
         let mut dangling = Vec::new();
-        for (source, item) in &self.entities {
+        for (source, (r, item)) in self.entities.iter().enumerate() {
+            let source = u32::try_from(source).expect("fewer than 2^32 entities");
             for raw in &item.entity.refs {
                 let target = match EntityRef::parse(&raw.text, raw.default_kind, &item.entity.namespace) {
                     Ok(t) => t,
@@ -69,31 +80,31 @@ impl Catalog {
                             Diagnostic::error(&item.file, raw.pos, format!("spec.{}: {e}", raw.field))
                                 .hint("write `kind:namespace/name`, e.g. `resource:default/orders-db`"),
                         );
-                        dangling.push(source.clone());
+                        dangling.push(r.clone());
                         continue;
                     }
                 };
-                if !self.entities.contains_key(&target) {
+                let Some(target) = index_of(&target) else {
                     diags.push(self.dangling(&item.file, raw.pos, raw.field, &target));
-                    dangling.push(source.clone());
+                    dangling.push(r.clone());
                     continue;
-                }
-                pairs.push((source.clone(), Relation { kind: raw.relation.to_owned(), target: target.clone() }));
-                let reverse = Relation { kind: reverse_relation(raw.relation).to_owned(), target: source.clone() };
-                pairs.push((target, reverse));
+                };
+                let target = u32::try_from(target).expect("fewer than 2^32 entities");
+                triples.push((source, raw.relation, target));
+                triples.push((target, reverse_relation(raw.relation), source));
             }
         }
-        pairs.sort_unstable();
-        pairs.dedup();
-        let mut grouped: Vec<(EntityRef, Vec<Relation>)> = Vec::new();
-        for (source, relation) in pairs {
-            match grouped.last_mut() {
-                Some((last, relations)) if *last == source => relations.push(relation),
-                _ => grouped.push((source, vec![relation])),
-            }
-        }
-        self.relations =
-            grouped.into_iter().map(|(source, relations)| (source, relations.into_iter().collect())).collect();
+        // Indices follow the entities' order, so this is the order of (source, Relation).
+        triples.sort_unstable();
+        triples.dedup();
+        let relations: BTreeMap<EntityRef, BTreeSet<Relation>> = triples
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|run| {
+                let set = run.iter().map(|&(_, kind, target)| Relation { kind, target: keys[target as usize].clone() });
+                (keys[run[0].0 as usize].clone(), set.collect())
+            })
+            .collect();
+        self.relations = relations;
         // An entity with a broken reference keeps its last good status rather than one missing that relation.
         for r in dangling {
             if let Some(item) = self.entities.get_mut(&r) {
@@ -149,5 +160,66 @@ impl Catalog {
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (&'a EntityRef, &'a CatalogEntity)> + 'a {
         let kind = kind.to_ascii_lowercase();
         self.entities.iter().filter(move |(r, _)| r.kind == kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entity(file: &str, text: &str) -> CatalogEntity {
+        let docs = crate::yaml::parse(text).expect("yaml");
+        let entity = super::super::entity::read_entity(&docs[0], &mut Vec::new()).expect("entity");
+        CatalogEntity { entity: Arc::new(entity), file: file.to_owned(), valid: true }
+    }
+
+    const TEAM: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n";
+
+    fn service(name: &str, owner: &str) -> String {
+        format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: service\n  lifecycle: production\n  owner: {owner}\n"
+        )
+    }
+
+    #[test]
+    fn the_first_of_two_same_entities_is_kept_and_the_second_reported() {
+        let items = vec![
+            entity("catalog/b.yaml", &service("orders", "team-a")),
+            entity("catalog/a.yaml", TEAM),
+            entity("catalog/c.yaml", &service("orders", "team-b")),
+        ];
+        let mut diags = Diagnostics::default();
+        let catalog = Catalog::build(items, &mut diags);
+        let errors: Vec<_> = diags.iter().collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].path, "catalog/c.yaml");
+        assert_eq!(errors[0].message, "duplicate entity component:default/orders");
+        assert!(errors[0].hint.as_deref().is_some_and(|h| h.starts_with("first defined at catalog/b.yaml:")));
+        let orders = EntityRef::new("component", "default", "orders");
+        assert_eq!(catalog.get(&orders).map(|i| i.file.as_str()), Some("catalog/b.yaml"));
+        // The kept one's owner resolves both ways; the dropped one's dangling owner is never looked at.
+        let team = EntityRef::new("group", "default", "team-a");
+        assert_eq!(catalog.owner_of(&orders), Some(&team));
+        assert_eq!(catalog.related(&team, "ownerOf").collect::<Vec<_>>(), vec![&orders]);
+    }
+
+    #[test]
+    fn relations_are_sorted_by_type_then_target_and_a_dangling_reference_stalls_its_entity() {
+        let items = vec![
+            entity("catalog/a.yaml", TEAM),
+            entity("catalog/s.yaml", &service("zeta", "team-a")),
+            entity("catalog/s.yaml", &service("alpha", "team-a")),
+            entity("catalog/s.yaml", &service("lost", "team-x")),
+        ];
+        let mut diags = Diagnostics::default();
+        let catalog = Catalog::build(items, &mut diags);
+        let team = EntityRef::new("group", "default", "team-a");
+        let names: Vec<_> = catalog.related(&team, "ownerOf").map(|r| r.name.as_str()).collect();
+        assert_eq!(names, vec!["alpha", "zeta"]);
+        let lost = catalog.get(&EntityRef::new("component", "default", "lost")).expect("kept");
+        assert!(!lost.valid);
+        let d: Vec<_> = diags.iter().collect();
+        assert_eq!(d.len(), 1);
+        assert!(d[0].message.contains("refers to group:default/team-x, which is not in the catalog"), "{}", d[0]);
     }
 }

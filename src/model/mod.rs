@@ -296,7 +296,7 @@ fn parse_own<S: DeserializeOwned + Default>(snapshot: &Snapshot, entry: &Entry, 
 }
 
 /// A catalog file, parsed: each document's entity (if it reads) and its findings.
-type CatalogParse = Parsed<(Option<Entity>, Vec<Finding>)>;
+type CatalogParse = Parsed<(Option<Arc<Entity>>, Vec<Finding>)>;
 
 fn parse_catalog(snapshot: &Snapshot, entry: &Entry) -> CatalogParse {
     let (docs, errors) = parse_docs(snapshot, entry);
@@ -305,7 +305,7 @@ fn parse_catalog(snapshot: &Snapshot, entry: &Entry) -> CatalogParse {
         .filter(|d| !d.value.is_null())
         .map(|d| {
             let mut findings = Vec::new();
-            (entity::read_entity(d, &mut findings), findings)
+            (entity::read_entity(d, &mut findings).map(Arc::new), findings)
         })
         .collect();
     Parsed { docs, errors }
@@ -427,7 +427,7 @@ fn load_catalog_file(
                 return None;
             }
             let valid = !findings.iter().any(Finding::is_error);
-            Some(CatalogEntity { entity: entity.clone(), file: entry.path.clone(), valid })
+            Some(CatalogEntity { entity: Arc::clone(entity), file: entry.path.clone(), valid })
         })
         .collect()
 }
