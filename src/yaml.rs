@@ -25,9 +25,102 @@ pub struct Span {
     pub value: Pos,
 }
 
+/// [`Span`] as stored: line and column fit 32 bits (files are at most a few megabytes).
+#[derive(Debug, Clone, Copy, Default)]
+struct PackedSpan([u32; 4]);
+
+impl From<Span> for PackedSpan {
+    fn from(s: Span) -> Self {
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        PackedSpan([n(s.key.line), n(s.key.col), n(s.value.line), n(s.value.col)])
+    }
+}
+
+impl From<PackedSpan> for Span {
+    fn from(p: PackedSpan) -> Self {
+        let [kl, kc, vl, vc] = p.0.map(|v| v as usize);
+        Span { key: Pos::new(kl, kc), value: Pos::new(vl, vc) }
+    }
+}
+
+/// A node path (`spec.providesApis[1]`) as a 64-bit FNV-1a hash of its text, extended one segment at a time
+/// while parsing, so no path string is built per node. Lookups hash the asked path the same way. Two paths of
+/// one document sharing a hash (odds about n^2 / 2^65 for n nodes) would only misplace an error's position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct PathHash(u64);
+
+impl PathHash {
+    const ROOT: PathHash = PathHash(0xcbf2_9ce4_8422_2325);
+
+    fn extend(self, bytes: &[u8]) -> PathHash {
+        PathHash(bytes.iter().fold(self.0, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)))
+    }
+
+    fn of(path: &str) -> PathHash {
+        PathHash::ROOT.extend(path.as_bytes())
+    }
+
+    /// The path of entry `key` of the mapping at `self` (`is_root`: `self` is the empty path).
+    fn key(self, is_root: bool, key: &str) -> PathHash {
+        if is_root { self.extend(key.as_bytes()) } else { self.extend(b".").extend(key.as_bytes()) }
+    }
+
+    /// The path of item `index` of the sequence at `self`.
+    fn index(self, mut index: usize) -> PathHash {
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (index % 10) as u8;
+            index /= 10;
+            if index == 0 {
+                break;
+            }
+        }
+        self.extend(b"[").extend(&digits[start..]).extend(b"]")
+    }
+}
+
+/// Where a node stands in its document: its path's hash, and whether that path is the root (empty).
+#[derive(Debug, Clone, Copy)]
+struct NodePath {
+    hash: PathHash,
+    root: bool,
+}
+
+impl NodePath {
+    const ROOT: NodePath = NodePath { hash: PathHash::ROOT, root: true };
+
+    fn key(self, key: &str) -> NodePath {
+        NodePath { hash: self.hash.key(self.root, key), root: false }
+    }
+
+    fn index(self, index: usize) -> NodePath {
+        NodePath { hash: self.hash.index(index), root: false }
+    }
+}
+
+/// A path hash is already uniformly spread: hashing it again would only cost time.
+#[derive(Default, Clone, Copy)]
+struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = bytes.iter().fold(self.0, |h, b| (h << 8) | u64::from(*b));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type PathMap = HashMap<PathHash, PackedSpan, std::hash::BuildHasherDefault<IdentityHasher>>;
+
 /// Node path to position, for one document.
 #[derive(Debug, Clone, Default)]
-pub struct Positions(HashMap<String, Span>);
+pub struct Positions(PathMap);
 
 impl Positions {
     /// Where the value at `path` stands; the nearest enclosing node when that path has no node (a missing field
@@ -41,12 +134,12 @@ impl Positions {
     }
     fn lookup(&self, mut path: &str) -> Span {
         loop {
-            if let Some(span) = self.0.get(path) {
-                return *span;
+            if let Some(span) = self.0.get(&PathHash::of(path)) {
+                return (*span).into();
             }
             match path.rfind(['.', '[']) {
                 Some(i) => path = &path[..i],
-                None => return self.0.get("").copied().unwrap_or_default(),
+                None => return self.0.get(&PathHash::ROOT).copied().map(Span::from).unwrap_or_default(),
             }
         }
     }
@@ -138,9 +231,11 @@ impl Document {
             }
         };
         shift(&mut self.start);
-        for span in self.positions.0.values_mut() {
+        for packed in self.positions.0.values_mut() {
+            let mut span = Span::from(*packed);
             shift(&mut span.key);
             shift(&mut span.value);
+            *packed = span.into();
         }
         self
     }
@@ -151,15 +246,15 @@ fn pos_of(m: &Marker) -> Pos {
 }
 
 enum Frame {
-    Seq { path: String, items: Vec<Value>, anchor: usize },
-    Map { path: String, map: Mapping, pending_key: Option<(String, Pos)>, anchor: usize },
+    Seq { path: NodePath, items: Vec<Value>, anchor: usize },
+    Map { path: NodePath, map: Mapping, pending_key: Option<(String, Pos)>, anchor: usize },
 }
 
 #[derive(Default)]
 struct Builder {
     docs: Vec<Document>,
     stack: Vec<Frame>,
-    positions: HashMap<String, Span>,
+    positions: PathMap,
     anchors: HashMap<usize, Value>,
     doc_start: Option<Pos>,
     nodes: usize,
@@ -174,12 +269,12 @@ impl Builder {
     }
 
     /// The path and key position the next node will take, given the innermost open collection.
-    fn next_path(&self) -> (String, Pos) {
+    fn next_path(&self) -> (NodePath, Pos) {
         match self.stack.last() {
-            None => (String::new(), Pos::default()),
-            Some(Frame::Seq { path, items, .. }) => (join_index(path, items.len()), Pos::default()),
-            Some(Frame::Map { path, pending_key: Some((k, kpos)), .. }) => (join_key(path, k), *kpos),
-            Some(Frame::Map { path, .. }) => (path.clone(), Pos::default()),
+            None => (NodePath::ROOT, Pos::default()),
+            Some(Frame::Seq { path, items, .. }) => (path.index(items.len()), Pos::default()),
+            Some(Frame::Map { path, pending_key: Some((k, kpos)), .. }) => (path.key(k), *kpos),
+            Some(Frame::Map { path, .. }) => (*path, Pos::default()),
         }
     }
 
@@ -226,8 +321,8 @@ impl Builder {
         }
     }
 
-    fn record(&mut self, path: String, key: Pos, value: Pos) {
-        self.positions.insert(path, Span { key, value });
+    fn record(&mut self, path: NodePath, key: Pos, value: Pos) {
+        self.positions.insert(path.hash, Span { key, value }.into());
     }
 
     fn is_key_position(&self) -> bool {
@@ -281,7 +376,7 @@ impl MarkedEventReceiver for Builder {
                 // A block collection's start marker sits on its first entry (a later line); its key is where
                 // people look. A flow collection (`[a, b]`) starts on its key's line, at its bracket.
                 let at = if key_pos == Pos::default() || key_pos.line == pos.line { pos } else { key_pos };
-                self.record(path.clone(), key_pos, at);
+                self.record(path, key_pos, at);
                 self.stack.push(if matches!(ev, Event::SequenceStart(..)) {
                     Frame::Seq { path, items: Vec::new(), anchor }
                 } else {
@@ -291,9 +386,9 @@ impl MarkedEventReceiver for Builder {
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(frame) = self.stack.pop() else { return };
                 let path = match &frame {
-                    Frame::Seq { path, .. } | Frame::Map { path, .. } => path.clone(),
+                    Frame::Seq { path, .. } | Frame::Map { path, .. } => *path,
                 };
-                let start = self.positions.get(&path).map(|s| s.value).unwrap_or(pos);
+                let start = self.positions.get(&path.hash).map(|s| Span::from(*s).value).unwrap_or(pos);
                 let (value, anchor) = match frame {
                     Frame::Seq { items, anchor, .. } => (Value::Sequence(items), anchor),
                     Frame::Map { map, anchor, .. } => (Value::Mapping(map), anchor),

@@ -106,7 +106,12 @@ pub fn load(snapshot: &Snapshot, cache: &ParseCache, options: &LoadOptions) -> L
     let bot_owned = bot_owned_matcher();
     let started = std::time::Instant::now();
     warm_cache(snapshot, cache);
-    tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, parses = cache.parses(), "parse cache warmed");
+    tracing::debug!(
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        parses = cache.parses(),
+        rss_mib = crate::ops::reconcile::rss_mib(),
+        "parse cache warmed"
+    );
 
     // platform.yaml first: it decides which extra kinds the catalog allows.
     match snapshot.get("platform.yaml") {

@@ -194,9 +194,19 @@ impl Phases {
     }
 
     pub(crate) fn done(&mut self, phase: &str) {
-        tracing::debug!(phase, ms = self.0.elapsed().as_secs_f64() * 1e3, "plan phase done");
+        tracing::debug!(phase, ms = self.0.elapsed().as_secs_f64() * 1e3, rss_mib = rss_mib(), "plan phase done");
         self.0 = std::time::Instant::now();
     }
+}
+
+/// The process's resident memory now, in MiB (Linux; 0 elsewhere): where a plan's memory goes, phase by phase.
+pub(crate) fn rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+    kib.unwrap_or(0) / 1024
 }
 
 /// Load, observe and plan.

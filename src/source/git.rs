@@ -8,13 +8,35 @@ use std::path::Path;
 /// Reads blobs from the object database of one repository.
 pub struct GitSource {
     repo: gix::ThreadSafeRepository,
+    /// Tells this source's thread-local handles from another's.
+    id: u64,
+}
+
+thread_local! {
+    /// Each thread's handle on the repository it last read, kept between reads: a handle carries the pack's
+    /// delta-base cache, and similar files (catalog files of many teams) are deltas of one another, so a new
+    /// handle per read inflated every delta chain from its base again. A long-lived thread keeps its last
+    /// handle (and the pack maps it holds) until it reads from another source.
+    static HANDLE: std::cell::RefCell<Option<(u64, gix::Repository)>> = const { std::cell::RefCell::new(None) };
+}
+
+impl GitSource {
+    fn new(repo: gix::Repository) -> Self {
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        GitSource { repo: repo.into_sync(), id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed) }
+    }
 }
 
 impl Reader for GitSource {
     fn read(&self, entry: &Entry) -> Result<Vec<u8>, Error> {
-        let repo = self.repo.to_thread_local();
-        let object = repo.find_object(entry.blob).map_err(|e| Error::Odb(e.to_string()))?;
-        Ok(object.detach().data)
+        HANDLE.with_borrow_mut(|handle| {
+            let repo = match handle {
+                Some((id, repo)) if *id == self.id => repo,
+                _ => &mut handle.insert((self.id, self.repo.to_thread_local())).1,
+            };
+            let object = repo.find_object(entry.blob).map_err(|e| Error::Odb(e.to_string()))?;
+            Ok(object.detach().data)
+        })
     }
 }
 
@@ -61,5 +83,5 @@ pub(super) fn list(path: &Path, rev: &str) -> Result<(String, Vec<Entry>, GitSou
         entries.push(entry);
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((commit_id, entries, GitSource { repo: repo.into_sync() }))
+    Ok((commit_id, entries, GitSource::new(repo)))
 }
