@@ -30,6 +30,22 @@ pub struct Relation {
     pub target: EntityRef,
 }
 
+/// Entities per chunk of reference resolution: large enough that a chunk's overhead is nothing.
+const RESOLVE_CHUNK: usize = 2048;
+
+/// What resolving one chunk of entities gives.
+#[derive(Default)]
+struct Resolved {
+    triples: Vec<(u32, &'static str, u32)>,
+    diagnostics: Vec<Diagnostic>,
+    /// Entities (indices) with a reference that does not resolve.
+    dangling: Vec<usize>,
+}
+
+fn index(i: usize) -> u32 {
+    u32::try_from(i).expect("fewer than 2^32 entities")
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     pub entities: BTreeMap<EntityRef, CatalogEntity>,
@@ -66,51 +82,70 @@ impl Catalog {
     fn resolve(&mut self, diags: &mut Diagnostics) {
         // Relations are collected as (source, type, target) triples of indices into the sorted entity list, so
         // collecting and sorting some 100,000 of them copies no strings; each is made into a `Relation` once.
+        // Resolving and making Relations run on every core, in chunks of the entity list whose results are
+        // joined in order, so the diagnostics come out as from one pass.
         let keys: Vec<&EntityRef> = self.entities.keys().collect();
-        let index_of = |r: &EntityRef| keys.binary_search(&r).ok();
+        let items: Vec<&CatalogEntity> = self.entities.values().collect();
+        let chunks: Vec<std::ops::Range<usize>> =
+            (0..keys.len()).step_by(RESOLVE_CHUNK).map(|s| s..(s + RESOLVE_CHUNK).min(keys.len())).collect();
+        let resolved = crate::par::map(&chunks, 2, |range| self.resolve_chunk(&keys, &items, range.clone()));
         let mut triples: Vec<(u32, &'static str, u32)> = Vec::new();
         let mut dangling = Vec::new();
-        for (source, (r, item)) in self.entities.iter().enumerate() {
-            let source = u32::try_from(source).expect("fewer than 2^32 entities");
-            for raw in &item.entity.refs {
-                let target = match EntityRef::parse(&raw.text, raw.default_kind, &item.entity.namespace) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        diags.push(
-                            Diagnostic::error(&item.file, raw.pos, format!("spec.{}: {e}", raw.field))
-                                .hint("write `kind:namespace/name`, e.g. `resource:default/orders-db`"),
-                        );
-                        dangling.push(r.clone());
-                        continue;
-                    }
-                };
-                let Some(target) = index_of(&target) else {
-                    diags.push(self.dangling(&item.file, raw.pos, raw.field, &target));
-                    dangling.push(r.clone());
-                    continue;
-                };
-                let target = u32::try_from(target).expect("fewer than 2^32 entities");
-                triples.push((source, raw.relation, target));
-                triples.push((target, reverse_relation(raw.relation), source));
-            }
+        for chunk in resolved {
+            triples.extend(chunk.triples);
+            diags.extend(chunk.diagnostics);
+            dangling.extend(chunk.dangling);
         }
         // Indices follow the entities' order, so this is the order of (source, Relation).
         triples.sort_unstable();
         triples.dedup();
-        let relations: BTreeMap<EntityRef, BTreeSet<Relation>> = triples
-            .chunk_by(|a, b| a.0 == b.0)
-            .map(|run| {
-                let set = run.iter().map(|&(_, kind, target)| Relation { kind, target: keys[target as usize].clone() });
-                (keys[run[0].0 as usize].clone(), set.collect())
-            })
-            .collect();
-        self.relations = relations;
+        let runs: Vec<&[(u32, &'static str, u32)]> = triples.chunk_by(|a, b| a.0 == b.0).collect();
+        let made = crate::par::map(&runs, 4096, |run| {
+            let set = run.iter().map(|&(_, kind, target)| Relation { kind, target: keys[target as usize].clone() });
+            (keys[run[0].0 as usize].clone(), set.collect::<BTreeSet<Relation>>())
+        });
+        let dangling: Vec<EntityRef> = dangling.into_iter().map(|i| keys[i].clone()).collect();
+        self.relations = made.into_iter().collect();
         // An entity with a broken reference keeps its last good status rather than one missing that relation.
         for r in dangling {
             if let Some(item) = self.entities.get_mut(&r) {
                 item.valid = false;
             }
         }
+    }
+
+    /// The references of the entities at `range` (indices into `keys` and `items`, the sorted entity list).
+    fn resolve_chunk(&self, keys: &[&EntityRef], items: &[&CatalogEntity], range: std::ops::Range<usize>) -> Resolved {
+        let mut out = Resolved::default();
+        for source in range {
+            let item = items[source];
+            let mut broken = false;
+            for raw in &item.entity.refs {
+                let target = match EntityRef::parse(&raw.text, raw.default_kind, &item.entity.namespace) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        out.diagnostics.push(
+                            Diagnostic::error(&item.file, raw.pos, format!("spec.{}: {e}", raw.field))
+                                .hint("write `kind:namespace/name`, e.g. `resource:default/orders-db`"),
+                        );
+                        broken = true;
+                        continue;
+                    }
+                };
+                let Ok(target) = keys.binary_search(&&target) else {
+                    out.diagnostics.push(self.dangling(&item.file, raw.pos, raw.field, &target));
+                    broken = true;
+                    continue;
+                };
+                let (s, t) = (index(source), index(target));
+                out.triples.push((s, raw.relation, t));
+                out.triples.push((t, reverse_relation(raw.relation), s));
+            }
+            if broken {
+                out.dangling.push(source);
+            }
+        }
+        out
     }
 
     fn dangling(&self, file: &str, pos: crate::diag::Pos, field: &str, target: &EntityRef) -> Diagnostic {

@@ -175,15 +175,15 @@ pub fn plan(desired: &Loaded, judged: Option<&requests::Judged>, observed: &Obse
 
     // Rendering every entity's status is most of planning at scale, and each is independent: every core helps.
     let entities: Vec<_> = model.catalog.entities.iter().collect();
-    let rendered = crate::par::map(&entities, 256, |(r, item)| {
-        item.valid.then(|| status::render(&status::entity_status(model, observed, r, item)))
-    });
-    for ((r, _), content) in entities.into_iter().zip(rendered) {
+    let written = crate::par::map(&entities, 256, |(r, item)| {
         let path = status::status_path(r);
-        wanted.insert(path.clone());
-        if let Some(content) = content {
-            push_write(&mut actions, observed, r.to_string(), path, content, "new entity");
-        }
+        let content = item.valid.then(|| status::render(&status::entity_status(model, observed, r, item)));
+        let action = content.and_then(|c| write_action(observed, r.to_string(), path.clone(), c, "new entity"));
+        (path, action)
+    });
+    for (path, action) in written {
+        wanted.insert(path);
+        actions.extend(action);
     }
     if let Some(unclaimed) = status::unclaimed_repos(model, observed) {
         wanted.insert(status::UNCLAIMED_PATH.to_owned());
@@ -378,22 +378,33 @@ fn push_write(
     content: String,
     new_reason: &str,
 ) {
+    actions.extend(write_action(observed, target, path, content, new_reason));
+}
+
+/// The action that writes status file `path` with `content`, unless it already says that.
+fn write_action(
+    observed: &Observed,
+    target: String,
+    path: String,
+    content: String,
+    new_reason: &str,
+) -> Option<PlannedAction> {
     let before = observed.status.get(&path);
     if before == Some(&content) {
-        return;
+        return None;
     }
     let reason = match before {
         None => new_reason.to_owned(),
         Some(old) => format!("status changed: {}", changed_keys(old, &content).join(", ")),
     };
-    actions.push(PlannedAction {
+    Some(PlannedAction {
         id: ActionId::new(ActionKind::WriteStatus, &target, content.as_bytes()),
         kind: ActionKind::WriteStatus,
         target,
         reason,
         change: FileChange::Write { path, before: before.cloned(), after: content },
         provision: None,
-    });
+    })
 }
 
 /// Top-level YAML keys whose blocks differ, for a one-line reason.

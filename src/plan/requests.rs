@@ -152,11 +152,15 @@ pub fn plan(
     broken: &BTreeSet<&str>,
     actions: &mut Vec<PlannedAction>,
 ) {
-    for (key, r) in &model.requests {
-        if !broken.contains(r.path.as_str()) {
-            plan_request(model, judged, observed, key, r, actions);
-        }
-    }
+    // Each request plans alone (its status, rendered, and maybe a provision action): on every core.
+    let live: Vec<(&String, &Request)> =
+        model.requests.iter().filter(|(_, r)| !broken.contains(r.path.as_str())).collect();
+    let planned = crate::par::map(&live, 256, |(key, r)| {
+        let mut mine = Vec::new();
+        plan_request(model, judged, observed, key, r, &mut mine);
+        mine
+    });
+    actions.extend(planned.into_iter().flatten());
     // Requests whose file is gone.
     for (path, before) in observed.status.iter().filter(|(p, _)| p.starts_with("status/requests/")) {
         plan_removed(model, broken, path, before, actions);
