@@ -122,6 +122,14 @@ impl Finding {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Diagnostics(Vec<Diagnostic>);
 
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
 impl Diagnostics {
     pub fn push(&mut self, d: Diagnostic) {
         self.0.push(d);

@@ -308,15 +308,18 @@ impl Builder {
                             return;
                         }
                     };
-                    if map.contains_key(&value) {
-                        self.fail(pos, format!("duplicate key `{key}` in the same mapping"));
-                        return;
-                    }
                     *pending_key = Some((key, pos));
                 }
-                Some((key, _)) => {
-                    map.insert(Value::String(key), value);
-                }
+                // Duplicates are found on insertion (one hash of the key, not two), reported at the second key.
+                Some((key, key_pos)) => match map.entry(Value::String(key)) {
+                    serde_yaml::mapping::Entry::Vacant(slot) => {
+                        slot.insert(value);
+                    }
+                    serde_yaml::mapping::Entry::Occupied(first) => {
+                        let key = first.key().as_str().unwrap_or_default().to_owned();
+                        self.fail(key_pos, format!("duplicate key `{key}` in the same mapping"));
+                    }
+                },
             },
         }
     }

@@ -639,8 +639,15 @@ fn check_cross_references(model: &Model, diags: &mut Diagnostics) {
     for m in model.modules.values() {
         check_owner(&format!("{}/module.yaml", m.dir), m.owner.as_deref(), &group_exists, diags);
     }
-    for r in model.requests.values() {
-        check_request(model, r, diags);
+    // Each request is checked alone against the model: on every core, joined in order.
+    let requests: Vec<&Request> = model.requests.values().collect();
+    let checked = crate::par::map(&requests, 512, |r| {
+        let mut mine = Diagnostics::default();
+        check_request(model, r, &mut mine);
+        mine
+    });
+    for mine in checked {
+        diags.extend(mine);
     }
     check_deprecated(model, diags);
 }

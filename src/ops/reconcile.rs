@@ -113,13 +113,14 @@ impl Judge {
         cache: &ParseCache,
     ) -> Judgement {
         let input = policy::input::for_request(model, r, None);
+        let text = serde_json::to_string(&input).expect("a JSON value always serializes");
         let mut key = self.policies.as_bytes().to_vec();
         key.extend_from_slice(r.spec.capability.as_bytes());
         key.push(0);
-        key.extend_from_slice(serde_json::to_string(&input).expect("a JSON value always serializes").as_bytes());
+        key.extend_from_slice(text.as_bytes());
         let verdict: Arc<Judgement> =
             cache.get_or_compute(crate::source::blob_id(&key), FileClass::Verdict, || match evaluator {
-                Ok(evaluator) => evaluator.evaluate(Some(&r.spec.capability), &input).map_err(|e| e.to_string()),
+                Ok(evaluator) => evaluator.evaluate_json(Some(&r.spec.capability), &text).map_err(|e| e.to_string()),
                 // The policies did not compile: every request carries that error.
                 Err(compile_error) => Err(compile_error.clone()),
             });

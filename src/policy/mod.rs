@@ -219,8 +219,16 @@ impl Evaluator<'_> {
     /// # Errors
     /// A runtime error in a policy (including the time limit).
     pub fn evaluate(&mut self, module: Option<&str>, input: &serde_json::Value) -> Result<Verdict, Error> {
-        let text = serde_json::to_string(input).expect("a JSON value always serializes");
-        let input = regorus::Value::from_json_str(&text).map_err(|e| Error::Eval(e.to_string()))?;
+        self.evaluate_json(module, &serde_json::to_string(input).expect("a JSON value always serializes"))
+    }
+
+    /// [`Evaluator::evaluate`] of an input already written as JSON text (a caller that hashes the text to
+    /// cache verdicts need not write it twice).
+    ///
+    /// # Errors
+    /// Text that is not JSON, or a runtime error in a policy (including the time limit).
+    pub fn evaluate_json(&mut self, module: Option<&str>, text: &str) -> Result<Verdict, Error> {
+        let input = regorus::Value::from_json_str(text).map_err(|e| Error::Eval(e.to_string()))?;
         match &mut self.backend {
             Backend::Vm(vm) => vm.set_input(input),
             Backend::Interpreter(engine) => engine.set_input(input),

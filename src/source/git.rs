@@ -27,13 +27,27 @@ impl GitSource {
     }
 }
 
-impl Reader for GitSource {
-    fn read(&self, entry: &Entry) -> Result<Vec<u8>, Error> {
+impl GitSource {
+    /// `f` with this thread's handle on the repository.
+    fn with_repo<R>(&self, f: impl FnOnce(&gix::Repository) -> R) -> R {
         HANDLE.with_borrow_mut(|handle| {
             let repo = match handle {
                 Some((id, repo)) if *id == self.id => repo,
                 _ => &mut handle.insert((self.id, self.repo.to_thread_local())).1,
             };
+            f(repo)
+        })
+    }
+
+    /// The size of blob `id`, from its header (not inflating it).
+    fn size(&self, id: ObjectId) -> Result<u64, Error> {
+        self.with_repo(|repo| repo.find_header(id).map(|h| h.size()).map_err(|e| Error::Odb(e.to_string())))
+    }
+}
+
+impl Reader for GitSource {
+    fn read(&self, entry: &Entry) -> Result<Vec<u8>, Error> {
+        self.with_repo(|repo| {
             let object = repo.find_object(entry.blob).map_err(|e| Error::Odb(e.to_string()))?;
             Ok(object.detach().data)
         })
@@ -79,9 +93,17 @@ pub(super) fn list(path: &Path, rev: &str) -> Result<(String, Vec<Entry>, GitSou
                 }
             }
         }
-        entry.size = repo.find_header(entry.blob).map_err(|e| Error::Odb(e.to_string()))?.size();
         entries.push(entry);
     }
+    // Sizes come from object headers, which for a packed delta means reading into the delta: on every core.
+    let source = GitSource::new(repo);
+    let sizes = crate::par::map(&entries, 1024, |e| match e.kind {
+        FileKind::SymlinkOutside(_) => Ok(0),
+        _ => source.size(e.blob),
+    });
+    for (entry, size) in entries.iter_mut().zip(sizes) {
+        entry.size = size?;
+    }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((commit_id, entries, GitSource::new(repo)))
+    Ok((commit_id, entries, source))
 }
