@@ -155,14 +155,23 @@ impl PolicySet {
     }
 }
 
-/// The policies as one RVM program with an entry point per package rule (`data.<pkg>.deny`, …).
+/// The policies as one RVM program with an entry point per package rule (`data.<pkg>.deny`, …), and one per
+/// module that reads every rule a subject of that module is judged by at once (see [`VERDICTS_PACKAGE`]).
 #[derive(Clone)]
 struct VmProgram {
     compiled: regorus::CompiledPolicy,
     program: std::sync::Arc<regorus::rvm::program::Program>,
-    /// The entry points the program has: a package need not define all three rules.
+    /// The rule entry points the program has: a package need not define all three rules.
     entries: BTreeSet<String>,
+    /// Module name to its all-rules entry point (`data.paved_verdicts.m3`); `None` for the organisation's alone.
+    verdict_entries: std::collections::BTreeMap<Option<String>, String>,
 }
+
+/// A package paved adds to the VM program (never to the interpreter): one rule per module whose value is every
+/// judging rule of the organisation's packages and the module's, as `{package: {rule: value}}`. One execution
+/// per subject instead of one per rule: the rules a package's rules share (`params := …`) are evaluated once,
+/// and the VM's execution state is set up once. Repo policies cannot use the name (it is refused then).
+const VERDICTS_PACKAGE: &str = "paved_verdicts";
 
 impl VmProgram {
     fn compile(set: &mut PolicySet) -> Option<Self> {
@@ -176,14 +185,58 @@ impl VmProgram {
         let compiled = candidates.iter().find_map(|c| set.engine.compile_with_entrypoint(&c.as_str().into()).ok())?;
         let entries: BTreeSet<String> =
             candidates.into_iter().filter(|c| compiled.get_rules().contains_key(c.as_str())).collect();
-        let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+        let (compiled, verdict_entries) = match Self::with_verdict_rules(set, &entries) {
+            Some(with) => with,
+            None => (compiled, std::collections::BTreeMap::new()),
+        };
+        let refs: Vec<&str> = entries.iter().chain(verdict_entries.values()).map(String::as_str).collect();
         match regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &refs) {
-            Ok(program) => Some(VmProgram { compiled, program, entries }),
+            Ok(program) => Some(VmProgram { compiled, program, entries, verdict_entries }),
             Err(e) => {
                 tracing::debug!(error = %e, "policies do not compile to the regorus VM; interpreting them");
                 None
             }
         }
+    }
+
+    /// The policies compiled with [`VERDICTS_PACKAGE`] added, and its entry point per module; `None` when a
+    /// repo policy already uses that package name or the addition does not compile.
+    fn with_verdict_rules(
+        set: &PolicySet,
+        entries: &BTreeSet<String>,
+    ) -> Option<(regorus::CompiledPolicy, std::collections::BTreeMap<Option<String>, String>)> {
+        let ours = format!("data.{VERDICTS_PACKAGE}");
+        if set.org_packages.iter().chain(set.module_packages.values()).any(|p| p.starts_with(&ours)) {
+            return None;
+        }
+        // `{"<pkg>": {"deny": data.<pkg>.deny, …}, …}` over the rules each package defines.
+        let packages = |pkgs: &[&String]| -> String {
+            let fields: Vec<String> = pkgs
+                .iter()
+                .map(|pkg| {
+                    let rules: Vec<String> = RULES
+                        .iter()
+                        .filter(|rule| entries.contains(&format!("{pkg}.{rule}")))
+                        .map(|rule| format!("\"{rule}\": {pkg}.{rule}"))
+                        .collect();
+                    format!("\"{pkg}\": {{{}}}", rules.join(", "))
+                })
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        };
+        let org: Vec<&String> = set.org_packages.iter().collect();
+        let mut source = format!("package {VERDICTS_PACKAGE}\n\norg := {}\n", packages(&org));
+        let mut verdict_entries = std::collections::BTreeMap::from([(None, format!("{ours}.org"))]);
+        for (i, (module, pkg)) in set.module_packages.iter().enumerate() {
+            let mut pkgs = org.clone();
+            pkgs.push(pkg);
+            source.push_str(&format!("m{i} := {}\n", packages(&pkgs)));
+            verdict_entries.insert(Some(module.clone()), format!("{ours}.m{i}"));
+        }
+        let mut engine = set.engine.clone();
+        engine.add_policy(format!("({VERDICTS_PACKAGE})"), source).ok()?;
+        let compiled = engine.compile_with_entrypoint(&format!("{ours}.org").as_str().into()).ok()?;
+        Some((compiled, verdict_entries))
     }
 
     fn machine(&self) -> regorus::rvm::RegoVM {
@@ -234,8 +287,12 @@ impl Evaluator<'_> {
             Backend::Interpreter(engine) => engine.set_input(input),
         }
         let mut verdict = Verdict::default();
-        for pkg in self.set.packages(module) {
-            let value = self.package_value(pkg)?;
+        let packages = self.set.packages(module);
+        let values = match self.all_package_values(module, &packages)? {
+            Some(values) => values,
+            None => packages.iter().map(|pkg| self.package_value(pkg)).collect::<Result<Vec<_>, _>>()?,
+        };
+        for (pkg, value) in packages.into_iter().zip(values) {
             let name = pkg.trim_start_matches("data.").to_owned();
             for (rule, out) in [("deny", &mut verdict.deny), ("warn", &mut verdict.warn)] {
                 out.extend(strings(&value[rule]).into_iter().map(|message| Message { policy: name.clone(), message }));
@@ -249,6 +306,26 @@ impl Evaluator<'_> {
         Ok(verdict)
     }
 
+    /// Every package's verdict rules on the current input from one execution of the module's entry point in
+    /// [`VERDICTS_PACKAGE`], in `packages`' order; `None` (and the caller asks rule by rule) on the interpreter,
+    /// or when the entry point gives anything but an object per package (a complete rule left undefined makes
+    /// the whole object undefined: the rule-by-rule path then reports it as before).
+    ///
+    /// # Errors
+    /// A runtime error in a policy (including the time limit), as the rule-by-rule path would meet it.
+    fn all_package_values(
+        &mut self,
+        module: Option<&str>,
+        packages: &[&String],
+    ) -> Result<Option<Vec<serde_json::Value>>, Error> {
+        let Backend::Vm(vm) = &mut self.backend else { return Ok(None) };
+        let key = module.filter(|m| self.set.module_packages.contains_key(*m)).map(str::to_owned);
+        let Some(entry) = self.set.vm.as_ref().and_then(|p| p.verdict_entries.get(&key)) else { return Ok(None) };
+        let value = vm.execute_entry_point_by_name(entry).map_err(|e| Error::Eval(e.to_string()))?;
+        let Ok(serde_json::Value::Object(mut all)) = serde_json::to_value(&value) else { return Ok(None) };
+        Ok(packages.iter().map(|pkg| all.remove(pkg.as_str()).filter(serde_json::Value::is_object)).collect())
+    }
+
     /// The package's verdict rules on the current input, as a JSON object (rules it does not define are absent).
     fn package_value(&mut self, pkg: &str) -> Result<serde_json::Value, Error> {
         let value = match &mut self.backend {
@@ -260,6 +337,11 @@ impl Evaluator<'_> {
                     if entries.is_some_and(|e| e.contains(&path)) {
                         let value =
                             vm.execute_entry_point_by_name(&path).map_err(|e| Error::Eval(format!("{path}: {e}")))?;
+                        // A complete rule whose body fails is undefined: absent, as the interpreter gives it (the
+                        // VM's value would serialize as the string `<undefined>`, read as a message).
+                        if value == regorus::Value::Undefined {
+                            continue;
+                        }
                         // A value that does not convert is an error: a dropped `deny` would let a request through.
                         let value = serde_json::to_value(&value).map_err(|e| Error::Eval(format!("{path}: {e}")))?;
                         object.insert(rule.to_owned(), value);
@@ -323,6 +405,50 @@ mod tests {
         assert_eq!(v.outcome(), "denied");
         let v = set.evaluate(None, &serde_json::json!({"x": 0})).expect("evaluates");
         assert!(v.allowed() && v.approvers.is_empty());
+    }
+
+    #[test]
+    fn one_execution_per_subject_gives_the_interpreters_verdicts() {
+        let mut model = Model::default();
+        model.policies.insert(
+            "policies/p.rego".into(),
+            crate::model::Policy {
+                path: "policies/p.rego".into(),
+                source: "package paved.org.p\nimport rego.v1\nlimit := 1\ndeny contains sprintf(\"x is %d\", [input.x]) if input.x > limit\napprovers contains \"group:sre\" if input.x > 0\n".into(),
+            },
+        );
+        // A module policy with a complete rule that is undefined unless x is 3: the whole-verdict object is
+        // then undefined, and evaluation falls back to rule by rule.
+        let module = (
+            "db".to_owned(),
+            "modules/db/policy.rego".to_owned(),
+            "package paved.modules.db\nimport rego.v1\nwarn := [\"three\"] if input.x == 3\ndeny contains \"even\" if input.x % 2 == 0\n"
+                .to_owned(),
+        );
+        let set = PolicySet::compile(&model, &[module]).expect("compiles");
+        let vm = set.vm.as_ref().expect("compiles to the VM");
+        assert_eq!(vm.verdict_entries.len(), 2, "{:?}", vm.verdict_entries);
+        let reference = set.interpreted();
+        for x in 0..5 {
+            for module in [None, Some("db"), Some("other")] {
+                let input = serde_json::json!({ "x": x });
+                let fast = set.evaluate(module, &input).expect("evaluates");
+                assert_eq!(fast, reference.evaluate(module, &input).expect("evaluates"), "x = {x}, module {module:?}");
+            }
+        }
+        // One execution answers when every rule is defined; an undefined complete rule sends it rule by rule.
+        let whole = |x: u32| {
+            let mut ev = set.evaluator();
+            if let Backend::Vm(vm) = &mut ev.backend {
+                vm.set_input(regorus::Value::from_json_str(&format!("{{\"x\": {x}}}")).expect("json"));
+            }
+            ev.all_package_values(Some("db"), &set.packages(Some("db"))).expect("runs").is_some()
+        };
+        assert!(whole(3));
+        assert!(!whole(1));
+        let v = set.evaluate(Some("db"), &serde_json::json!({ "x": 3 })).expect("evaluates");
+        assert_eq!(v.warn, vec![Message { policy: "paved.modules.db".into(), message: "three".into() }]);
+        assert_eq!(v.deny, vec![Message { policy: "paved.org.p".into(), message: "x is 3".into() }]);
     }
 
     #[test]
