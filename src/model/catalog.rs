@@ -192,6 +192,23 @@ impl Catalog {
         out
     }
 
+    /// Whether `group` or any group below it has a member: [`Catalog::members`]`(group).is_empty()` negated,
+    /// stopping at the first member (every entity's status asks it of its owner).
+    pub fn has_members(&self, group: &EntityRef) -> bool {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![group];
+        while let Some(g) = stack.pop() {
+            if !seen.insert(g) {
+                continue;
+            }
+            if self.related(g, "hasMember").next().is_some() {
+                return true;
+            }
+            stack.extend(self.related(g, "parentOf"));
+        }
+        false
+    }
+
     pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = (&'a EntityRef, &'a CatalogEntity)> + 'a {
         let kind = kind.to_ascii_lowercase();
         self.entities.iter().filter(move |(r, _)| r.kind == kind)
@@ -236,6 +253,31 @@ mod tests {
         let team = EntityRef::new("group", "default", "team-a");
         assert_eq!(catalog.owner_of(&orders), Some(&team));
         assert_eq!(catalog.related(&team, "ownerOf").collect::<Vec<_>>(), vec![&orders]);
+    }
+
+    #[test]
+    fn a_group_has_members_when_it_or_a_group_below_it_has_one() {
+        let group = |name: &str, children: &str| {
+            format!(
+                "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: {name}\nspec:\n  type: team\n  children: [{children}]\n"
+            )
+        };
+        let user =
+            "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: alice\nspec:\n  memberOf: [team-a]\n";
+        let items = vec![
+            entity("catalog/g.yaml", &group("parent", "team-a")),
+            entity("catalog/g.yaml", &group("team-a", "")),
+            entity("catalog/g.yaml", &group("empty", "")),
+            entity("catalog/u.yaml", user),
+        ];
+        let mut diags = Diagnostics::default();
+        let catalog = Catalog::build(items, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        for (name, expected) in [("parent", true), ("team-a", true), ("empty", false)] {
+            let g = EntityRef::new("group", "default", name);
+            assert_eq!(catalog.has_members(&g), expected, "{name}");
+            assert_eq!(catalog.has_members(&g), !catalog.members(&g).is_empty(), "{name}");
+        }
     }
 
     #[test]

@@ -83,14 +83,14 @@ pub fn entity_status(model: &Model, observed: &Observed, r: &EntityRef, item: &C
         findings.push(Finding { kind: "RepoMissing", message: format!("repo {repo} does not exist on the forge") });
     }
     if let Some(o) = owner.as_ref().filter(|o| o.kind == "group")
-        && catalog.members(o).is_empty()
+        && !catalog.has_members(o)
     {
         findings.push(Finding {
             kind: "OwnerHasNoMembers",
             message: format!("owner {o} has no members: nobody can act on this entity"),
         });
     }
-    if r.kind == "group" && catalog.members(r).is_empty() && catalog.related(r, "ownerOf").next().is_some() {
+    if r.kind == "group" && !catalog.has_members(r) && catalog.related(r, "ownerOf").next().is_some() {
         findings.push(Finding { kind: "NoMembers", message: "this group owns entities but has no members".to_owned() });
     }
 
