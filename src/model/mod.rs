@@ -294,7 +294,7 @@ fn parse_own<S: DeserializeOwned + Default>(snapshot: &Snapshot, entry: &Entry, 
         .into_iter()
         .map(|doc| {
             let decoded = decode_kind::<S>(&doc, kind);
-            OwnDoc { doc, decoded }
+            OwnDoc { positions: Arc::new(doc.positions), decoded }
         })
         .collect();
     Parsed { docs, errors }
@@ -335,7 +335,9 @@ fn warm_cache(snapshot: &Snapshot, cache: &ParseCache) {
 
 /// One document of one of paved's own kinds, decoded, with its positions kept for later cross-checks.
 struct OwnDoc<S> {
-    doc: Document,
+    /// The document's positions (its data is dropped once decoded: kept for every request, it was a tenth of a
+    /// 50,000-service plan's memory), shared with what the load makes of it.
+    positions: Arc<crate::yaml::Positions>,
     decoded: Result<(Metadata, S), Finding>,
 }
 
@@ -358,7 +360,7 @@ fn load_own<S: DeserializeOwned + Default + Clone + Send + Sync + 'static>(
     class: FileClass,
     kind: &str,
     diags: &mut Diagnostics,
-) -> Option<(Document, Metadata, S)> {
+) -> Option<(Arc<crate::yaml::Positions>, Metadata, S)> {
     if let Some(refusal) = Snapshot::refusal(entry) {
         diags.push(refusal.at(&entry.path));
         return None;
@@ -386,13 +388,13 @@ fn load_own<S: DeserializeOwned + Default + Clone + Send + Sync + 'static>(
             None
         }
         Ok((meta, spec)) => {
-            let ok = check_name(&entry.path, &one.doc, &meta.name, diags);
-            ok.then(|| (one.doc.clone(), meta.clone(), spec.clone()))
+            let ok = check_name(&entry.path, &one.positions, &meta.name, diags);
+            ok.then(|| (Arc::clone(&one.positions), meta.clone(), spec.clone()))
         }
     }
 }
 
-fn check_name(path: &str, doc: &Document, name: &str, diags: &mut Diagnostics) -> bool {
+fn check_name(path: &str, positions: &crate::yaml::Positions, name: &str, diags: &mut Diagnostics) -> bool {
     let valid = !name.is_empty()
         && name.len() <= 63
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
@@ -400,7 +402,7 @@ fn check_name(path: &str, doc: &Document, name: &str, diags: &mut Diagnostics) -
         && name.ends_with(|c: char| c.is_ascii_alphanumeric());
     if !valid {
         diags.push(
-            Diagnostic::error(path, doc.positions.value("metadata.name"), format!("`{name}` is not a valid name"))
+            Diagnostic::error(path, positions.value("metadata.name"), format!("`{name}` is not a valid name"))
                 .hint("names are 1-63 characters of [a-zA-Z0-9] separated by one of [-_.]"),
         );
     }
@@ -438,11 +440,11 @@ fn load_catalog_file(
 }
 
 fn load_path(snapshot: &Snapshot, cache: &ParseCache, entry: &Entry, diags: &mut Diagnostics) -> Option<PavedPath> {
-    let (doc, meta, spec) = load_own::<PathSpec>(snapshot, cache, entry, FileClass::Path, "PavedPath", diags)?;
-    let (dir, version) = check_manifest(entry, &doc, &meta.name, "path", &spec.version, &spec.parameters, diags)?;
+    let (positions, meta, spec) = load_own::<PathSpec>(snapshot, cache, entry, FileClass::Path, "PavedPath", diags)?;
+    let (dir, version) = check_manifest(entry, &positions, &meta.name, "path", &spec.version, &spec.parameters, diags)?;
     for (i, m) in spec.migrations.iter().enumerate() {
         for (j, c) in m.codemods.iter().enumerate() {
-            let at = doc.positions.value(&format!("spec.migrations[{i}].codemods[{j}]"));
+            let at = positions.value(&format!("spec.migrations[{i}].codemods[{j}]"));
             match (&c.ast_grep, &c.command) {
                 (Some(rule), None) => {
                     if snapshot.get(&format!("{dir}/{rule}")).is_none() {
@@ -466,11 +468,12 @@ fn load_path(snapshot: &Snapshot, cache: &ParseCache, entry: &Entry, diags: &mut
 }
 
 fn load_module(snapshot: &Snapshot, cache: &ParseCache, entry: &Entry, diags: &mut Diagnostics) -> Option<Module> {
-    let (doc, meta, spec) = load_own::<ModuleSpec>(snapshot, cache, entry, FileClass::Module, "Module", diags)?;
-    let (dir, version) = check_manifest(entry, &doc, &meta.name, "module", &spec.version, &spec.parameters, diags)?;
+    let (positions, meta, spec) = load_own::<ModuleSpec>(snapshot, cache, entry, FileClass::Module, "Module", diags)?;
+    let (dir, version) =
+        check_manifest(entry, &positions, &meta.name, "module", &spec.version, &spec.parameters, diags)?;
     if spec.backends.is_empty() {
         diags.push(
-            Diagnostic::error(&entry.path, doc.positions.value("spec.backends"), "a module needs at least one backend")
+            Diagnostic::error(&entry.path, positions.value("spec.backends"), "a module needs at least one backend")
                 .hint("add `backends: [terraform]`"),
         );
     }
@@ -481,7 +484,7 @@ fn load_module(snapshot: &Snapshot, cache: &ParseCache, entry: &Entry, diags: &m
 /// schema is sound. Returns the folder and the version.
 fn check_manifest(
     entry: &Entry,
-    doc: &Document,
+    positions: &crate::yaml::Positions,
     name: &str,
     what: &str,
     version: &str,
@@ -494,26 +497,31 @@ fn check_manifest(
         diags.push(
             Diagnostic::error(
                 &entry.path,
-                doc.positions.value("metadata.name"),
+                positions.value("metadata.name"),
                 format!("{what} `{name}` lives in folder `{folder}`"),
             )
             .hint(format!("name it `{folder}` or move it to {root}/{name}/")),
         );
         return None;
     }
-    let version = parse_version(&entry.path, doc, version, diags)?;
-    diags.extend(params::check_schema(parameters, &doc.positions, "spec.parameters").iter().map(|f| f.at(&entry.path)));
+    let version = parse_version(&entry.path, positions, version, diags)?;
+    diags.extend(params::check_schema(parameters, positions, "spec.parameters").iter().map(|f| f.at(&entry.path)));
     Some((dir, version))
 }
 
-fn parse_version(path: &str, doc: &Document, text: &str, diags: &mut Diagnostics) -> Option<semver::Version> {
+fn parse_version(
+    path: &str,
+    positions: &crate::yaml::Positions,
+    text: &str,
+    diags: &mut Diagnostics,
+) -> Option<semver::Version> {
     match semver::Version::parse(text) {
         Ok(v) => Some(v),
         Err(e) => {
             diags.push(
                 Diagnostic::error(
                     path,
-                    doc.positions.value("spec.version"),
+                    positions.value("spec.version"),
                     format!("`{text}` is not a semantic version: {e}"),
                 )
                 .hint("write MAJOR.MINOR.PATCH, e.g. `2.0.0`"),
@@ -532,14 +540,15 @@ fn load_request(snapshot: &Snapshot, cache: &ParseCache, entry: &Entry, diags: &
         );
         return None;
     }
-    let (doc, meta, spec) = load_own::<RequestSpec>(snapshot, cache, entry, FileClass::Request, "Request", diags)?;
+    let (positions, meta, spec) =
+        load_own::<RequestSpec>(snapshot, cache, entry, FileClass::Request, "Request", diags)?;
     Some(Request {
         path: entry.path.clone(),
         team: parts[1].to_owned(),
         name: meta.name,
         requested_by: meta.requested_by,
         spec,
-        positions: doc.positions,
+        positions,
     })
 }
 
@@ -550,14 +559,14 @@ fn load_scorecard(
     catalog: &Catalog,
     diags: &mut Diagnostics,
 ) -> Option<Scorecard> {
-    let (doc, meta, spec) =
+    let (positions, meta, spec) =
         load_own::<ScorecardSpec>(snapshot, cache, entry, FileClass::Scorecard, "Scorecard", diags)?;
     let mut ids = std::collections::BTreeSet::new();
     for (i, c) in spec.checks.iter().enumerate() {
         if !ids.insert(c.id.as_str()) {
             diags.push(Diagnostic::error(
                 &entry.path,
-                doc.positions.value(&format!("spec.checks[{i}].id")),
+                positions.value(&format!("spec.checks[{i}].id")),
                 format!("check `{}` is declared twice", c.id),
             ));
         }
@@ -566,7 +575,7 @@ fn load_scorecard(
         if !scorecard::FACTS.contains(&c.fact.as_str()) {
             let d = Diagnostic::error(
                 &entry.path,
-                doc.positions.value(&format!("spec.checks[{i}].fact")),
+                positions.value(&format!("spec.checks[{i}].fact")),
                 format!("no evidence collector derives the fact `{}`", c.fact),
             );
             diags.push(match crate::diag::did_you_mean(&c.fact, scorecard::FACTS) {
@@ -576,7 +585,7 @@ fn load_scorecard(
         }
     }
     for (i, ex) in spec.exemptions.iter().enumerate() {
-        let at = |f: &str| doc.positions.value(&format!("spec.exemptions[{i}].{f}"));
+        let at = |f: &str| positions.value(&format!("spec.exemptions[{i}].{f}"));
         if !ids.contains(ex.check.as_str()) {
             diags.push(Diagnostic::error(
                 &entry.path,

@@ -38,7 +38,7 @@ pub struct Request {
     pub requested_by: Option<String>,
     pub spec: RequestSpec,
     /// Where each field stands in the file, for errors found after all files are read.
-    pub positions: crate::yaml::Positions,
+    pub positions: std::sync::Arc<crate::yaml::Positions>,
 }
 
 impl Request {
