@@ -25,9 +25,7 @@ impl GitSource {
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         GitSource { repo: repo.into_sync(), id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed) }
     }
-}
 
-impl GitSource {
     /// `f` with this thread's handle on the repository.
     fn with_repo<R>(&self, f: impl FnOnce(&gix::Repository) -> R) -> R {
         HANDLE.with_borrow_mut(|handle| {
