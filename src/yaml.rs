@@ -494,6 +494,17 @@ mod tests {
     }
 
     #[test]
+    fn positions_of_items_past_nine_and_of_a_root_sequence() {
+        let items: String = (0..13).map(|i| format!("  - item{i}\n")).collect();
+        let docs = parse(&format!("a:\n{items}")).expect("valid yaml");
+        assert_eq!(docs[0].positions.value("a[12]"), Pos::new(14, 5));
+        assert_eq!(docs[0].positions.value("a[1]"), Pos::new(3, 5));
+        let docs = parse("- x\n- {k: v}\n").expect("valid yaml");
+        assert_eq!(docs[0].positions.value("[1].k"), Pos::new(2, 7));
+        assert_eq!(docs[0].positions.key("[1].k"), Pos::new(2, 4));
+    }
+
+    #[test]
     fn multi_document_and_scalar_resolution() {
         let docs = parse("a: yes\nb: 0x10\nc: '1'\nd: 1.5\ne: ~\n---\nf: [1, two]\n").expect("valid");
         assert_eq!(docs.len(), 2);
