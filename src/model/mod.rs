@@ -18,7 +18,7 @@ pub mod scorecard;
 
 use crate::diag::{Diagnostic, Diagnostics, Finding, Pos};
 use crate::source::{Basis, Entry, Snapshot};
-use crate::yaml::{self, Document};
+use crate::yaml::{self, Document, Positions};
 use cache::{FileClass, ParseCache};
 use catalog::{Catalog, CatalogEntity};
 use entity::{Entity, EntityRules};
@@ -337,7 +337,7 @@ fn warm_cache(snapshot: &Snapshot, cache: &ParseCache) {
 struct OwnDoc<S> {
     /// The document's positions (its data is dropped once decoded: kept for every request, it was a tenth of a
     /// 50,000-service plan's memory), shared with what the load makes of it.
-    positions: Arc<crate::yaml::Positions>,
+    positions: Arc<Positions>,
     decoded: Result<(Metadata, S), Finding>,
 }
 
@@ -360,7 +360,7 @@ fn load_own<S: DeserializeOwned + Default + Clone + Send + Sync + 'static>(
     class: FileClass,
     kind: &str,
     diags: &mut Diagnostics,
-) -> Option<(Arc<crate::yaml::Positions>, Metadata, S)> {
+) -> Option<(Arc<Positions>, Metadata, S)> {
     if let Some(refusal) = Snapshot::refusal(entry) {
         diags.push(refusal.at(&entry.path));
         return None;
@@ -394,7 +394,7 @@ fn load_own<S: DeserializeOwned + Default + Clone + Send + Sync + 'static>(
     }
 }
 
-fn check_name(path: &str, positions: &crate::yaml::Positions, name: &str, diags: &mut Diagnostics) -> bool {
+fn check_name(path: &str, positions: &Positions, name: &str, diags: &mut Diagnostics) -> bool {
     let valid = !name.is_empty()
         && name.len() <= 63
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
@@ -484,7 +484,7 @@ fn load_module(snapshot: &Snapshot, cache: &ParseCache, entry: &Entry, diags: &m
 /// schema is sound. Returns the folder and the version.
 fn check_manifest(
     entry: &Entry,
-    positions: &crate::yaml::Positions,
+    positions: &Positions,
     name: &str,
     what: &str,
     version: &str,
@@ -509,12 +509,7 @@ fn check_manifest(
     Some((dir, version))
 }
 
-fn parse_version(
-    path: &str,
-    positions: &crate::yaml::Positions,
-    text: &str,
-    diags: &mut Diagnostics,
-) -> Option<semver::Version> {
+fn parse_version(path: &str, positions: &Positions, text: &str, diags: &mut Diagnostics) -> Option<semver::Version> {
     match semver::Version::parse(text) {
         Ok(v) => Some(v),
         Err(e) => {

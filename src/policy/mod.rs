@@ -387,15 +387,19 @@ pub fn module_sources(snapshot: &crate::source::Snapshot, model: &Model) -> Vec<
 mod tests {
     use super::*;
 
+    /// A model whose only organisation policy is `source`, at `path`.
+    fn with_policy(path: &str, source: &str) -> Model {
+        let mut model = Model::default();
+        let policy = crate::model::Policy { path: path.into(), source: source.into() };
+        model.policies.insert(path.into(), policy);
+        model
+    }
+
     #[test]
     fn deny_warn_and_approvers_are_collected_per_package() {
-        let mut model = Model::default();
-        model.policies.insert(
-            "policies/p.rego".into(),
-            crate::model::Policy {
-                path: "policies/p.rego".into(),
-                source: "package paved.org.p\nimport rego.v1\ndeny contains \"no\" if input.x == 1\nwarn contains \"hm\" if true\napprovers contains \"group:sre\" if input.x > 0\n".into(),
-            },
+        let model = with_policy(
+            "policies/p.rego",
+            "package paved.org.p\nimport rego.v1\ndeny contains \"no\" if input.x == 1\nwarn contains \"hm\" if true\napprovers contains \"group:sre\" if input.x > 0\n",
         );
         let set = PolicySet::compile(&model, &[]).expect("compiles");
         let v = set.evaluate(None, &serde_json::json!({"x": 1})).expect("evaluates");
@@ -409,13 +413,9 @@ mod tests {
 
     #[test]
     fn one_execution_per_subject_gives_the_interpreters_verdicts() {
-        let mut model = Model::default();
-        model.policies.insert(
-            "policies/p.rego".into(),
-            crate::model::Policy {
-                path: "policies/p.rego".into(),
-                source: "package paved.org.p\nimport rego.v1\nlimit := 1\ndeny contains sprintf(\"x is %d\", [input.x]) if input.x > limit\napprovers contains \"group:sre\" if input.x > 0\n".into(),
-            },
+        let model = with_policy(
+            "policies/p.rego",
+            "package paved.org.p\nimport rego.v1\nlimit := 1\ndeny contains sprintf(\"x is %d\", [input.x]) if input.x > limit\napprovers contains \"group:sre\" if input.x > 0\n",
         );
         // A module policy with a complete rule that is undefined unless x is 3: the whole-verdict object is
         // then undefined, and evaluation falls back to rule by rule.
@@ -453,14 +453,7 @@ mod tests {
 
     #[test]
     fn a_policy_that_does_not_compile_names_its_file() {
-        let mut model = Model::default();
-        model.policies.insert(
-            "policies/bad.rego".into(),
-            crate::model::Policy {
-                path: "policies/bad.rego".into(),
-                source: "package x\nimport rego.v1\ndeny contains if {".into(),
-            },
-        );
+        let model = with_policy("policies/bad.rego", "package x\nimport rego.v1\ndeny contains if {");
         let err = PolicySet::compile(&model, &[]).expect_err("syntax error");
         assert!(err.to_string().starts_with("policies/bad.rego: policy does not compile"), "{err}");
     }
