@@ -4,6 +4,7 @@
 
 pub mod github;
 pub mod local;
+mod pack;
 pub mod tree;
 pub mod via_git;
 

@@ -110,16 +110,23 @@ pub(crate) struct Prepared {
     pub old: Option<ObjectId>,
     /// The new commit, `None` when the branch already holds exactly these files.
     pub new: Option<ObjectId>,
+    /// The objects as written; keep it until the branch has moved (it guards a new pack against `git gc`).
+    #[allow(dead_code, reason = "held for its Drop, which releases the pack's .keep file")]
+    pub written: super::pack::Written,
 }
 
 /// Write the blobs, trees and commit of `c` into `repo` (objects only: no ref moves).
+///
+/// The objects are built in memory first, then written at once: as one pack when there are many (see
+/// [`super::pack`]), so nothing is written at all when the tree has not changed.
 pub(crate) fn prepare(repo: &gix::Repository, c: &NewCommit<'_>) -> Result<Prepared, Error> {
     let old = tip(repo, c.branch)?;
-    let tree = write_tree(repo, c.files)?;
+    let mut staged = repo.clone().with_object_memory();
+    let tree = write_tree(&staged, c.files)?;
     if let Some(old) = old {
         let current = repo.find_commit(old).map_err(git_err)?.tree_id().map_err(git_err)?;
         if current == tree {
-            return Ok(Prepared { old: Some(old), new: None });
+            return Ok(Prepared { old: Some(old), new: None, written: super::pack::Written::default() });
         }
     }
     let parents: Vec<ObjectId> = match c.parent {
@@ -146,9 +153,18 @@ pub(crate) fn prepare(repo: &gix::Repository, c: &NewCommit<'_>) -> Result<Prepa
         message: c.message.into(),
         extra_headers: Vec::new(),
     };
-    let new = repo.write_object(&commit).map_err(git_err)?.detach();
+    let new = staged.write_object(&commit).map_err(git_err)?.detach();
+    let mut staged_objects = staged.objects.take_object_memory().unwrap_or_default();
+    let objects = std::mem::take(&mut *staged_objects).into_iter().map(|(id, (kind, data))| (id, kind, data)).collect();
+    let written = super::pack::write(repo, objects)?;
+    tracing::debug!(
+        branch = c.branch,
+        new_objects = written.new_objects,
+        packed = written.packed,
+        "commit objects written"
+    );
     // A first commit (no parent) expects no branch: it never replaces one that exists.
-    Ok(Prepared { old: old.filter(|_| c.parent.is_some()), new: Some(new) })
+    Ok(Prepared { old: old.filter(|_| c.parent.is_some()), new: Some(new), written })
 }
 
 /// Write `files` as a tree (blobs already present are not written again) and return its id.
