@@ -5,7 +5,7 @@
 //! | module | job |
 //! |---|---|
 //! | [`source`] | a platform repo at one point in time: a git commit (gix) or a working directory |
-//! | [`yaml`] | YAML documents with the position of every node; writing plain data as serde_norway does ([`yaml::emit`]) |
+//! | [`yaml`] | YAML documents with the position of every node (a fast reader for plain block YAML, yaml-rust2 for the rest); writing plain data as serde_norway does ([`yaml::emit`]) |
 //! | [`model`] | load and validate the whole repo into typed desired state, cached by blob id |
 //! | [`observe`] | what is real: status files paved wrote, repos on the forge, backends, evidence |
 //! | [`plan`] | `plan(desired, observed) -> Plan`: pure, deterministic, every action with a stable id |

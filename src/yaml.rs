@@ -1,9 +1,9 @@
 //! YAML documents with source positions.
 //!
-//! One event-driven parse builds the document's
-//! data as a `serde_yaml::Value` — the model types then deserialize from it with serde — together with a map from
-//! each node's path (`spec.owner`, `spec.providesApis[1]`) to where it stands. That map is what lets a semantic
-//! error, such as a dangling reference found long after parsing, point at `path:line:col`.
+//! One event-driven parse builds the document's data as a `serde_yaml::Value` — the model types then deserialize
+//! from it with serde — together with a map from each node's path (`spec.owner`, `spec.providesApis[1]`) to where
+//! it stands. That map is what lets a semantic error, such as a dangling reference found long after parsing,
+//! point at `path:line:col`.
 //!
 //! The events come from [`fast`], a line-by-line reader of the plain block YAML platform repos are made of, or,
 //! for anything outside that subset, from yaml-rust2, which reports line and column for every node and gives
