@@ -268,6 +268,9 @@ mod tests {
         assert!(ls.contains("100755 blob") && ls.contains("\tbin/run"), "{ls}");
         assert!(ls.lines().any(|l| l.starts_with("120000 blob") && l.ends_with("\tdocs")), "{ls}");
         git(&forge.repo_path("acme/a").expect("p"), &["fsck", "--strict", "--no-dangling"]);
+        // Eight new objects (four blobs, three trees, the commit) go into one pack; the CLI path pushes them on.
+        let counts = git(&forge.repo_path("acme/a").expect("p"), &["count-objects", "-v"]);
+        assert!(counts.contains("count: 0\n") && counts.contains("in-pack: 8\n"), "{counts}");
 
         // Reading back gives exactly what was committed, both ways.
         let read_a = forge.read_branch("acme/a", "main").expect("read").expect("branch");

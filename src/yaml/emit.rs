@@ -386,19 +386,7 @@ mod tests {
     use super::*;
     use serde_yaml::{Mapping, Value};
 
-    /// A small deterministic generator (xorshift), so failures reproduce.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
+    use crate::yaml::TestRng as Rng;
 
     /// Pieces that strings are made of: ordinary words, and every character that changes how YAML reads.
     #[rustfmt::skip]
