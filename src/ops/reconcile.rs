@@ -120,7 +120,9 @@ impl Judge {
         key.extend_from_slice(text.as_bytes());
         let verdict: Arc<Judgement> =
             cache.get_or_compute(crate::source::blob_id(&key), FileClass::Verdict, || match evaluator {
-                Ok(evaluator) => evaluator.evaluate_json(Some(&r.spec.capability), &text).map_err(|e| e.to_string()),
+                Ok(evaluator) => evaluator
+                    .evaluate_value(Some(&r.spec.capability), regorus::Value::from(input))
+                    .map_err(|e| e.to_string()),
                 // The policies did not compile: every request carries that error.
                 Err(compile_error) => Err(compile_error.clone()),
             });

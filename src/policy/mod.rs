@@ -282,6 +282,19 @@ impl Evaluator<'_> {
     /// Text that is not JSON, or a runtime error in a policy (including the time limit).
     pub fn evaluate_json(&mut self, module: Option<&str>, text: &str) -> Result<Verdict, Error> {
         let input = regorus::Value::from_json_str(text).map_err(|e| Error::Eval(e.to_string()))?;
+        self.evaluate_value(module, input)
+    }
+
+    /// [`Evaluator::evaluate`] of an input already converted to regorus' value (no JSON text in between).
+    ///
+    /// # Errors
+    /// A runtime error in a policy (including the time limit).
+    pub fn evaluate_value(&mut self, module: Option<&str>, input: regorus::Value) -> Result<Verdict, Error> {
+        // regorus' `From<serde_json::Value>` gives `Undefined` when it cannot convert; judging no input at all
+        // could pass a request that the policies would deny.
+        if input == regorus::Value::Undefined {
+            return Err(Error::Eval("the policy input could not be converted for the policy engine".into()));
+        }
         match &mut self.backend {
             Backend::Vm(vm) => vm.set_input(input),
             Backend::Interpreter(engine) => engine.set_input(input),
@@ -449,6 +462,36 @@ mod tests {
         let v = set.evaluate(Some("db"), &serde_json::json!({ "x": 3 })).expect("evaluates");
         assert_eq!(v.warn, vec![Message { policy: "paved.modules.db".into(), message: "three".into() }]);
         assert_eq!(v.deny, vec![Message { policy: "paved.org.p".into(), message: "x is 3".into() }]);
+    }
+
+    #[test]
+    fn an_input_converted_in_memory_is_judged_as_its_json_text() {
+        let model = with_policy(
+            "policies/p.rego",
+            "package paved.org.p\nimport rego.v1\ndeny contains sprintf(\"%v over\", [input.n]) if input.n > 200\nwarn contains \"ratio\" if input.f < 0.5\nwarn contains x if some x in input.tags\napprovers contains input.who if count(input.tags) > 1\n",
+        );
+        let set = PolicySet::compile(&model, &[]).expect("compiles");
+        let inputs = [
+            serde_json::json!({"n": 250, "f": 0.25, "tags": ["a", "b"], "who": "group:sre"}),
+            serde_json::json!({"n": 18_446_744_073_709_551_615u64, "f": 1e-9, "tags": [], "who": null}),
+            serde_json::json!({"n": -3, "f": 2.5, "tags": ["é \"q\""], "who": "x"}),
+            serde_json::json!({"n": 200.5, "tags": ["a", "a"], "who": "y"}),
+        ];
+        let mut verdicts = Vec::new();
+        for input in inputs {
+            let text = serde_json::to_string(&input).expect("json");
+            let mut ev = set.evaluator();
+            let by_text = ev.evaluate_json(None, &text).expect("evaluates");
+            let by_value = ev.evaluate_value(None, regorus::Value::from(input.clone())).expect("evaluates");
+            assert_eq!(by_value, by_text, "{input}");
+            verdicts.push(by_value);
+        }
+        assert_eq!(verdicts[0].deny, vec![Message { policy: "paved.org.p".into(), message: "250 over".into() }]);
+        assert!(verdicts[0].approvers.contains("group:sre") && verdicts[0].warn.len() == 3);
+        assert_eq!(verdicts[1].deny.len(), 1, "the largest u64 is over 200");
+        assert!(verdicts[2].allowed() && verdicts[2].warn[0].message == "é \"q\"");
+        let e = set.evaluator().evaluate_value(None, regorus::Value::Undefined).expect_err("no input");
+        assert!(e.to_string().contains("could not be converted"), "{e}");
     }
 
     #[test]
