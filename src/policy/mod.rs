@@ -272,17 +272,7 @@ impl Evaluator<'_> {
     /// # Errors
     /// A runtime error in a policy (including the time limit).
     pub fn evaluate(&mut self, module: Option<&str>, input: &serde_json::Value) -> Result<Verdict, Error> {
-        self.evaluate_json(module, &serde_json::to_string(input).expect("a JSON value always serializes"))
-    }
-
-    /// [`Evaluator::evaluate`] of an input already written as JSON text (a caller that hashes the text to
-    /// cache verdicts need not write it twice).
-    ///
-    /// # Errors
-    /// Text that is not JSON, or a runtime error in a policy (including the time limit).
-    pub fn evaluate_json(&mut self, module: Option<&str>, text: &str) -> Result<Verdict, Error> {
-        let input = regorus::Value::from_json_str(text).map_err(|e| Error::Eval(e.to_string()))?;
-        self.evaluate_value(module, input)
+        self.evaluate_value(module, regorus::Value::from(input.clone()))
     }
 
     /// [`Evaluator::evaluate`] of an input already converted to regorus' value (no JSON text in between).
@@ -481,7 +471,8 @@ mod tests {
         for input in inputs {
             let text = serde_json::to_string(&input).expect("json");
             let mut ev = set.evaluator();
-            let by_text = ev.evaluate_json(None, &text).expect("evaluates");
+            let parsed = regorus::Value::from_json_str(&text).expect("regorus reads the JSON text");
+            let by_text = ev.evaluate_value(None, parsed).expect("evaluates");
             let by_value = ev.evaluate_value(None, regorus::Value::from(input.clone())).expect("evaluates");
             assert_eq!(by_value, by_text, "{input}");
             verdicts.push(by_value);
