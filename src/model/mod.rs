@@ -434,7 +434,12 @@ fn load_catalog_file(
                 return None;
             }
             let valid = !findings.iter().any(Finding::is_error);
-            Some(CatalogEntity { entity: Arc::clone(entity), file: entry.path.clone(), valid })
+            Some(CatalogEntity {
+                entity: Arc::clone(entity),
+                file: entry.path.clone(),
+                valid,
+                relations: Box::default(),
+            })
         })
         .collect()
 }

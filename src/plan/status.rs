@@ -128,7 +128,7 @@ pub fn entity_status(model: &Model, observed: &Observed, r: &EntityRef, item: &C
         owner_team_type,
         team_topology: e.team_topology().map(str::to_owned),
         paved,
-        relations: catalog.relations.get(r).map(|s| s.iter().cloned().collect()).unwrap_or_default(),
+        relations: item.relations.to_vec(),
         conditions: vec![ready],
         findings,
     }
