@@ -11,6 +11,7 @@
 //!
 //! Scalars resolve by the YAML 1.2 core schema, as serde_yaml does: `yes` is a string, `0x1f` an integer.
 
+pub mod compact;
 pub mod emit;
 mod fast;
 

@@ -2,12 +2,13 @@
 //! kind. Everything here looks at one document; resolving references across the catalog is [`super::catalog`]'s.
 
 use super::decode::Finding;
+use super::small_map::SmallMap;
 use crate::diag::{Pos, did_you_mean};
+use crate::yaml::compact::Compact;
 use crate::yaml::{Document, Positions, join_key};
 use regex::Regex;
 use serde::Serialize;
 use serde_yaml::Value;
-use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 /// Backstage's core kinds, as spelled in files.
@@ -167,31 +168,31 @@ pub struct Entity {
     pub namespace: String,
     pub title: Option<String>,
     pub description: Option<String>,
-    pub annotations: BTreeMap<String, String>,
-    pub labels: BTreeMap<String, String>,
+    pub annotations: SmallMap<String>,
+    pub labels: SmallMap<String>,
     pub tags: Vec<String>,
     /// The whole `spec`, for policies and scorecards.
-    pub spec: Value,
+    pub spec: Compact,
     pub refs: Vec<RawRef>,
     /// Where the document starts.
     pub pos: Pos,
     /// Where `metadata.name` stands, for duplicate reports.
     pub name_pos: Pos,
     pub kind_pos: Pos,
-    /// Where each annotation's value stands, for errors about paved's annotations.
-    pub annotation_pos: BTreeMap<String, Pos>,
+    /// Where each annotation's value stands, for errors about paved's annotations: in `annotations`' order.
+    pub annotation_pos: Box<[Pos]>,
 }
 
 impl Entity {
     /// Where annotation `key` stands, or the entity itself.
     pub fn annotation_at(&self, key: &str) -> Pos {
-        self.annotation_pos.get(key).copied().unwrap_or(self.pos)
+        self.annotations.index_of(key).map_or(self.pos, |i| self.annotation_pos[i])
     }
 }
 
 impl Entity {
     pub fn spec_str(&self, field: &str) -> Option<&str> {
-        self.spec.get(field).and_then(Value::as_str)
+        self.spec.get(field).and_then(Compact::as_str)
     }
     /// The Team Topologies type of a Group, when its `spec.type` is one.
     pub fn team_topology(&self) -> Option<&'static str> {
@@ -291,11 +292,12 @@ pub fn read_entity(doc: &Document, findings: &mut Vec<Finding>) -> Option<Entity
     let annotations = string_map(meta, p, "metadata.annotations", findings, false);
     let tags = read_tags(meta, p, findings);
 
-    let spec = v.get("spec").cloned().unwrap_or(Value::Null);
+    let spec = v.get("spec").unwrap_or(&Value::Null);
     let mut refs = Vec::new();
     if let Some(ks) = kind_spec(&kind) {
-        read_spec(ks, &spec, p, findings, &mut refs);
+        read_spec(ks, spec, p, findings, &mut refs);
     }
+    let spec = Compact::from(spec);
     let entity = Entity {
         api_version,
         kind,
@@ -310,10 +312,7 @@ pub fn read_entity(doc: &Document, findings: &mut Vec<Finding>) -> Option<Entity
         pos: doc.start,
         name_pos: p.value("metadata.name"),
         kind_pos: p.value("kind"),
-        annotation_pos: annotations
-            .keys()
-            .map(|k| (k.clone(), p.value(&join_key("metadata.annotations", k))))
-            .collect(),
+        annotation_pos: annotations.keys().map(|k| p.value(&join_key("metadata.annotations", k))).collect(),
         annotations,
     };
     Some(entity)
@@ -501,9 +500,9 @@ fn string_map(
     path: &str,
     findings: &mut Vec<Finding>,
     is_label: bool,
-) -> BTreeMap<String, String> {
+) -> SmallMap<String> {
     let field = path.rsplit('.').next().expect("path has a field");
-    let mut out = BTreeMap::new();
+    let mut out = Vec::new();
     match meta.get(field) {
         None | Some(Value::Null) => {}
         Some(Value::Mapping(m)) => {
@@ -530,12 +529,12 @@ fn string_map(
                             .hint("label values are at most 63 characters of [a-zA-Z0-9-_.]"),
                     );
                 }
-                out.insert(key.to_owned(), value);
+                out.push((key.to_owned(), value));
             }
         }
         Some(_) => findings.push(Finding::error(p.value(path), format!("`{path}` must be a mapping of strings"))),
     }
-    out
+    out.into_iter().collect()
 }
 
 fn read_tags(meta: &Value, p: &Positions, findings: &mut Vec<Finding>) -> Vec<String> {

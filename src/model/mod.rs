@@ -15,6 +15,7 @@ pub mod params;
 pub mod platform;
 pub mod request;
 pub mod scorecard;
+pub mod small_map;
 
 use crate::diag::{Diagnostic, Diagnostics, Finding, Pos};
 use crate::source::{Basis, Entry, Snapshot};

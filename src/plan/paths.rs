@@ -299,7 +299,7 @@ fn scaffold_answers(
         let ns = if owner.namespace == "default" { String::new() } else { format!("{}/", owner.namespace) };
         put("owner", format!("group:{ns}{}", owner.name));
     }
-    if let Some(system) = e.spec.get("system").and_then(Value::as_str) {
+    if let Some(system) = e.spec_str("system") {
         put("system", system.to_owned());
     }
     if let Some(oncall) = e.annotations.get(annotations::ONCALL) {
