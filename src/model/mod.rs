@@ -330,7 +330,8 @@ fn warm_cache(snapshot: &Snapshot, cache: &ParseCache) {
         cache.get_or_parse(entry.blob, FileClass::Catalog, || parse_catalog(snapshot, entry));
     });
     crate::par::map(&requests, 64, |entry| {
-        cache.get_or_parse(entry.blob, FileClass::Request, || parse_own::<RequestSpec>(snapshot, entry, "Request"));
+        cache
+            .get_or_parse(entry.blob, FileClass::Request, || parse_own::<Arc<RequestSpec>>(snapshot, entry, "Request"));
     });
 }
 
@@ -542,7 +543,7 @@ fn load_request(snapshot: &Snapshot, cache: &ParseCache, entry: &Entry, diags: &
         return None;
     }
     let (positions, meta, spec) =
-        load_own::<RequestSpec>(snapshot, cache, entry, FileClass::Request, "Request", diags)?;
+        load_own::<Arc<RequestSpec>>(snapshot, cache, entry, FileClass::Request, "Request", diags)?;
     Some(Request {
         path: entry.path.clone(),
         team: parts[1].to_owned(),

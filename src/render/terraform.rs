@@ -76,14 +76,14 @@ pub fn root_module_for(target: &crate::provision::Target, source: &str, declared
         team: target.team.clone(),
         name: target.name.clone(),
         requested_by: None,
-        spec: crate::model::request::RequestSpec {
+        spec: std::sync::Arc::new(crate::model::request::RequestSpec {
             capability: target.capability.clone(),
             parameters: serde_yaml::to_value(&target.parameters)
                 .ok()
                 .and_then(|v| v.as_mapping().cloned())
                 .unwrap_or_default(),
             ..Default::default()
-        },
+        }),
         positions: Default::default(),
     };
     let module = Module {
