@@ -126,9 +126,10 @@ pub struct PlannedAction {
     pub reason: String,
     /// The bot-owned file this action writes (for provisioning: the status it will have once applied).
     pub change: FileChange,
-    /// For provisioning actions: what the executor must create or destroy first.
+    /// For provisioning actions: what the executor must create or destroy first. Boxed: it is most of an
+    /// action's size, and most actions (status writes) have none.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub provision: Option<ProvisionOp>,
+    pub provision: Option<Box<ProvisionOp>>,
 }
 
 /// The provisioning half of a `request.provision` / `request.deprovision` action.
@@ -170,7 +171,8 @@ impl Plan {
 pub fn plan(desired: &Loaded, judged: Option<&requests::Judged>, observed: &Observed) -> Plan {
     let model = &desired.model;
     let broken = broken_files(desired);
-    let mut actions = Vec::new();
+    // At most one action an entity and one a request, plus a few: sized once rather than grown by doubling.
+    let mut actions = Vec::with_capacity(model.catalog.entities.len() + model.requests.len() + 64);
     let mut wanted = BTreeSet::new();
 
     // Rendering every entity's status is most of planning at scale, and each is independent: every core helps.

@@ -281,7 +281,7 @@ pub fn plan_request(
         target: format!("request:{key}"),
         reason,
         change: FileChange::Write { path, before: before.cloned(), after },
-        provision: Some(ProvisionOp { target, previous_applied }),
+        provision: Some(Box::new(ProvisionOp { target, previous_applied })),
     });
 }
 
@@ -315,7 +315,7 @@ pub fn plan_removed(
             target,
             reason: format!("{} was removed", old.source),
             change: FileChange::Delete { path: path.to_owned(), before: before.clone() },
-            provision: Some(ProvisionOp { target: t.clone(), previous_applied: old.applied.clone() }),
+            provision: Some(Box::new(ProvisionOp { target: t.clone(), previous_applied: old.applied.clone() })),
         }),
         _ => actions.push(PlannedAction {
             id: ActionId::new(ActionKind::DeleteStatus, &target, b""),

@@ -137,7 +137,11 @@ pub fn entity_status(model: &Model, observed: &Observed, r: &EntityRef, item: &C
 /// Render a status document as the file paved writes.
 pub fn render<T: Serialize>(doc: &T) -> String {
     let body = crate::yaml::emit::to_string(doc).expect("status documents always serialize");
-    format!("{HEADER}{body}")
+    // Sized exactly: a plan holds every status it writes, and a string grown by doubling is up to half slack.
+    let mut file = String::with_capacity(HEADER.len() + body.len());
+    file.push_str(HEADER);
+    file.push_str(&body);
+    file
 }
 
 /// Forge repos that no catalog entity claims (nor the platform's ignore globs).
