@@ -128,11 +128,11 @@ impl Catalog {
             let item = items[source];
             let mut broken = false;
             for raw in &item.entity.refs {
-                let target = match EntityRef::parse(&raw.text, raw.default_kind, &item.entity.namespace) {
+                let target = match EntityRef::parse(&raw.text, raw.field.default_kind, &item.entity.namespace) {
                     Ok(t) => t,
                     Err(e) => {
                         out.diagnostics.push(
-                            Diagnostic::error(&item.file, raw.pos, format!("spec.{}: {e}", raw.field))
+                            Diagnostic::error(&item.file, raw.pos, format!("spec.{}: {e}", raw.field.field))
                                 .hint("write `kind:namespace/name`, e.g. `resource:default/orders-db`"),
                         );
                         broken = true;
@@ -140,13 +140,13 @@ impl Catalog {
                     }
                 };
                 let Ok(target) = keys.binary_search(&&target) else {
-                    out.diagnostics.push(self.dangling(&item.file, raw.pos, raw.field, &target));
+                    out.diagnostics.push(self.dangling(&item.file, raw.pos, raw.field.field, &target));
                     broken = true;
                     continue;
                 };
                 let (s, t) = (index(source), index(target));
-                out.triples.push((s, raw.relation, t));
-                out.triples.push((t, reverse_relation(raw.relation), s));
+                out.triples.push((s, raw.field.relation, t));
+                out.triples.push((t, reverse_relation(raw.field.relation), s));
             }
             if broken {
                 out.dangling.push(source);

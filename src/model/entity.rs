@@ -7,7 +7,6 @@ use crate::diag::{Pos, did_you_mean};
 use crate::yaml::compact::Compact;
 use crate::yaml::{Document, Positions, join_key};
 use regex::Regex;
-use serde::Serialize;
 use serde_yaml::Value;
 use std::sync::LazyLock;
 
@@ -148,13 +147,11 @@ pub fn kind_spec(kind: &str) -> Option<&'static KindSpec> {
 }
 
 /// A reference as written, with where it was written, before resolution.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct RawRef {
-    pub field: &'static str,
-    pub default_kind: Option<&'static str>,
-    pub relation: &'static str,
-    pub text: String,
-    #[serde(skip)]
+    /// The field it was written in: its name, default kind and relation.
+    pub field: &'static RefField,
+    pub text: Box<str>,
     pub pos: Pos,
 }
 
@@ -173,7 +170,7 @@ pub struct Entity {
     pub tags: Vec<String>,
     /// The whole `spec`, for policies and scorecards.
     pub spec: Compact,
-    pub refs: Vec<RawRef>,
+    pub refs: Box<[RawRef]>,
     /// Where the document starts.
     pub pos: Pos,
     /// Where `metadata.name` stands, for duplicate reports.
@@ -308,7 +305,7 @@ pub fn read_entity(doc: &Document, findings: &mut Vec<Finding>) -> Option<Entity
         labels,
         tags,
         spec,
-        refs,
+        refs: refs.into_boxed_slice(),
         pos: doc.start,
         name_pos: p.value("metadata.name"),
         kind_pos: p.value("kind"),
@@ -357,7 +354,7 @@ pub fn check_allowed_kind(entity: &Entity, rules: &EntityRules) -> Result<(), Fi
     })
 }
 
-fn read_spec(ks: &KindSpec, spec: &Value, p: &Positions, findings: &mut Vec<Finding>, refs: &mut Vec<RawRef>) {
+fn read_spec(ks: &'static KindSpec, spec: &Value, p: &Positions, findings: &mut Vec<Finding>, refs: &mut Vec<RawRef>) {
     if !matches!(spec, Value::Mapping(_)) {
         if !ks.required.is_empty() {
             findings.push(
@@ -429,8 +426,8 @@ fn read_spec(ks: &KindSpec, spec: &Value, p: &Positions, findings: &mut Vec<Find
     }
 }
 
-fn raw_ref(rf: &RefField, text: &str, pos: Pos) -> RawRef {
-    RawRef { field: rf.field, default_kind: rf.default_kind, relation: rf.relation, text: text.to_owned(), pos }
+fn raw_ref(rf: &'static RefField, text: &str, pos: Pos) -> RawRef {
+    RawRef { field: rf, text: text.into(), pos }
 }
 
 fn keys(v: &Value) -> Vec<&str> {
@@ -590,7 +587,7 @@ mod tests {
         assert!(f.is_empty(), "{f:?}");
         let e = e.expect("entity");
         assert_eq!((e.kind.as_str(), e.namespace.as_str()), ("Component", "default"));
-        let refs: Vec<_> = e.refs.iter().map(|r| (r.field, r.text.as_str(), r.pos.line)).collect();
+        let refs: Vec<_> = e.refs.iter().map(|r| (r.field.field, &*r.text, r.pos.line)).collect();
         assert_eq!(refs, vec![("owner", "team-a", 9), ("providesApis", "orders-api", 10)]);
     }
 
