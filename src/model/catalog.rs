@@ -3,8 +3,7 @@
 use super::entity::{Entity, reverse_relation};
 use super::entity_ref::EntityRef;
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
-use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// An entity and the file it came from.
@@ -15,9 +14,9 @@ pub struct CatalogEntity {
     pub file: String,
     /// False when the entity's own document had errors: it still resolves references, but is reported Stalled.
     pub valid: bool,
-    /// Its relations, both ways, sorted by type then target (filled by [`Catalog::build`]). A sorted slice, not a
-    /// set: a `BTreeSet` allocates a node for eleven relations whatever it holds, and most entities have three
-    /// (a ninth of a 50,000-service plan's memory).
+    /// Its relations, both ways, sorted by type then target (filled by [`Catalog::build`]; read them with
+    /// [`Catalog::relations_of`]). A sorted slice, not a set: a `BTreeSet` allocates a node for eleven relations
+    /// whatever it holds, and most entities have three (a ninth of a 50,000-service plan's memory).
     pub relations: Box<[Relation]>,
 }
 
@@ -27,11 +26,56 @@ impl CatalogEntity {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// One relation: its type and the entity it points at, by place in the catalog's sorted entity list (an index,
+/// not a copy of the reference: a copy was three strings for each of some 300,000 relations at 50,000 services).
+/// Ordered by type, then target, as the target references order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Relation {
-    #[serde(rename = "type")]
     pub kind: &'static str,
-    pub target: EntityRef,
+    target: u32,
+}
+
+/// The catalog's entities sorted by reference: looked up as in a map, and addressable by place.
+#[derive(Debug, Clone, Default)]
+pub struct Entities(Vec<(EntityRef, CatalogEntity)>);
+
+impl Entities {
+    pub fn get(&self, r: &EntityRef) -> Option<&CatalogEntity> {
+        self.index_of(r).map(|i| &self.0[i].1)
+    }
+
+    pub fn get_key_value(&self, r: &EntityRef) -> Option<(&EntityRef, &CatalogEntity)> {
+        self.index_of(r).map(|i| (&self.0[i].0, &self.0[i].1))
+    }
+
+    /// In reference order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&EntityRef, &CatalogEntity)> + ExactSizeIterator {
+        self.0.iter().map(|(r, item)| (r, item))
+    }
+
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &EntityRef> + ExactSizeIterator {
+        self.0.iter().map(|(r, _)| r)
+    }
+
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &CatalogEntity> + ExactSizeIterator {
+        self.0.iter().map(|(_, item)| item)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn index_of(&self, r: &EntityRef) -> Option<usize> {
+        self.0.binary_search_by(|(k, _)| k.cmp(r)).ok()
+    }
+
+    fn key_at(&self, index: u32) -> &EntityRef {
+        &self.0[index as usize].0
+    }
 }
 
 /// Entities per chunk of reference resolution: large enough that a chunk's overhead is nothing.
@@ -52,7 +96,7 @@ fn index(i: usize) -> u32 {
 
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    pub entities: BTreeMap<EntityRef, CatalogEntity>,
+    pub entities: Entities,
 }
 
 impl Catalog {
@@ -77,16 +121,16 @@ impl Catalog {
             }
             unique.push((r, item));
         }
-        let mut catalog = Catalog { entities: unique.into_iter().collect() };
+        let mut catalog = Catalog { entities: Entities(unique) };
         catalog.resolve(diags);
         catalog
     }
 
     fn resolve(&mut self, diags: &mut Diagnostics) {
         // Relations are collected as (source, type, target) triples of indices into the sorted entity list, so
-        // collecting and sorting some 100,000 of them copies no strings; each is made into a `Relation` once.
-        // Resolving and making Relations run on every core, in chunks of the entity list whose results are
-        // joined in order, so the diagnostics come out as from one pass.
+        // collecting and sorting some 300,000 of them copies no strings, and a `Relation` keeps the index.
+        // Resolving runs on every core, in chunks of the entity list whose results are joined in order, so the
+        // diagnostics come out as from one pass.
         let keys: Vec<&EntityRef> = self.entities.keys().collect();
         let items: Vec<&CatalogEntity> = self.entities.values().collect();
         let chunks: Vec<std::ops::Range<usize>> =
@@ -102,17 +146,11 @@ impl Catalog {
         // Indices follow the entities' order, so each source's run is its relations in (type, target) order.
         triples.sort_unstable();
         triples.dedup();
-        let runs: Vec<&[(u32, &'static str, u32)]> = triples.chunk_by(|a, b| a.0 == b.0).collect();
-        let made = crate::par::map(&runs, 4096, |run| {
-            let relations =
-                run.iter().map(|&(_, kind, target)| Relation { kind, target: keys[target as usize].clone() });
-            (run[0].0 as usize, relations.collect::<Box<[Relation]>>())
-        });
-        let mut made = made.into_iter().peekable();
+        let mut runs = triples.chunk_by(|a, b| a.0 == b.0).peekable();
         let mut dangling = dangling.into_iter().peekable();
-        for (i, item) in self.entities.values_mut().enumerate() {
-            if let Some((_, relations)) = made.next_if(|(source, _)| *source == i) {
-                item.relations = relations;
+        for (i, (_, item)) in self.entities.0.iter_mut().enumerate() {
+            if let Some(run) = runs.next_if(|run| run[0].0 as usize == i) {
+                item.relations = run.iter().map(|&(_, kind, target)| Relation { kind, target }).collect();
             }
             // An entity with a broken reference keeps its last good status rather than one missing that relation.
             if dangling.next_if_eq(&i).is_some() {
@@ -175,10 +213,15 @@ impl Catalog {
         self.entities.get(r)
     }
 
+    /// Every relation of `r` as (type, target), sorted by type then target.
+    pub fn relations_of<'a>(&'a self, r: &EntityRef) -> impl Iterator<Item = (&'static str, &'a EntityRef)> + 'a {
+        let relations = self.entities.get(r).map(|item| &item.relations[..]).unwrap_or_default();
+        relations.iter().map(|rel| (rel.kind, self.entities.key_at(rel.target)))
+    }
+
     /// Relations of `r` of one type, sorted.
     pub fn related<'a>(&'a self, r: &EntityRef, kind: &'a str) -> impl Iterator<Item = &'a EntityRef> + 'a {
-        let relations = self.entities.get(r).map(|item| &item.relations[..]).unwrap_or_default();
-        relations.iter().filter(move |rel| rel.kind == kind).map(|rel| &rel.target)
+        self.relations_of(r).filter(move |(k, _)| *k == kind).map(|(_, target)| target)
     }
 
     pub fn owner_of(&self, r: &EntityRef) -> Option<&EntityRef> {

@@ -1,7 +1,7 @@
 //! The status document of each catalog entity: ownership, relations, conditions and drift findings.
 //! Pure: computed from the model and the observation only, and serialized deterministically.
 
-use crate::model::catalog::{CatalogEntity, Relation};
+use crate::model::catalog::CatalogEntity;
 use crate::model::entity_ref::EntityRef;
 use crate::model::{Model, annotations};
 use crate::observe::Observed;
@@ -31,6 +31,14 @@ pub struct EntityStatus {
     pub conditions: Vec<Condition>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
+}
+
+/// A relation as a status file shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Relation {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub target: EntityRef,
 }
 
 /// A Flux-style condition.
@@ -128,7 +136,7 @@ pub fn entity_status(model: &Model, observed: &Observed, r: &EntityRef, item: &C
         owner_team_type,
         team_topology: e.team_topology().map(str::to_owned),
         paved,
-        relations: item.relations.to_vec(),
+        relations: catalog.relations_of(r).map(|(kind, target)| Relation { kind, target: target.clone() }).collect(),
         conditions: vec![ready],
         findings,
     }
