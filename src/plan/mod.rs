@@ -173,22 +173,15 @@ pub fn plan(desired: &Loaded, judged: Option<&requests::Judged>, observed: &Obse
     let broken = broken_files(desired);
     // At most one action an entity and one a request, plus a few: sized once rather than grown by doubling.
     let mut actions = Vec::with_capacity(model.catalog.entities.len() + model.requests.len() + 64);
-    let mut wanted = BTreeSet::new();
 
     // Rendering every entity's status is most of planning at scale, and each is independent: every core helps.
     let entities: Vec<_> = model.catalog.entities.iter().collect();
     let written = crate::par::map(&entities, 256, |(r, item)| {
-        let path = status::status_path(r);
-        let content = item.valid.then(|| status::render(&status::entity_status(model, observed, r, item)));
-        let action = content.and_then(|c| write_action(observed, r.to_string(), path.clone(), c, "new entity"));
-        (path, action)
+        let content = item.valid.then(|| status::render(&status::entity_status(model, observed, r, item)))?;
+        write_action(observed, r.to_string(), status::status_path(r), content, "new entity")
     });
-    for (path, action) in written {
-        wanted.insert(path);
-        actions.extend(action);
-    }
+    actions.extend(written.into_iter().flatten());
     if let Some(unclaimed) = status::unclaimed_repos(model, observed) {
-        wanted.insert(status::UNCLAIMED_PATH.to_owned());
         let content = status::render(&unclaimed);
         push_write(
             &mut actions,
@@ -198,12 +191,14 @@ pub fn plan(desired: &Loaded, judged: Option<&requests::Judged>, observed: &Obse
             content,
             "first observation",
         );
-    } else if observed.forge.is_none() {
-        // Forge unreadable: keep the last observation rather than deleting it.
-        wanted.insert(status::UNCLAIMED_PATH.to_owned());
     }
     for (path, before) in &observed.status {
-        if !wanted.contains(path) && !path.starts_with("status/requests/") {
+        // Status files of entities in the catalog stay, written or not (an invalid entity keeps its last state):
+        // the same test `patch` makes, so a patched plan equals a fresh one. The unclaimed-repos file stays too:
+        // it is rewritten when the forge was read, and kept as last observed when it was not.
+        let wanted = path == status::UNCLAIMED_PATH
+            || status::entity_of_status_path(path).is_some_and(|r| model.catalog.entities.get(&r).is_some());
+        if !wanted && !path.starts_with("status/requests/") {
             plan_orphan(&broken, path, before, &mut actions);
         }
     }
