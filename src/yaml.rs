@@ -52,7 +52,7 @@ impl From<PackedSpan> for Span {
 /// A node path (`spec.providesApis[1]`) as a 64-bit FNV-1a hash of its text, extended one segment at a time
 /// while parsing, so no path string is built per node. Lookups hash the asked path the same way. Two paths of
 /// one document sharing a hash (odds about n^2 / 2^65 for n nodes) would only misplace an error's position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct PathHash(u64);
 
 impl PathHash {
@@ -126,7 +126,21 @@ type PathMap = HashMap<PathHash, PackedSpan, std::hash::BuildHasherDefault<Ident
 
 /// Node path to position, for one document.
 #[derive(Debug, Clone, Default)]
-pub struct Positions(PathMap);
+pub struct Positions(Table);
+
+/// A hash map while a document is built and read; a sorted slice, a third of the size, once it is kept for
+/// later ([`Positions::compacted`]: paved's own documents keep theirs for cross-file checks).
+#[derive(Debug, Clone)]
+enum Table {
+    Map(PathMap),
+    Sorted(Box<[(PathHash, PackedSpan)]>),
+}
+
+impl Default for Table {
+    fn default() -> Self {
+        Table::Map(PathMap::default())
+    }
+}
 
 impl Positions {
     /// Where the value at `path` stands; the nearest enclosing node when that path has no node (a missing field
@@ -138,14 +152,38 @@ impl Positions {
     pub fn key(&self, path: &str) -> Pos {
         self.lookup(path).key
     }
+    /// The same positions in the least memory, for keeping.
+    pub fn compacted(self) -> Positions {
+        match self.0 {
+            Table::Map(map) => {
+                let mut entries: Vec<(PathHash, PackedSpan)> = map.into_iter().collect();
+                entries.sort_unstable_by_key(|(hash, _)| *hash);
+                Positions(Table::Sorted(entries.into_boxed_slice()))
+            }
+            sorted @ Table::Sorted(_) => Positions(sorted),
+        }
+    }
+    fn get(&self, hash: PathHash) -> Option<Span> {
+        let packed = match &self.0 {
+            Table::Map(map) => map.get(&hash),
+            Table::Sorted(entries) => entries.binary_search_by_key(&hash, |(h, _)| *h).ok().map(|i| &entries[i].1),
+        };
+        packed.copied().map(Span::from)
+    }
+    fn spans_mut(&mut self) -> Box<dyn Iterator<Item = &mut PackedSpan> + '_> {
+        match &mut self.0 {
+            Table::Map(map) => Box::new(map.values_mut()),
+            Table::Sorted(entries) => Box::new(entries.iter_mut().map(|(_, span)| span)),
+        }
+    }
     fn lookup(&self, mut path: &str) -> Span {
         loop {
-            if let Some(span) = self.0.get(&PathHash::of(path)) {
-                return (*span).into();
+            if let Some(span) = self.get(PathHash::of(path)) {
+                return span;
             }
             match path.rfind(['.', '[']) {
                 Some(i) => path = &path[..i],
-                None => return self.0.get(&PathHash::ROOT).copied().map(Span::from).unwrap_or_default(),
+                None => return self.get(PathHash::ROOT).unwrap_or_default(),
             }
         }
     }
@@ -240,7 +278,7 @@ impl Document {
             }
         };
         shift(&mut self.start);
-        for packed in self.positions.0.values_mut() {
+        for packed in self.positions.spans_mut() {
             let mut span = Span::from(*packed);
             shift(&mut span.key);
             shift(&mut span.value);
@@ -301,7 +339,7 @@ impl Builder {
         match self.stack.last_mut() {
             None => {
                 let start = self.doc_start.take().unwrap_or(pos);
-                let positions = Positions(std::mem::take(&mut self.positions));
+                let positions = Positions(Table::Map(std::mem::take(&mut self.positions)));
                 self.docs.push(Document { value, positions, start });
             }
             Some(Frame::Seq { items, .. }) => items.push(value),
@@ -825,6 +863,20 @@ mod tests {
         assert_eq!(p.value("spec.list[1]"), Pos::new(6, 7));
         // a missing field is reported where its parent stands
         assert_eq!(p.value("spec.nothing"), Pos::new(2, 1));
+    }
+
+    #[test]
+    fn compacted_positions_answer_as_the_map_they_were_made_from() {
+        let docs = parse("a: 1\nspec:\n  owner: team-a\n  list:\n    - x\n    - {k: v}\n").expect("valid yaml");
+        let map = &docs[0].positions;
+        let compact = map.clone().compacted();
+        let paths =
+            ["", "a", "spec", "spec.owner", "spec.list", "spec.list[0]", "spec.list[1].k", "spec.nope", "zz[3]"];
+        for path in paths {
+            assert_eq!(map.value(path), compact.value(path), "value of `{path}`");
+            assert_eq!(map.key(path), compact.key(path), "key of `{path}`");
+        }
+        assert_eq!(compact.value("spec.list[1].k"), Pos::new(6, 11));
     }
 
     #[test]

@@ -295,7 +295,7 @@ fn parse_own<S: DeserializeOwned + Default>(snapshot: &Snapshot, entry: &Entry, 
         .into_iter()
         .map(|doc| {
             let decoded = decode_kind::<S>(&doc, kind);
-            OwnDoc { positions: Arc::new(doc.positions), decoded }
+            OwnDoc { positions: Arc::new(doc.positions.compacted()), decoded }
         })
         .collect();
     Parsed { docs, errors }
