@@ -1,6 +1,8 @@
 //! The `paved` binary: everything is in the library; see `paved::cli`.
 
 /// mimalloc instead of glibc's malloc: allocation was a fifth of a large plan's profile (docs/benchmarks.md).
+/// Built without it (`--no-default-features`), the heap can be profiled by tools that hook malloc (heaptrack).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
