@@ -131,11 +131,10 @@ impl Catalog {
         // collecting and sorting some 300,000 of them copies no strings, and a `Relation` keeps the index.
         // Resolving runs on every core, in chunks of the entity list whose results are joined in order, so the
         // diagnostics come out as from one pass.
-        let keys: Vec<&EntityRef> = self.entities.keys().collect();
-        let items: Vec<&CatalogEntity> = self.entities.values().collect();
+        let n = self.entities.len();
         let chunks: Vec<std::ops::Range<usize>> =
-            (0..keys.len()).step_by(RESOLVE_CHUNK).map(|s| s..(s + RESOLVE_CHUNK).min(keys.len())).collect();
-        let resolved = crate::par::map(&chunks, 2, |range| self.resolve_chunk(&keys, &items, range.clone()));
+            (0..n).step_by(RESOLVE_CHUNK).map(|s| s..(s + RESOLVE_CHUNK).min(n)).collect();
+        let resolved = crate::par::map(&chunks, 2, |range| self.resolve_chunk(range.clone()));
         let mut triples: Vec<(u32, &'static str, u32)> = Vec::new();
         let mut dangling = Vec::new();
         for chunk in resolved {
@@ -159,11 +158,11 @@ impl Catalog {
         }
     }
 
-    /// The references of the entities at `range` (indices into `keys` and `items`, the sorted entity list).
-    fn resolve_chunk(&self, keys: &[&EntityRef], items: &[&CatalogEntity], range: std::ops::Range<usize>) -> Resolved {
+    /// The references of the entities at `range` (indices into the sorted entity list).
+    fn resolve_chunk(&self, range: std::ops::Range<usize>) -> Resolved {
         let mut out = Resolved::default();
         for source in range {
-            let item = items[source];
+            let item = &self.entities.0[source].1;
             let mut broken = false;
             for raw in &item.entity.refs {
                 let target = match EntityRef::parse(&raw.text, raw.field.default_kind, &item.entity.namespace) {
@@ -177,7 +176,7 @@ impl Catalog {
                         continue;
                     }
                 };
-                let Ok(target) = keys.binary_search(&&target) else {
+                let Some(target) = self.entities.index_of(&target) else {
                     out.diagnostics.push(self.dangling(&item.file, raw.pos, raw.field.field, &target));
                     broken = true;
                     continue;
