@@ -2,8 +2,9 @@
 //! without network transports), commits in a user's work tree (the CLI keeps index and work tree in step), and
 //! `merge-tree`.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// A git command that could not run or failed.
 #[derive(Debug, thiserror::Error)]
@@ -20,11 +21,12 @@ pub struct Git<'a> {
     dir: &'a Path,
     config: Vec<String>,
     env: Vec<(&'static str, String)>,
+    stdin: Option<Vec<u8>>,
 }
 
 impl<'a> Git<'a> {
     pub fn new(dir: &'a Path) -> Self {
-        Git { dir, config: Vec::new(), env: Vec::new() }
+        Git { dir, config: Vec::new(), env: Vec::new(), stdin: None }
     }
 
     /// Commits and tags made by this command are by `author` (`<author>@paved.local`) and unsigned.
@@ -50,6 +52,13 @@ impl<'a> Git<'a> {
         self
     }
 
+    /// Feed `input` to git's stdin: for what must not go on the command line (a commit message or a pathspec
+    /// list can exceed the kernel's 128 KiB limit for one argument, or the whole argument list's).
+    pub fn stdin(mut self, input: Vec<u8>) -> Self {
+        self.stdin = Some(input);
+        self
+    }
+
     /// Run `git <args>` and return its stdout, trimmed.
     pub fn run(&self, args: &[&str]) -> Result<String, Error> {
         let mut cmd = Command::new("git");
@@ -57,12 +66,27 @@ impl<'a> Git<'a> {
         for c in &self.config {
             cmd.args(["-c", c]);
         }
-        let out = cmd
-            .args(args)
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .output()
-            .map_err(|source| Error::Spawn { dir: self.dir.to_path_buf(), source })?;
+        cmd.args(args).env("GIT_TERMINAL_PROMPT", "0").envs(self.env.iter().map(|(k, v)| (k, v)));
+        let spawn_error = |source| Error::Spawn { dir: self.dir.to_path_buf(), source };
+        let out = match &self.stdin {
+            None => cmd.stdin(Stdio::null()).output().map_err(spawn_error)?,
+            Some(input) => {
+                let mut child = cmd
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .map_err(spawn_error)?;
+                // Written from a thread: git may fill its stdout pipe before it has read all of its input.
+                let mut pipe = child.stdin.take().expect("stdin is piped");
+                let input = input.clone();
+                let writer = std::thread::spawn(move || pipe.write_all(&input));
+                let out = child.wait_with_output().map_err(spawn_error)?;
+                // A git that exits without reading everything closes the pipe: its own error explains more.
+                let _ = writer.join();
+                out
+            }
+        };
         if !out.status.success() {
             return Err(Error::Failed {
                 dir: self.dir.to_path_buf(),

@@ -3,7 +3,7 @@
 
 use crate::plan::FileChange;
 use crate::source::blob_id;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// The error returned by [`Workspace`] methods.
@@ -94,6 +94,18 @@ impl GitWorktree {
         // No auto maintenance after a bot commit: the next fetch of the work tree runs it (`git fetch` does).
         Ok(crate::gitcli::Git::new(&self.dir).author(author).no_maintenance().run(args)?)
     }
+
+    fn git_with_input(&self, args: &[&str], author: &str, input: Vec<u8>) -> Result<String, WorkspaceError> {
+        Ok(crate::gitcli::Git::new(&self.dir).author(author).no_maintenance().stdin(input).run(args)?)
+    }
+}
+
+/// The commit message in a temporary file (removed when dropped).
+fn message_file(dir: &Path, message: &str) -> Result<tempfile::NamedTempFile, WorkspaceError> {
+    let io = |source| WorkspaceError::Io { path: dir.to_path_buf(), source };
+    let mut file = tempfile::NamedTempFile::new().map_err(io)?;
+    std::io::Write::write_all(&mut file, message.as_bytes()).map_err(io)?;
+    Ok(file)
 }
 
 impl Workspace for GitWorktree {
@@ -119,20 +131,23 @@ impl Workspace for GitWorktree {
         if !changed {
             return Ok(None);
         }
-        // `git commit -- <paths>` stages tracked paths itself; new ones must be added first.
+        // Paths go on stdin and the message in a file: a reconcile of a few thousand entities makes a path list
+        // and a message (a line and a trailer per action) too long for a command line.
+        let pathspec: Vec<u8> = paths.iter().flat_map(|p| p.bytes().chain([0])).collect();
+        let from_stdin = ["--pathspec-from-file=-", "--pathspec-file-nul"];
+        // `git commit <pathspec>` stages tracked paths itself; new ones must be added first.
         if paths.iter().any(|p| !at_head.contains_key(p)) {
-            let mut add = vec!["add", "--all", "--"];
-            add.extend(&paths);
-            self.git(&add, author)?;
+            self.git_with_input(&[&["add", "--all"][..], &from_stdin].concat(), author, pathspec.clone())?;
         }
+        let message_file = message_file(&self.dir, message)?;
+        let message_arg = message_file.path().to_string_lossy().into_owned();
         // Only these paths: whatever else the user has staged stays staged and out of the bot commit.
-        let mut commit = vec!["commit", "--quiet", "--no-verify", "-m", message, "--"];
-        commit.extend(&paths);
-        if let Err(e) = self.git(&commit, author) {
+        let commit = [&["commit", "--quiet", "--no-verify", "-F", &message_arg][..], &from_stdin].concat();
+        if let Err(e) = self.git_with_input(&commit, author, pathspec) {
             // A clean filter (eol, a .gitattributes driver) may make the staged content HEAD's after all.
-            let mut diff = vec!["diff", "--cached", "--name-only", "--"];
-            diff.extend(&paths);
-            return if self.git(&diff, author)?.is_empty() { Ok(None) } else { Err(e) };
+            let staged = self.git(&["diff", "--cached", "--name-only", "-z"], author)?;
+            let ours: HashSet<&str> = paths.iter().copied().collect();
+            return if staged.split('\0').any(|p| ours.contains(p)) { Err(e) } else { Ok(None) };
         }
         self.head()
     }
@@ -200,5 +215,25 @@ mod tests {
         assert_eq!(git(root, &["ls-files", "status"]), "status/a.yaml");
         assert_eq!(ws.commit(&delete, "bot", "paved").expect("no-op"), None, "deleting what is gone is nothing");
         assert_eq!(git(root, &["status", "--porcelain", "status"]), "", "index and work tree agree with HEAD");
+    }
+
+    #[test]
+    fn a_bot_commit_of_thousands_of_files_does_not_hit_the_command_line_limits() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        git(root, &["init", "-q", "-b", "main"]);
+        std::fs::write(root.join("platform.yaml"), "x\n").expect("write");
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "init"]);
+        // 3,000 paths and a 300 KB message: over the kernel's 128 KiB for one argument, as a first reconcile of a
+        // few thousand entities makes them.
+        let changes: Vec<FileChange> =
+            (0..3000).map(|i| write(&format!("status/component/default/service-{i:05}.yaml"), "a: 1\n")).collect();
+        let message = format!("bot\n\n{}", "status.write component:default/service: new entity\n".repeat(6000));
+        let ws = GitWorktree { dir: root.to_path_buf() };
+        assert!(ws.commit(&changes, &message, "paved").expect("committed").is_some());
+        assert_eq!(git(root, &["show", "--name-only", "--format=", "HEAD"]).lines().count(), 3000);
+        assert_eq!(git(root, &["log", "-1", "--format=%B"]).len(), message.trim_end().len(), "the whole message");
+        assert_eq!(git(root, &["status", "--porcelain"]), "", "nothing left uncommitted");
     }
 }
