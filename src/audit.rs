@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -122,15 +123,16 @@ pub fn verify<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result
     Ok((tail, count))
 }
 
-/// Does the last record for `target` carry action `id`? Then applying `id` again is a replay of an apply that was
-/// interrupted after its audit record was written, and must not be recorded twice.
-pub fn last_action_for(records_text: &str, target: &str) -> Option<String> {
-    records_text
-        .lines()
-        .rev()
-        .filter_map(|l| serde_json::from_str::<Record>(l).ok())
-        .find(|r| r.target == target)
-        .map(|r| r.action)
+/// The action of the last record for each target. An apply whose action is already a target's last record is a
+/// replay of an apply that was interrupted after its audit record was written, and must not be recorded twice.
+/// One pass over the log: asked per action, a search from the end re-read the whole log for every target it had
+/// never recorded, so a reconcile of N entities after a log of M records parsed N x M records.
+pub fn last_actions(records_text: &str) -> HashMap<String, String> {
+    let mut last = HashMap::new();
+    for record in records_text.lines().filter_map(|l| serde_json::from_str::<Record>(l).ok()) {
+        last.insert(record.target, record.action);
+    }
+    last
 }
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ pub fn apply(
     let (audit_files, tail) = audit_state(snapshot)?;
     let audit_path = audit::file_for(&options.now);
     let mut audit_text = audit_files.iter().find(|(p, _)| *p == audit_path).map(|(_, t)| t.clone()).unwrap_or_default();
-    let all_audit: String = audit_files.iter().map(|(_, t)| t.as_str()).collect();
+    let last_recorded = audit::last_actions(&audit_files.iter().map(|(_, t)| t.as_str()).collect::<String>());
 
     let mut tail = tail;
     let mut changes: Vec<FileChange> = Vec::new();
@@ -125,7 +125,7 @@ pub fn apply(
             Some(e) => report.failed.push((action.id.0.clone(), e.clone())),
         }
         // A replay of an interrupted apply whose audit record already landed must not be recorded twice.
-        if audit::last_action_for(&all_audit, &action.target).as_deref() == Some(action.id.0.as_str()) {
+        if last_recorded.get(&action.target) == Some(&action.id.0) {
             report.skipped_audit.push(action.id.0.clone());
             continue;
         }
@@ -170,9 +170,10 @@ pub fn apply(
 /// before planning, and secret values are never in a plan).
 fn audit_details(action: &PlannedAction, error: Option<&str>) -> serde_json::Value {
     let mut d = serde_json::json!({ "reason": action.reason, "path": action.change.path() });
-    if let FileChange::Write { after, .. } = &action.change
+    // Only a provisioning action's status is a request status (parsing every entity's was a second per 25,000).
+    if action.provision.is_some()
+        && let FileChange::Write { after, .. } = &action.change
         && let Ok(status) = serde_yaml::from_str::<crate::plan::requests::RequestStatus>(after)
-        && action.provision.is_some()
     {
         d["requestedBy"] = serde_json::json!(status.requested_by);
         d["verdict"] = serde_json::json!(status.verdict);

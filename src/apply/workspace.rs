@@ -100,6 +100,9 @@ impl GitWorktree {
     }
 }
 
+/// Commits of more paths than this are made through a temporary index ([`GitWorktree::commit_many`]).
+const PATHSPEC_LIMIT: usize = 64;
+
 /// The commit message in a temporary file (removed when dropped).
 fn message_file(dir: &Path, message: &str) -> Result<tempfile::NamedTempFile, WorkspaceError> {
     let io = |source| WorkspaceError::Io { path: dir.to_path_buf(), source };
@@ -133,17 +136,20 @@ impl Workspace for GitWorktree {
         }
         // Paths go on stdin and the message in a file: a reconcile of a few thousand entities makes a path list
         // and a message (a line and a trailer per action) too long for a command line.
-        let pathspec: Vec<u8> = paths.iter().flat_map(|p| p.bytes().chain([0])).collect();
+        let path_list: Vec<u8> = paths.iter().flat_map(|p| p.bytes().chain([0])).collect();
+        let message_file = message_file(&self.dir, message)?;
+        let message_arg = message_file.path().to_string_lossy().into_owned();
+        if paths.len() > PATHSPEC_LIMIT {
+            return self.commit_many(path_list, &message_arg, author);
+        }
         let from_stdin = ["--pathspec-from-file=-", "--pathspec-file-nul"];
         // `git commit <pathspec>` stages tracked paths itself; new ones must be added first.
         if paths.iter().any(|p| !at_head.contains_key(p)) {
-            self.git_with_input(&[&["add", "--all"][..], &from_stdin].concat(), author, pathspec.clone())?;
+            self.git_with_input(&[&["add", "--all"][..], &from_stdin].concat(), author, path_list.clone())?;
         }
-        let message_file = message_file(&self.dir, message)?;
-        let message_arg = message_file.path().to_string_lossy().into_owned();
         // Only these paths: whatever else the user has staged stays staged and out of the bot commit.
         let commit = [&["commit", "--quiet", "--no-verify", "-F", &message_arg][..], &from_stdin].concat();
-        if let Err(e) = self.git_with_input(&commit, author, pathspec) {
+        if let Err(e) = self.git_with_input(&commit, author, path_list) {
             // A clean filter (eol, a .gitattributes driver) may make the staged content HEAD's after all.
             let staged = self.git(&["diff", "--cached", "--name-only", "-z"], author)?;
             let ours: HashSet<&str> = paths.iter().copied().collect();
@@ -154,6 +160,51 @@ impl Workspace for GitWorktree {
 }
 
 impl GitWorktree {
+    /// Commit `paths` (NUL-separated) as `git commit --only` would, through a temporary index: git matches each
+    /// file against each pathspec, so `git add` and `git commit` of 25,000 paths took 14 s of CPU where
+    /// `git update-index`, which takes exact paths, takes 0.2 s. Five git processes instead of two, so only for
+    /// commits of more than [`PATHSPEC_LIMIT`] paths.
+    fn commit_many(
+        &self,
+        path_list: Vec<u8>,
+        message_file: &str,
+        author: &str,
+    ) -> Result<Option<String>, WorkspaceError> {
+        let scratch = tempfile::tempdir().map_err(|source| WorkspaceError::Io { path: self.dir.clone(), source })?;
+        let index = scratch.path().join("index").to_string_lossy().into_owned();
+        let git = |args: &[&str], input: Option<Vec<u8>>| {
+            let mut git =
+                crate::gitcli::Git::new(&self.dir).author(author).no_maintenance().env("GIT_INDEX_FILE", &index);
+            if let Some(input) = input {
+                git = git.stdin(input);
+            }
+            git.run(args)
+        };
+        let head = self.git(&["rev-parse", "--verify", "--quiet", "HEAD"], author).ok().filter(|h| !h.is_empty());
+        let head_tree = match &head {
+            Some(head) => {
+                git(&["read-tree", head], None)?;
+                Some(self.git(&["rev-parse", &format!("{head}^{{tree}}")], author)?)
+            }
+            None => None,
+        };
+        let stage = ["update-index", "--add", "--remove", "-z", "--stdin"];
+        git(&stage, Some(path_list.clone()))?;
+        let tree = git(&["write-tree"], None)?;
+        // A clean filter (eol, a .gitattributes driver) may make the staged content HEAD's after all.
+        if head_tree.as_deref() == Some(tree.as_str()) {
+            return Ok(None);
+        }
+        let parent: Vec<&str> = head.iter().flat_map(|h| ["-p", h.as_str()]).collect();
+        let commit = git(&[&["commit-tree", &tree][..], &parent, &["-F", message_file]].concat(), None)?;
+        // Moves the branch only if it is still where the tree was read from (the empty id: still unborn).
+        let old = head.clone().unwrap_or_default();
+        self.git(&["update-ref", "-m", "paved: bot commit", "HEAD", &commit, &old], author)?;
+        // The user's index gets these paths as committed; whatever else they staged stays staged.
+        self.git_with_input(&stage, author, path_list)?;
+        Ok(Some(commit))
+    }
+
     /// The blob id HEAD has at each of `paths` that it has (none on an unborn branch).
     fn head_blobs<'p>(&self, paths: &[&'p str]) -> Result<HashMap<&'p str, gix::ObjectId>, WorkspaceError> {
         let io = |e: &dyn std::fmt::Display| WorkspaceError::Io {
@@ -218,22 +269,40 @@ mod tests {
     }
 
     #[test]
-    fn a_bot_commit_of_thousands_of_files_does_not_hit_the_command_line_limits() {
+    fn a_bot_commit_of_thousands_of_files_is_linear_and_takes_only_its_paths() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
-        git(root, &["init", "-q", "-b", "main"]);
-        std::fs::write(root.join("platform.yaml"), "x\n").expect("write");
-        git(root, &["add", "-A"]);
-        git(root, &["commit", "-q", "-m", "init"]);
-        // 3,000 paths and a 300 KB message: over the kernel's 128 KiB for one argument, as a first reconcile of a
-        // few thousand entities makes them.
-        let changes: Vec<FileChange> =
-            (0..3000).map(|i| write(&format!("status/component/default/service-{i:05}.yaml"), "a: 1\n")).collect();
-        let message = format!("bot\n\n{}", "status.write component:default/service: new entity\n".repeat(6000));
         let ws = GitWorktree { dir: root.to_path_buf() };
-        assert!(ws.commit(&changes, &message, "paved").expect("committed").is_some());
+        git(root, &["init", "-q", "-b", "main"]);
+        // 3,000 paths and a 300 KB message: over the kernel's 128 KiB for one argument, as a first reconcile of a
+        // few thousand entities makes them; on an unborn branch, as `paved init` leaves none.
+        let path = |i: usize| format!("status/component/default/service-{i:05}.yaml");
+        let mut changes: Vec<FileChange> = (0..3000).map(|i| write(&path(i), "a: 1\n")).collect();
+        let message = format!("bot\n\n{}", "status.write component:default/service: new entity\n".repeat(6000));
+        let first = ws.commit(&changes, &message, "paved").expect("committed").expect("a commit");
         assert_eq!(git(root, &["show", "--name-only", "--format=", "HEAD"]).lines().count(), 3000);
         assert_eq!(git(root, &["log", "-1", "--format=%B"]).len(), message.trim_end().len(), "the whole message");
-        assert_eq!(git(root, &["status", "--porcelain"]), "", "nothing left uncommitted");
+        assert_eq!(git(root, &["log", "-1", "--format=%an"]), "paved");
+        assert_eq!(git(root, &["status", "--porcelain"]), "", "index and work tree agree with the commit");
+
+        // The user has staged a change of their own and left another unstaged.
+        std::fs::write(root.join("platform.yaml"), "x\n").expect("write");
+        git(root, &["add", "platform.yaml"]);
+        std::fs::write(root.join("README.md"), "mine\n").expect("write");
+        changes[0] = write(&path(0), "a: 2\n");
+        changes[1] = FileChange::Delete { path: path(1), before: "a: 1\n".to_owned() };
+        let second = ws.commit(&changes, "bot", "paved").expect("committed").expect("a commit");
+        assert_eq!(git(root, &["rev-parse", "HEAD~1"]), first, "on top of the previous commit");
+        assert_eq!(
+            git(root, &["show", "--name-status", "--format=", "HEAD"]),
+            format!("M\t{}\nD\t{}", path(0), path(1))
+        );
+        assert_eq!(
+            git(root, &["status", "--porcelain"]),
+            "A  platform.yaml\n?? README.md",
+            "the user's changes stay as they were"
+        );
+        assert_eq!(ws.head().expect("head"), Some(second));
+        assert_eq!(ws.commit(&changes, "bot", "paved").expect("no-op"), None, "what HEAD has is not committed again");
     }
 }
