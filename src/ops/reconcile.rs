@@ -169,14 +169,19 @@ pub fn prepare_full(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
     phase.done("load");
     let forge = super::forge(options, &loaded)?;
-    let mut observed = observe::observe(&snapshot, forge.as_deref());
-    observe_evidence(options, &snapshot, &loaded, &mut observed)?;
     let judge = Judge::new(&snapshot, &loaded.model);
     let mut context = context(options, &loaded);
-    observe::observe_requests(&loaded.model, &context, &mut observed);
-    phase.done("observe");
-    let judged = Judged { verdicts: judge.all(&loaded.model, cache), context: context.clone() };
+    // Judging keeps every core busy; observing (status files, the forge, each request's backend) runs on one and
+    // needs nothing the judge makes, so it runs beside the judge rather than before it.
+    let (verdicts, observed) = std::thread::scope(|s| {
+        let judging = s.spawn(|| judge.all(&loaded.model, cache));
+        let observed = observe_all(options, &snapshot, &loaded, forge.as_deref(), &context);
+        phase.done("observe");
+        (judging.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), observed)
+    });
+    let observed = observed?;
     phase.done("judge");
+    let judged = Judged { verdicts, context: context.clone() };
     let plan = plan::plan(&loaded, Some(&judged), &observed);
     context.plan_judge = plan_judge(&loaded.model, judge.policies(), &plan);
     phase.done("plan");
@@ -215,6 +220,20 @@ pub(crate) fn rss_mib() -> u64 {
 /// Load, observe and plan.
 pub fn plan(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Planned> {
     prepare(options, cache).map(|(_, planned)| planned)
+}
+
+/// Everything a plan observes: status files, the forge, evidence, and what each request's backend sees.
+fn observe_all(
+    options: &RepoOptions,
+    snapshot: &Snapshot,
+    loaded: &Loaded,
+    forge: Option<&dyn crate::forge::Forge>,
+    context: &provision::Context,
+) -> anyhow::Result<observe::Observed> {
+    let mut observed = observe::observe(snapshot, forge);
+    observe_evidence(options, snapshot, loaded, &mut observed)?;
+    observe::observe_requests(&loaded.model, context, &mut observed);
+    Ok(observed)
 }
 
 /// The evidence half of observing: scorecard facts and the trend history, when the repo has scorecards.
