@@ -1,6 +1,7 @@
 //! Backstage entity references: `[kind:][namespace/]name`.
 
 use serde::{Serialize, Serializer};
+use std::borrow::Cow;
 use std::fmt;
 
 /// A fully qualified, case-normalised reference: `component:default/orders`.
@@ -13,6 +14,9 @@ pub struct EntityRef {
     pub namespace: String,
     pub name: String,
 }
+
+/// A reference's kind, namespace and name, lowercased: borrowed from the text when they were lowercase already.
+pub type RefParts<'a> = (Cow<'a, str>, Cow<'a, str>, Cow<'a, str>);
 
 /// Why a reference string could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +41,17 @@ impl EntityRef {
     /// Parse `text` the way Backstage's `parseEntityRef` does, with the field's default kind and the referring
     /// entity's namespace filling what is left out.
     pub fn parse(text: &str, default_kind: Option<&str>, default_namespace: &str) -> Result<Self, RefError> {
+        let (kind, namespace, name) = Self::parse_parts(text, default_kind, default_namespace)?;
+        Ok(EntityRef { kind: kind.into_owned(), namespace: namespace.into_owned(), name: name.into_owned() })
+    }
+
+    /// [`EntityRef::parse`] without allocating when the text is lowercase already: kind, namespace and name, for
+    /// looking a reference up (resolving a catalog's 150,000 references allocated three strings for each).
+    pub fn parse_parts<'a>(
+        text: &'a str,
+        default_kind: Option<&'a str>,
+        default_namespace: &'a str,
+    ) -> Result<RefParts<'a>, RefError> {
         let text = text.trim();
         if text.is_empty() {
             return Err(RefError::Empty);
@@ -54,8 +69,12 @@ impl EntityRef {
             return Err(RefError::Malformed(text.to_owned()));
         }
         let kind = kind.or(default_kind).ok_or_else(|| RefError::KindRequired(text.to_owned()))?;
-        Ok(EntityRef::new(kind, namespace.unwrap_or(default_namespace), name))
+        Ok((lowercase(kind), lowercase(namespace.unwrap_or(default_namespace)), lowercase(name)))
     }
+}
+
+fn lowercase(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(s.to_ascii_lowercase()) } else { Cow::Borrowed(s) }
 }
 
 impl fmt::Display for EntityRef {

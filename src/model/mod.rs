@@ -621,28 +621,12 @@ fn check_cross_references(model: &Model, diags: &mut Diagnostics) {
     let group_exists =
         |text: &str| EntityRef::parse(text, Some("group"), "default").ok().filter(|r| catalog.get(r).is_some());
 
-    for (r, item) in catalog.entities.iter().filter(|(r, _)| r.kind == "component") {
-        let e = &item.entity;
-        if let Some(path) = e.annotations.get(annotations::PATH)
-            && !model.paths.contains_key(path)
-        {
-            let names = model.paths.keys().map(String::as_str);
-            let d =
-                Diagnostic::error(&item.file, e.pos, format!("{r} follows paved path `{path}`, which does not exist"));
-            diags.push(match crate::diag::did_you_mean(path, names) {
-                Some(s) => d.hint(format!("did you mean `{s}`?")),
-                None => d.hint(format!("paths: {}", model.paths.keys().cloned().collect::<Vec<_>>().join(", "))),
-            });
-        }
-        if let Some(range) = e.annotations.get(annotations::PATH_VERSION)
-            && range != "latest"
-            && semver::VersionReq::parse(range).is_err()
-        {
-            diags.push(
-                Diagnostic::error(&item.file, e.pos, format!("{r}: `{range}` is not a version range"))
-                    .hint("use `latest` or a semver range such as `^2` or `>=1.4, <3`"),
-            );
-        }
+    // Components and requests are each checked alone against the model: on every core, joined in order (the
+    // diagnostics are sorted at the end of the load in any case).
+    let components: Vec<(&EntityRef, &CatalogEntity)> =
+        catalog.entities.iter().filter(|(r, _)| r.kind == "component").collect();
+    for mine in crate::par::map(&components, 512, |(r, item)| check_component(model, r, item)) {
+        diags.extend(mine);
     }
     for p in model.paths.values() {
         check_owner(&format!("{}/path.yaml", p.dir), p.owner.as_deref(), &group_exists, diags);
@@ -650,41 +634,61 @@ fn check_cross_references(model: &Model, diags: &mut Diagnostics) {
     for m in model.modules.values() {
         check_owner(&format!("{}/module.yaml", m.dir), m.owner.as_deref(), &group_exists, diags);
     }
-    // Each request is checked alone against the model: on every core, joined in order.
     let requests: Vec<&Request> = model.requests.values().collect();
     let checked = crate::par::map(&requests, 512, |r| {
         let mut mine = Diagnostics::default();
         check_request(model, r, &mut mine);
+        check_request_deprecated(model, r, &mut mine);
         mine
     });
     for mine in checked {
         diags.extend(mine);
     }
-    check_deprecated(model, diags);
 }
 
-/// Sunset: requests for a deprecated capability and components on a deprecated path are warned.
-fn check_deprecated(model: &Model, diags: &mut Diagnostics) {
-    for r in model.requests.values() {
-        check_request_deprecated(model, r, diags);
-    }
-    for (r, item) in model.catalog.entities.iter().filter(|(r, _)| r.kind == "component") {
-        let e = &item.entity;
-        if let Some(p) =
-            e.annotations.get(annotations::PATH).and_then(|p| model.paths.get(p)).filter(|p| p.spec.deprecated)
-        {
-            diags.push(
+/// A component's paved path: it must exist, its version range must parse, and it should not be deprecated.
+fn check_component(model: &Model, r: &EntityRef, item: &CatalogEntity) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    let e = &item.entity;
+    if let Some(path) = e.annotations.get(annotations::PATH) {
+        match model.paths.get(path) {
+            None => {
+                let names = model.paths.keys().map(String::as_str);
+                let d = Diagnostic::error(
+                    &item.file,
+                    e.pos,
+                    format!("{r} follows paved path `{path}`, which does not exist"),
+                );
+                diags.push(match crate::diag::did_you_mean(path, names) {
+                    Some(s) => d.hint(format!("did you mean `{s}`?")),
+                    None => d.hint(format!("paths: {}", model.paths.keys().cloned().collect::<Vec<_>>().join(", "))),
+                });
+            }
+            // Sunset: components on a deprecated path are warned.
+            Some(p) if p.spec.deprecated => diags.push(
                 Diagnostic::warning(
                     &item.file,
                     e.annotation_at(annotations::PATH),
                     format!("{r} follows deprecated paved path `{}`", p.name),
                 )
                 .hint("it is being sunset (see scorecards/adoption.md); move to the path that replaces it"),
-            );
+            ),
+            Some(_) => {}
         }
     }
+    if let Some(range) = e.annotations.get(annotations::PATH_VERSION)
+        && range != "latest"
+        && semver::VersionReq::parse(range).is_err()
+    {
+        diags.push(
+            Diagnostic::error(&item.file, e.pos, format!("{r}: `{range}` is not a version range"))
+                .hint("use `latest` or a semver range such as `^2` or `>=1.4, <3`"),
+        );
+    }
+    diags
 }
 
+/// Sunset: requests for a deprecated capability are warned.
 fn check_request_deprecated(model: &Model, r: &Request, diags: &mut Diagnostics) {
     if let Some(m) = model.modules.get(&r.spec.capability).filter(|m| m.spec.deprecated) {
         diags.push(
