@@ -232,6 +232,19 @@ impl Catalog {
         relations.iter().map(|rel| (rel.kind, self.entities.key_at(rel.target)))
     }
 
+    /// The relations of `item`, an entity of this catalog, as (type, target, target's entity), sorted by type then
+    /// target: nothing is looked up, as each relation holds its target's place. Rendering 100,000 status files
+    /// spent a quarter of its time in the binary searches [`Catalog::relations_of`] and [`Catalog::get`] make.
+    pub fn relations_in<'a>(
+        &'a self,
+        item: &'a CatalogEntity,
+    ) -> impl Iterator<Item = (&'static str, &'a EntityRef, &'a CatalogEntity)> + 'a {
+        item.relations.iter().map(|rel| {
+            let (r, target) = &self.entities.0[rel.target as usize];
+            (rel.kind, r, target)
+        })
+    }
+
     /// Relations of `r` of one type, sorted.
     pub fn related<'a>(&'a self, r: &EntityRef, kind: &'a str) -> impl Iterator<Item = &'a EntityRef> + 'a {
         self.relations_of(r).filter(move |(k, _)| *k == kind).map(|(_, target)| target)
@@ -259,16 +272,22 @@ impl Catalog {
     /// Whether `group` or any group below it has a member: [`Catalog::members`]`(group).is_empty()` negated,
     /// stopping at the first member (every entity's status asks it of its owner).
     pub fn has_members(&self, group: &EntityRef) -> bool {
+        self.entities.get_key_value(group).is_some_and(|(r, item)| self.has_members_in(r, item))
+    }
+
+    /// [`Catalog::has_members`] of `item`, an entity of this catalog whose reference is `group`, without lookups.
+    pub fn has_members_in(&self, group: &EntityRef, item: &CatalogEntity) -> bool {
+        // The references in the entity list are one object per entity: their addresses tell groups apart.
         let mut seen = BTreeSet::new();
-        let mut stack = vec![group];
-        while let Some(g) = stack.pop() {
-            if !seen.insert(g) {
+        let mut stack = vec![(group, item)];
+        while let Some((g, item)) = stack.pop() {
+            if !seen.insert(std::ptr::from_ref(g)) {
                 continue;
             }
-            if self.related(g, "hasMember").next().is_some() {
+            if self.relations_in(item).any(|(kind, ..)| kind == "hasMember") {
                 return true;
             }
-            stack.extend(self.related(g, "parentOf"));
+            stack.extend(self.relations_in(item).filter(|(kind, ..)| *kind == "parentOf").map(|(_, r, sub)| (r, sub)));
         }
         false
     }

@@ -79,9 +79,8 @@ pub fn entity_of_status_path(path: &str) -> Option<EntityRef> {
 pub fn entity_status(model: &Model, observed: &Observed, r: &EntityRef, item: &CatalogEntity) -> EntityStatus {
     let catalog = &model.catalog;
     let e = &item.entity;
-    let owner = catalog.owner_of(r).cloned();
-    let owner_team_type =
-        owner.as_ref().and_then(|o| catalog.get(o)).and_then(|o| o.entity.team_topology()).map(str::to_owned);
+    let owner = catalog.relations_in(item).find(|(kind, ..)| *kind == "ownedBy").map(|(_, o, owner)| (o, owner));
+    let owner_team_type = owner.and_then(|(_, o)| o.entity.team_topology()).map(str::to_owned);
     let mut findings = Vec::new();
 
     if r.kind == "component"
@@ -90,15 +89,18 @@ pub fn entity_status(model: &Model, observed: &Observed, r: &EntityRef, item: &C
     {
         findings.push(Finding { kind: "RepoMissing", message: format!("repo {repo} does not exist on the forge") });
     }
-    if let Some(o) = owner.as_ref().filter(|o| o.kind == "group")
-        && !catalog.has_members(o)
+    if let Some((o, owner)) = owner.filter(|(o, _)| o.kind == "group")
+        && !catalog.has_members_in(o, owner)
     {
         findings.push(Finding {
             kind: "OwnerHasNoMembers",
             message: format!("owner {o} has no members: nobody can act on this entity"),
         });
     }
-    if r.kind == "group" && !catalog.has_members(r) && catalog.related(r, "ownerOf").next().is_some() {
+    if r.kind == "group"
+        && !catalog.has_members_in(r, item)
+        && catalog.relations_in(item).any(|(kind, ..)| kind == "ownerOf")
+    {
         findings.push(Finding { kind: "NoMembers", message: "this group owns entities but has no members".to_owned() });
     }
 
@@ -132,11 +134,14 @@ pub fn entity_status(model: &Model, observed: &Observed, r: &EntityRef, item: &C
         entity: r.clone(),
         source: item.file.clone(),
         title: e.title.clone(),
-        owner,
+        owner: owner.map(|(o, _)| o.clone()),
         owner_team_type,
         team_topology: e.team_topology().map(str::to_owned),
         paved,
-        relations: catalog.relations_of(r).map(|(kind, target)| Relation { kind, target: target.clone() }).collect(),
+        relations: catalog
+            .relations_in(item)
+            .map(|(kind, target, _)| Relation { kind, target: target.clone() })
+            .collect(),
         conditions: vec![ready],
         findings,
     }
@@ -184,3 +189,63 @@ pub fn unclaimed_repos(model: &Model, observed: &Observed) -> Option<UnclaimedRe
 }
 
 pub const UNCLAIMED_PATH: &str = "status/forge/unclaimed-repos.yaml";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Diagnostics;
+    use crate::model::catalog::Catalog;
+    use std::sync::Arc;
+
+    fn entity(text: &str) -> CatalogEntity {
+        let docs = crate::yaml::parse(text).expect("yaml");
+        let entity = crate::model::entity::read_entity(&docs[0], &mut Vec::new()).expect("entity");
+        CatalogEntity {
+            entity: Arc::new(entity),
+            file: "catalog/x.yaml".into(),
+            valid: true,
+            relations: Box::default(),
+        }
+    }
+
+    fn doc(kind: &str, name: &str, spec: &str) -> String {
+        format!("apiVersion: backstage.io/v1alpha1\nkind: {kind}\nmetadata:\n  name: {name}\nspec:\n{spec}")
+    }
+
+    #[test]
+    fn owners_their_team_type_and_missing_members_are_reported() {
+        let component = |name: &str, owner: &str| {
+            doc("Component", name, &format!("  type: service\n  lifecycle: production\n  owner: {owner}\n"))
+        };
+        let items = vec![
+            entity(&doc("Group", "staffed", "  type: stream-aligned\n  children: [squad]\n")),
+            entity(&doc("Group", "squad", "  type: team\n  children: []\n")),
+            entity(&doc("User", "alice", "  memberOf: [squad]\n")),
+            entity(&doc("Group", "empty", "  type: platform\n  children: []\n")),
+            entity(&component("orders", "staffed")),
+            entity(&component("ledger", "empty")),
+        ];
+        let mut diags = Diagnostics::default();
+        let model = Model { catalog: Catalog::build(items, &mut diags), ..Model::default() };
+        assert!(diags.is_empty(), "{diags:?}");
+        let status = |kind: &str, name: &str| {
+            let (r, item) =
+                model.catalog.entities.get_key_value(&EntityRef::new(kind, "default", name)).expect("entity");
+            entity_status(&model, &Observed::default(), r, item)
+        };
+        let kinds = |s: &EntityStatus| s.findings.iter().map(|f| f.kind).collect::<Vec<_>>();
+
+        // Staffed through a group below it: no finding, and the owner's Team Topologies type is shown.
+        let orders = status("component", "orders");
+        assert_eq!(orders.owner.as_ref().map(ToString::to_string).as_deref(), Some("group:default/staffed"));
+        assert_eq!(orders.owner_team_type.as_deref(), Some("stream-aligned"));
+        assert!(orders.findings.is_empty(), "{:?}", orders.findings);
+        assert_eq!(orders.conditions[0].status, "True");
+        let relations: Vec<_> = orders.relations.iter().map(|r| format!("{} {}", r.kind, r.target)).collect();
+        assert_eq!(relations, vec!["ownedBy group:default/staffed"]);
+
+        assert_eq!(kinds(&status("component", "ledger")), vec!["OwnerHasNoMembers"]);
+        assert_eq!(kinds(&status("group", "empty")), vec!["NoMembers"], "it owns ledger and has nobody");
+        assert!(kinds(&status("group", "squad")).is_empty(), "alice is a member");
+    }
+}
