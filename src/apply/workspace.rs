@@ -275,7 +275,7 @@ mod tests {
         let ws = GitWorktree { dir: root.to_path_buf() };
         git(root, &["init", "-q", "-b", "main"]);
         // 3,000 paths and a 300 KB message: over the kernel's 128 KiB for one argument, as a first reconcile of a
-        // few thousand entities makes them; on an unborn branch, as `paved init` leaves none.
+        // few thousand entities makes them; first on an unborn branch (a repo with no commit yet).
         let path = |i: usize| format!("status/component/default/service-{i:05}.yaml");
         let mut changes: Vec<FileChange> = (0..3000).map(|i| write(&path(i), "a: 1\n")).collect();
         let message = format!("bot\n\n{}", "status.write component:default/service: new entity\n".repeat(6000));
