@@ -4,7 +4,7 @@
 
 pub mod github;
 pub mod local;
-mod pack;
+pub(crate) mod pack;
 pub mod tree;
 pub mod via_git;
 
