@@ -25,6 +25,8 @@ use serde::Serialize;
 pub enum Error {
     #[error("stale plan: it was made at {planned}, but the repo is now at {current}; plan again")]
     Stale { planned: String, current: String },
+    #[error("this plan kept no file texts (it was made to be shown, not applied); plan again to apply")]
+    NoTexts,
     #[error("the audit log is broken ({0}); repair it before paved appends to it")]
     AuditBroken(audit::Broken),
     #[error(transparent)]
@@ -103,6 +105,9 @@ pub fn apply(
     let current = workspace.head()?;
     if let Some(current) = current.filter(|c| *c != plan.basis.desired) {
         return Err(Error::Stale { planned: plan.basis.desired.clone(), current });
+    }
+    if plan.texts == crate::plan::Texts::Dropped {
+        return Err(Error::NoTexts);
     }
     let mut report = ApplyReport::default();
     if plan.is_empty() {

@@ -435,7 +435,10 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
         }
         Command::Plan { base: None, .. } => {
             p.progress("loading, observing and planning");
-            let planned = ops::reconcile::plan(&repo_options(g, false), &cache)?;
+            // Only the markdown form shows diffs; text and JSON need no file texts (see `plan::Texts`).
+            let texts =
+                if g.format == Format::Markdown { crate::plan::Texts::Kept } else { crate::plan::Texts::Dropped };
+            let planned = ops::reconcile::plan_with(&repo_options(g, false), &cache, texts)?;
             p.diagnostics(&planned.loaded);
             p.plan(&planned.plan, planned.forge_error.as_deref());
             let code = if planned.loaded.diagnostics.errors() > 0 { exit::INVALID } else { exit::OK };

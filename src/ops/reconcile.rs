@@ -7,7 +7,7 @@ use crate::model::request::Request;
 use crate::model::{Loaded, Model};
 use crate::observe;
 use crate::plan::requests::Judged;
-use crate::plan::{self, Plan};
+use crate::plan::{self, Plan, Texts};
 use crate::policy::{self, PolicySet};
 use crate::provision;
 use crate::source::Snapshot;
@@ -164,6 +164,11 @@ pub struct Prepared {
 
 /// Load, observe, judge and plan from scratch.
 pub fn prepare_full(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Prepared> {
+    prepare_with(options, cache, Texts::Kept)
+}
+
+/// [`prepare_full`], keeping the plan's file texts or not (see [`Texts`]).
+fn prepare_with(options: &RepoOptions, cache: &ParseCache, texts: Texts) -> anyhow::Result<Prepared> {
     let mut phase = Phases::start();
     let snapshot = open_snapshot(options)?;
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
@@ -182,7 +187,7 @@ pub fn prepare_full(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result
     let observed = observed?;
     phase.done("judge");
     let judged = Judged { verdicts, context: context.clone() };
-    let plan = plan::plan(&loaded, Some(&judged), &observed);
+    let plan = plan::plan_with(&loaded, Some(&judged), &observed, texts);
     context.plan_judge = plan_judge(&loaded.model, judge.policies(), &plan);
     phase.done("plan");
     let forge_error = observed.forge_error.clone();
@@ -219,7 +224,12 @@ pub(crate) fn rss_mib() -> u64 {
 
 /// Load, observe and plan.
 pub fn plan(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Planned> {
-    prepare(options, cache).map(|(_, planned)| planned)
+    plan_with(options, cache, Texts::Kept)
+}
+
+/// Load, observe and plan, keeping the plan's file texts or not: a plan only shown needs none (see [`Texts`]).
+pub fn plan_with(options: &RepoOptions, cache: &ParseCache, texts: Texts) -> anyhow::Result<Planned> {
+    prepare_with(options, cache, texts).map(|p| p.planned)
 }
 
 /// Everything a plan observes: status files, the forge, evidence, and what each request's backend sees.

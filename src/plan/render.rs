@@ -3,7 +3,7 @@
 //! The JSON form is one object: `{"basis": {"desired", "observed"}, "errored", "complete", "actions": [{"id",
 //! "kind", "target", "reason", "change": {"op", "path"}}]}`.
 
-use super::{FileChange, Plan};
+use super::{FileChange, Plan, Texts};
 use std::fmt::Write;
 
 /// GitHub refuses comments longer than this many characters.
@@ -68,7 +68,9 @@ pub fn markdown(plan: &Plan) -> String {
     let footer = "\n_Some details were left out to stay under GitHub's comment size limit; run `paved plan` locally for all of them._\n";
     let budget = GITHUB_COMMENT_LIMIT - footer.len() - 64;
     let mut truncated = false;
-    for a in &plan.actions {
+    // A plan made to be shown as text has no texts to diff.
+    let diffs = if plan.texts == Texts::Kept { plan.actions.as_slice() } else { &[] };
+    for a in diffs {
         let diff = diff_of(&a.change);
         let block = format!(
             "\n<details><summary><code>{}</code> {}</summary>\n\n```diff\n{}```\n</details>\n",

@@ -6,7 +6,7 @@
 //! `Ready`, `Denied` (policy), `Blocked` (backend unavailable or missing — the reason says how to fix it),
 //! `Failed` (an apply failed; retried next pass), `Protected` (removed but deletion-protected).
 
-use super::{ActionId, ActionKind, FileChange, PlannedAction, ProvisionOp};
+use super::{ActionId, ActionKind, FileChange, PlannedAction, ProvisionOp, Texts};
 use crate::model::Model;
 use crate::model::platform::BackendKind;
 use crate::model::request::Request;
@@ -150,17 +150,21 @@ pub fn plan(
     judged: &Judged,
     observed: &Observed,
     broken: &BTreeSet<&str>,
+    texts: Texts,
     actions: &mut Vec<PlannedAction>,
 ) {
     // Each request plans alone (its status, rendered, and maybe a provision action): on every core.
     let live: Vec<(&String, &Request)> =
         model.requests.iter().filter(|(_, r)| !broken.contains(r.path.as_str())).collect();
-    let planned = crate::par::map(&live, 256, |(key, r)| {
-        let mut mine = Vec::new();
+    crate::par::extend(actions, &live, 256, |(key, r)| {
+        // Most requests plan one action: room for one, not the four a first push makes room for.
+        let mut mine = Vec::with_capacity(1);
         plan_request(model, judged, observed, key, r, &mut mine);
+        if texts == Texts::Dropped {
+            mine.iter_mut().for_each(|a| a.change.drop_texts());
+        }
         mine
     });
-    actions.extend(planned.into_iter().flatten());
     // Requests whose file is gone.
     for (path, before) in observed.status.iter().filter(|(p, _)| p.starts_with("status/requests/")) {
         plan_removed(model, broken, path, before, actions);

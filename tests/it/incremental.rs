@@ -214,3 +214,40 @@ fn applying_patched_plans_converges() {
     let how = worktree.plan(&cache).expect("plan");
     assert!(matches!(&how, How::Full { why } if why.contains("work tree")), "{how}");
 }
+
+/// `paved plan` as text or JSON keeps no file texts (`plan::Texts::Dropped`): it must show exactly the plan that
+/// would be applied, and such a plan must refuse to be applied rather than write empty files.
+#[test]
+fn a_plan_without_texts_shows_the_same_plan_and_cannot_be_applied() {
+    use paved::plan::{FileChange, Texts, render};
+    let dir = Dir::new();
+    let repo = dir.join("platform");
+    Paved::new(&["bench", "gen", "--services", "100", "--seed", "3", "--out", s(&repo)]).run().expect_code(0);
+    let opts = options(&repo, &dir.join("state"));
+    Paved::new(&["reconcile", "--repo", s(&repo), "--state", s(&dir.join("state"))]).run().run_ok_or_blocked();
+    // An update: the flag request changes, and its status file exists since the reconcile.
+    paved::bench::one_file_change(&repo, paved::bench::CHANGE_FILE, 11).expect("commit");
+
+    let kept = reconcile::plan(&opts, &ParseCache::new()).expect("plan");
+    let dropped = reconcile::plan_with(&opts, &ParseCache::new(), Texts::Dropped).expect("plan");
+    let updates = |p: &reconcile::Planned| {
+        p.plan.actions.iter().filter(|a| matches!(a.change, FileChange::Write { before: Some(_), .. })).count()
+    };
+    assert!(updates(&kept) > 0, "the plan updates a status file");
+    assert_eq!(updates(&dropped), updates(&kept), "an update stays an update without its texts");
+    assert_eq!(render::json(&dropped.plan), render::json(&kept.plan), "the same ids, targets and reasons");
+    assert_eq!(render::text(&dropped.plan), render::text(&kept.plan));
+    assert!(dropped.plan.actions.iter().all(|a| match &a.change {
+        FileChange::Write { before, after, .. } => after.is_empty() && before.as_deref().is_none_or(str::is_empty),
+        FileChange::Delete { before, .. } => before.is_empty(),
+    }));
+    let cli = Paved::new(&["plan", "--repo", s(&repo), "--state", s(&dir.join("state")), "--format", "json"]).run();
+    assert_eq!(cli.expect_code(0).stdout(), format!("{}\n", render::json(&kept.plan)), "`paved plan` shows it");
+
+    let snapshot = paved::ops::open_snapshot(&opts).expect("snapshot");
+    let error = reconcile::apply_planned(&opts, &snapshot, &dropped, "paved").expect_err("refused");
+    assert!(error.to_string().contains("kept no file texts"), "{error}");
+    let head = git(&repo, &["rev-parse", "HEAD"]);
+    reconcile::apply_planned(&opts, &snapshot, &kept, "paved").expect("the plan with texts applies");
+    assert_ne!(git(&repo, &["rev-parse", "HEAD"]), head, "and commits");
+}
