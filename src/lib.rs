@@ -37,6 +37,7 @@ pub mod evidence;
 pub mod forge;
 pub mod gitcli;
 pub mod library;
+pub mod memory;
 pub mod model;
 pub mod observe;
 pub mod ops;

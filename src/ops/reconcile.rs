@@ -172,6 +172,8 @@ fn prepare_with(options: &RepoOptions, cache: &ParseCache, texts: Texts) -> anyh
     let mut phase = Phases::start();
     let snapshot = open_snapshot(options)?;
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
+    // Parsing's and the judge's temporaries, freed on worker threads, are returned before the plan's peak.
+    crate::memory::release_freed();
     phase.done("load");
     let forge = super::forge(options, &loaded)?;
     let judge = Judge::new(&snapshot, &loaded.model);

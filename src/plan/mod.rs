@@ -314,7 +314,12 @@ fn broken_files(desired: &Loaded) -> BTreeSet<&str> {
 
 /// The order of a plan's actions: by file, then kind (deterministic output, and what [`patch`] restores).
 fn sort_actions(actions: &mut [PlannedAction]) {
-    actions.sort_by(|a, b| (a.change.path(), a.kind).cmp(&(b.change.path(), b.kind)));
+    // Unstable: no buffer of half the actions (10 MiB at 50,000 services). Target and id break ties, so the
+    // order is still total: equal keys are equal actions.
+    fn key(a: &PlannedAction) -> (&str, ActionKind, &str, &ActionId) {
+        (a.change.path(), a.kind, &a.target, &a.id)
+    }
+    actions.sort_unstable_by(|a, b| key(a).cmp(&key(b)));
 }
 
 /// The status file at `path` that no entity writes any more: delete it, unless the file its entity came from
