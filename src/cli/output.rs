@@ -114,9 +114,22 @@ impl Printer {
             eprintln!("warning: the forge could not be read: {e}");
         }
         match self.format {
-            Format::Json => println!("{}", render::json(plan)),
             Format::Markdown => print!("{}", render::markdown(plan)),
-            Format::Text => print!("{}", render::text(plan)),
+            // Streamed: held whole, a 50,000-service plan's JSON (40 MiB) was the command's peak memory.
+            Format::Json | Format::Text => {
+                use std::io::Write;
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                let written = match self.format {
+                    Format::Json => render::write_json(plan, &mut out).and_then(|()| writeln!(out)),
+                    _ => render::write_text(plan, &mut out),
+                };
+                // A reader that stopped early (`paved plan | head`) is not an error worth reporting.
+                if let Err(e) = written.and_then(|()| out.flush())
+                    && e.kind() != std::io::ErrorKind::BrokenPipe
+                {
+                    eprintln!("error: writing the plan: {e}");
+                }
+            }
         }
     }
 

@@ -10,17 +10,23 @@ use std::fmt::Write;
 pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
 
 pub fn text(plan: &Plan) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", summary(plan));
+    let mut out = Vec::new();
+    write_text(plan, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("the plan's text is UTF-8")
+}
+
+/// [`text`], written as it is made: a 50,000-service plan's text is tens of MiB, not worth holding whole.
+pub fn write_text(plan: &Plan, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    writeln!(out, "{}", summary(plan))?;
     for a in &plan.actions {
         let sign = match a.change {
             FileChange::Write { before: None, .. } => '+',
             FileChange::Write { .. } => '~',
             FileChange::Delete { .. } => '-',
         };
-        let _ = writeln!(out, "  {sign} {:<14} {:<40} {}  [{}]", a.kind.as_str(), a.target, a.reason, a.id);
+        writeln!(out, "  {sign} {:<14} {:<40} {}  [{}]", a.kind.as_str(), a.target, a.reason, a.id)?;
     }
-    out
+    Ok(())
 }
 
 pub fn summary(plan: &Plan) -> String {
@@ -101,4 +107,9 @@ pub fn diff_of(change: &FileChange) -> String {
 
 pub fn json(plan: &Plan) -> String {
     serde_json::to_string_pretty(plan).expect("a Plan always serializes")
+}
+
+/// [`json`], written as it is made.
+pub fn write_json(plan: &Plan, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, plan).map_err(std::io::Error::from)
 }
