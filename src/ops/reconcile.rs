@@ -187,6 +187,8 @@ fn prepare_with(options: &RepoOptions, cache: &ParseCache, texts: Texts) -> anyh
         (judging.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), observed)
     });
     let observed = observed?;
+    snapshot.release_reader();
+    crate::memory::release_freed();
     phase.done("judge");
     let judged = Judged { verdicts, context: context.clone() };
     let plan = plan::plan_with(&loaded, Some(&judged), &observed, texts);

@@ -7,9 +7,16 @@ use std::path::Path;
 
 /// Reads blobs from the object database of one repository.
 pub struct GitSource {
-    repo: gix::ThreadSafeRepository,
-    /// Tells this source's thread-local handles from another's.
-    id: u64,
+    /// Replaced by a fresh open of the same repository on [`Reader::release`], which unmaps the packs read so far.
+    repo: std::sync::Mutex<gix::ThreadSafeRepository>,
+    /// Tells this source's thread-local handles from another's, and from its own before a release.
+    id: std::sync::atomic::AtomicU64,
+}
+
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn next_id() -> u64 {
+    NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 thread_local! {
@@ -22,16 +29,19 @@ thread_local! {
 
 impl GitSource {
     fn new(repo: gix::Repository) -> Self {
-        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        GitSource { repo: repo.into_sync(), id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed) }
+        GitSource { repo: std::sync::Mutex::new(repo.into_sync()), id: std::sync::atomic::AtomicU64::new(next_id()) }
     }
 
     /// `f` with this thread's handle on the repository.
     fn with_repo<R>(&self, f: impl FnOnce(&gix::Repository) -> R) -> R {
         HANDLE.with_borrow_mut(|handle| {
+            let current = self.id.load(std::sync::atomic::Ordering::Acquire);
             let repo = match handle {
-                Some((id, repo)) if *id == self.id => repo,
-                _ => &mut handle.insert((self.id, self.repo.to_thread_local())).1,
+                Some((id, repo)) if *id == current => repo,
+                _ => {
+                    let repo = self.repo.lock().unwrap_or_else(std::sync::PoisonError::into_inner).to_thread_local();
+                    &mut handle.insert((current, repo)).1
+                }
             };
             f(repo)
         })
@@ -49,6 +59,19 @@ impl Reader for GitSource {
             let object = repo.find_object(entry.blob).map_err(|e| Error::Odb(e.to_string()))?;
             Ok(object.detach().data)
         })
+    }
+
+    /// Open the repository afresh, so that the old object store, with every pack it mapped, is dropped once the
+    /// last handle on it is: this thread's now, other threads' on their next read (threads of `par` end).
+    fn release(&self) {
+        let mut repo = self.repo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match gix::open(repo.path()) {
+            Ok(fresh) => *repo = fresh.into_sync(),
+            // Keeping the old store is always correct; only its memory is not returned.
+            Err(e) => return tracing::debug!(error = %e, "could not reopen the repository to release its packs"),
+        }
+        self.id.store(next_id(), std::sync::atomic::Ordering::Release);
+        HANDLE.with_borrow_mut(|handle| *handle = None);
     }
 }
 

@@ -243,3 +243,24 @@ fn a_missing_platform_yaml_is_an_error_not_a_crash() {
 fn a_repo_that_does_not_exist_is_an_io_error() {
     Paved::new(&["validate", "--repo", "/nonexistent/platform"]).run().expect_code(2);
 }
+
+/// A plan unmaps the commit's packs before its peak (`Snapshot::release_reader`); whatever reads the same
+/// snapshot afterwards (an apply, the daemon's next step) must still get every file's bytes, unchanged.
+#[test]
+fn a_snapshot_reads_the_same_bytes_after_releasing_its_reader() {
+    let repo = crate::util::example_copy();
+    crate::util::git_init_commit(repo.path());
+    crate::util::git(repo.path(), &["gc", "--quiet"]);
+    let snapshot = Snapshot::git(repo.path(), "HEAD").expect("snapshot of HEAD");
+    let read_all = |s: &Snapshot| -> Vec<Vec<u8>> {
+        s.entries().iter().filter(|e| Snapshot::refusal(e).is_none()).map(|e| s.read(e).expect("read")).collect()
+    };
+    let before = read_all(&snapshot);
+    assert!(before.len() > 20, "the example repo has its files: {}", before.len());
+    snapshot.release_reader();
+    assert_eq!(read_all(&snapshot), before, "same bytes after the packs were released");
+    // Released twice, and read from other threads (which still hold handles on the first store).
+    snapshot.release_reader();
+    let from_threads = std::thread::scope(|s| s.spawn(|| read_all(&snapshot)).join().expect("reader thread"));
+    assert_eq!(from_threads, before);
+}
