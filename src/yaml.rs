@@ -14,6 +14,7 @@
 pub mod compact;
 pub mod emit;
 mod fast;
+pub mod frozen;
 
 use crate::diag::Pos;
 use serde_yaml::{Mapping, Number, Value};
@@ -37,15 +38,14 @@ struct PackedSpan([u32; 4]);
 
 impl From<Span> for PackedSpan {
     fn from(s: Span) -> Self {
-        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
-        PackedSpan([n(s.key.line), n(s.key.col), n(s.value.line), n(s.value.col)])
+        PackedSpan([s.key.line, s.key.col, s.value.line, s.value.col])
     }
 }
 
 impl From<PackedSpan> for Span {
     fn from(p: PackedSpan) -> Self {
-        let [kl, kc, vl, vc] = p.0.map(|v| v as usize);
-        Span { key: Pos::new(kl, kc), value: Pos::new(vl, vc) }
+        let [kl, kc, vl, vc] = p.0;
+        Span { key: Pos { line: kl, col: kc }, value: Pos { line: vl, col: vc } }
     }
 }
 
@@ -262,7 +262,7 @@ pub fn parse_recovering(text: &str) -> (Vec<Document>, Vec<SyntaxError>) {
         match parse(&text[pair[0]..pair[1]]) {
             Ok(part) => docs.extend(part.into_iter().map(|d| d.shifted(line_offset))),
             Err(mut e) => {
-                e.pos.line += line_offset;
+                e.pos = e.pos.down(line_offset);
                 errors.push(e);
             }
         }
@@ -274,7 +274,7 @@ impl Document {
     fn shifted(mut self, lines: usize) -> Self {
         let shift = |p: &mut Pos| {
             if p.line > 0 {
-                p.line += lines;
+                *p = p.down(lines);
             }
         };
         shift(&mut self.start);

@@ -199,7 +199,11 @@ fn audit_state(snapshot: &Snapshot) -> Result<(Vec<(String, String)>, Tail), Err
     let mut files = Vec::new();
     for entry in snapshot.under("audit").filter(|e| e.path.ends_with(".jsonl")) {
         let text = snapshot.read_text(entry).map_err(|f| {
-            Error::AuditBroken(audit::Broken { path: entry.path.clone(), line: f.pos.line, message: f.message })
+            Error::AuditBroken(audit::Broken {
+                path: entry.path.clone(),
+                line: f.pos.line as usize,
+                message: f.message,
+            })
         })?;
         files.push((entry.path.clone(), text));
     }

@@ -1,7 +1,7 @@
 //! The catalog as a whole: entities by reference, references resolved, relations computed both ways.
 
 use super::entity::{Entity, reverse_relation};
-use super::entity_ref::EntityRef;
+use super::entity_ref::{EntityRef, common};
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -186,11 +186,8 @@ impl Catalog {
                     }
                 };
                 let Some(&target) = places.get(&(&*kind, &*namespace, &*name)) else {
-                    let target = EntityRef {
-                        kind: kind.into_owned(),
-                        namespace: namespace.into_owned(),
-                        name: name.into_owned(),
-                    };
+                    let target =
+                        EntityRef { kind: common(&kind), namespace: common(&namespace), name: name.into_owned() };
                     out.diagnostics.push(self.dangling(&item.file, raw.pos, raw.field.field, &target));
                     broken = true;
                     continue;

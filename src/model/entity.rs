@@ -2,12 +2,14 @@
 //! kind. Everything here looks at one document; resolving references across the catalog is [`super::catalog`]'s.
 
 use super::decode::Finding;
+use super::entity_ref::common;
 use super::small_map::SmallMap;
 use crate::diag::{Pos, did_you_mean};
 use crate::yaml::compact::Compact;
 use crate::yaml::{Document, Positions, join_key};
 use regex::Regex;
 use serde_yaml::Value;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 /// Backstage's core kinds, as spelled in files.
@@ -158,11 +160,12 @@ pub struct RawRef {
 /// One catalog entity as parsed from its document.
 #[derive(Debug, Clone)]
 pub struct Entity {
-    pub api_version: String,
+    /// `api_version`, `kind` and `namespace` borrow a static when common ([`common`]).
+    pub api_version: Cow<'static, str>,
     /// The kind as written (`Component`), canonical case for core kinds.
-    pub kind: String,
+    pub kind: Cow<'static, str>,
     pub name: String,
-    pub namespace: String,
+    pub namespace: Cow<'static, str>,
     pub title: Option<String>,
     pub description: Option<String>,
     pub annotations: SmallMap<String>,
@@ -268,7 +271,7 @@ pub fn read_entity(doc: &Document, findings: &mut Vec<Finding>) -> Option<Entity
         );
     }
     let namespace = match meta.get("namespace") {
-        None | Some(Value::Null) => "default".to_owned(),
+        None | Some(Value::Null) => Cow::Borrowed("default"),
         Some(Value::String(ns)) => {
             if ns.len() > 63 || !DNS_LABEL.is_match(ns) {
                 findings.push(
@@ -276,11 +279,11 @@ pub fn read_entity(doc: &Document, findings: &mut Vec<Finding>) -> Option<Entity
                         .hint("namespaces are lowercase DNS labels: [a-z0-9] separated by `-`, at most 63 characters"),
                 );
             }
-            ns.clone()
+            common(ns)
         }
         Some(_) => {
             findings.push(Finding::error(p.value("metadata.namespace"), "`metadata.namespace` must be a string"));
-            "default".to_owned()
+            Cow::Borrowed("default")
         }
     };
     let title = optional_str(meta, p, "metadata", "title", findings);
@@ -296,8 +299,8 @@ pub fn read_entity(doc: &Document, findings: &mut Vec<Finding>) -> Option<Entity
     }
     let spec = Compact::from(spec);
     let entity = Entity {
-        api_version,
-        kind,
+        api_version: common(&api_version),
+        kind: common(&kind),
         name,
         namespace,
         title,
@@ -339,7 +342,7 @@ fn check_kind(written: &str, api_version: &str, p: &Positions, findings: &mut Ve
 
 /// Is the entity's kind a core kind or one `platform.yaml` allows? The finding says what to do when it is not.
 pub fn check_allowed_kind(entity: &Entity, rules: &EntityRules) -> Result<(), Finding> {
-    let kind = entity.kind.as_str();
+    let kind = &*entity.kind;
     if CORE_KINDS.contains(&kind) || rules.allowed_kinds.iter().any(|k| k == kind) {
         return Ok(());
     }

@@ -1,6 +1,7 @@
 //! Self-service requests: `requests/<team>/<name>.yaml`.
 
-use serde::{Deserialize, Serialize};
+use crate::yaml::frozen::{self, Frozen};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_yaml::{Mapping, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
@@ -24,7 +25,7 @@ pub struct RequestSpec {
     #[serde(default)]
     pub owner: String,
     #[serde(default)]
-    pub parameters: Mapping,
+    pub parameters: Params,
     #[serde(default)]
     pub deletion_protection: bool,
 }
@@ -49,6 +50,45 @@ impl Request {
         format!("{}/{}", self.team, self.name)
     }
     pub fn parameters_value(&self) -> Value {
-        Value::Mapping(self.spec.parameters.clone())
+        Value::Mapping(self.spec.parameters.to_mapping())
+    }
+}
+
+/// A request's `parameters`, kept frozen ([`Frozen`]) and thawed by the few readers that need them: exactly the
+/// mapping the file wrote, in its order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Params(Box<[(Frozen, Frozen)]>);
+
+impl Params {
+    /// The parameters as the file wrote them.
+    pub fn to_mapping(&self) -> Mapping {
+        frozen::thaw(&self.0)
+    }
+
+    /// The value of parameter `name`, when given.
+    pub fn get(&self, name: &str) -> Option<Value> {
+        self.0.iter().find(|(k, _)| matches!(k, Frozen::String(s) if &**s == name)).map(|(_, v)| v.to_value())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<&Mapping> for Params {
+    fn from(mapping: &Mapping) -> Self {
+        Params(frozen::freeze(mapping))
+    }
+}
+
+impl<'de> Deserialize<'de> for Params {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Mapping::deserialize(d).map(|m| Params::from(&m))
+    }
+}
+
+impl Serialize for Params {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_mapping().serialize(s)
     }
 }

@@ -95,8 +95,7 @@ fn age_recipients(model: &Model, r: &Request) -> Vec<String> {
         .spec
         .parameters
         .get("recipients")
-        .and_then(|v| v.as_sequence())
-        .map(|s| s.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect())
+        .and_then(|v| v.as_sequence().map(|s| s.iter().filter_map(|g| g.as_str().map(str::to_owned)).collect()))
         .unwrap_or_else(|| vec![r.spec.owner.clone()]);
     let mut keys: Vec<String> = groups
         .iter()

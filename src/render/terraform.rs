@@ -80,7 +80,7 @@ pub fn root_module_for(target: &crate::provision::Target, source: &str, declared
             capability: target.capability.clone(),
             parameters: serde_yaml::to_value(&target.parameters)
                 .ok()
-                .and_then(|v| v.as_mapping().cloned())
+                .and_then(|v| v.as_mapping().map(crate::model::request::Params::from))
                 .unwrap_or_default(),
             ..Default::default()
         }),
@@ -107,8 +107,8 @@ pub fn root_module(request: &Request, module: &Module, source: &str, declared: &
         hcl::string(source)
     );
     let mut lines: Vec<(String, String)> = Vec::new();
-    let params: BTreeSet<String> =
-        request.spec.parameters.keys().filter_map(|k| k.as_str()).map(variable_for).collect();
+    let parameters = request.spec.parameters.to_mapping();
+    let params: BTreeSet<String> = parameters.keys().filter_map(|k| k.as_str()).map(variable_for).collect();
     let env = serde_yaml::to_value(request.spec.environment).unwrap_or(serde_yaml::Value::Null);
     let context = [
         ("name", serde_yaml::Value::String(request.name.clone())),
@@ -122,7 +122,7 @@ pub fn root_module(request: &Request, module: &Module, source: &str, declared: &
         }
     }
     let mut skipped = Vec::new();
-    for (k, v) in &request.spec.parameters {
+    for (k, v) in &parameters {
         let Some(name) = k.as_str() else { continue };
         let var = variable_for(name);
         if declared.contains(&var) && hcl::is_identifier(&var) {
