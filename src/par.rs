@@ -17,35 +17,36 @@ pub fn map_with<T: Sync, S, R: Send>(
     f: impl Fn(&mut S, &T) -> R + Sync,
 ) -> Vec<R> {
     let mut out = Vec::with_capacity(items.len());
-    out.extend(chunked(items, min, init, f).into_iter().flatten());
+    in_order(items, min, init, f, |chunk| out.extend(chunk));
     out
 }
 
 /// `f` over `items` on every core, every item of its results appended to `out` in the items' order. Unlike
-/// extending `out` with [`map`]'s results, no second list of all the results is held: each chunk's results are
-/// freed as they are moved (a 50,000-service plan's actions are tens of MiB).
+/// extending `out` with [`map`]'s results, no second list of all the results is held: each chunk is moved into
+/// `out` as soon as the chunks before it are (a 50,000-service plan's actions are tens of MiB).
 pub fn extend<T: Sync, I: IntoIterator<Item: Send> + Send>(
     out: &mut Vec<I::Item>,
     items: &[T],
     min: usize,
     f: impl Fn(&T) -> I + Sync,
 ) {
-    for chunk in chunked(items, min, || (), |(), t| f(t)) {
-        out.extend(chunk.into_iter().flatten());
-    }
+    in_order(items, min, || (), |(), t| f(t), |chunk| out.extend(chunk.into_iter().flatten()));
 }
 
-/// The results of `f` over `items`, in the items' order, as the chunks the threads made them in.
-fn chunked<T: Sync, S, R: Send>(
+/// `f` over `items`, handing `sink` the results chunk by chunk, in the items' order, on the calling thread as
+/// the threads finish them: only the chunks finished ahead of their turn wait, not every result.
+fn in_order<T: Sync, S, R: Send>(
     items: &[T],
     min: usize,
     init: impl Fn() -> S + Sync,
     f: impl Fn(&mut S, &T) -> R + Sync,
-) -> Vec<Vec<R>> {
+    mut sink: impl FnMut(Vec<R>),
+) {
     let threads = threads();
     if threads == 1 || items.len() < min.max(2) {
         let mut state = init();
-        return vec![items.iter().map(|t| f(&mut state, t)).collect()];
+        sink(items.iter().map(|t| f(&mut state, t)).collect());
+        return;
     }
     // Work is handed out in small chunks from a shared counter, not split in equal halves up front: a core that
     // runs slower (another process on it, a chunk of heavier items) then takes fewer chunks instead of holding
@@ -53,28 +54,44 @@ fn chunked<T: Sync, S, R: Send>(
     let chunk = (items.len() / (threads * 8)).clamp(1, 256);
     let chunks = items.len().div_ceil(chunk);
     let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, Vec<R>)> = std::thread::scope(|s| {
+    let (init, f, next) = (&init, &f, &next);
+    std::thread::scope(|s| {
+        let (done, finished) = std::sync::mpsc::channel::<(usize, Vec<R>)>();
         let handles: Vec<_> = (0..threads.min(chunks))
             .map(|_| {
-                s.spawn(|| {
+                let done = done.clone();
+                s.spawn(move || {
                     let mut state = init();
-                    let mut out = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         if i >= chunks {
-                            return out;
+                            return;
                         }
                         let part = &items[i * chunk..((i + 1) * chunk).min(items.len())];
-                        out.push((i, part.iter().map(|t| f(&mut state, t)).collect::<Vec<R>>()));
+                        let results = part.iter().map(|t| f(&mut state, t)).collect::<Vec<R>>();
+                        if done.send((i, results)).is_err() {
+                            return;
+                        }
                     }
                 })
             })
             .collect();
+        // The receiving loop ends when every thread has ended (each drops its sender), panicked or not.
+        drop(done);
+        let mut early = std::collections::BTreeMap::new();
+        let mut turn = 0;
+        for (i, results) in finished {
+            early.insert(i, results);
+            while let Some(results) = early.remove(&turn) {
+                sink(results);
+                turn += 1;
+            }
+        }
         // A panic in `f` is a bug; re-raise it on the calling thread as if the loop had been sequential.
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        for h in handles {
+            h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        }
     });
-    done.sort_unstable_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, results)| results).collect()
 }
 
 /// `f` over `items` on every core; results in the items' order.

@@ -589,7 +589,7 @@ mod tests {
         );
         assert!(f.is_empty(), "{f:?}");
         let e = e.expect("entity");
-        assert_eq!((e.kind.as_str(), e.namespace.as_str()), ("Component", "default"));
+        assert_eq!((&*e.kind, &*e.namespace), ("Component", "default"));
         let refs: Vec<_> = e.refs.iter().map(|r| (r.field.field, &*r.text, r.pos.line)).collect();
         assert_eq!(refs, vec![("owner", "team-a", 9), ("providesApis", "orders-api", 10)]);
     }
