@@ -425,6 +425,7 @@ fn load_catalog_file(
     let parsed: Arc<CatalogParse> =
         cache.get_or_parse(entry.blob, FileClass::Catalog, || parse_catalog(snapshot, entry));
     diags.extend(parsed.errors.iter().map(|f| f.at(&entry.path)));
+    let file: Arc<str> = Arc::from(entry.path.as_str());
     parsed
         .docs
         .iter()
@@ -438,7 +439,7 @@ fn load_catalog_file(
             let valid = !findings.iter().any(Finding::is_error);
             Some(CatalogEntity {
                 entity: Arc::clone(entity),
-                file: entry.path.clone(),
+                file: Arc::clone(&file),
                 valid,
                 relations: Box::default(),
             })
@@ -655,7 +656,7 @@ fn check_component(model: &Model, r: &EntityRef, item: &CatalogEntity) -> Diagno
             None => {
                 let names = model.paths.keys().map(String::as_str);
                 let d = Diagnostic::error(
-                    &item.file,
+                    &*item.file,
                     e.pos,
                     format!("{r} follows paved path `{path}`, which does not exist"),
                 );
@@ -667,7 +668,7 @@ fn check_component(model: &Model, r: &EntityRef, item: &CatalogEntity) -> Diagno
             // Sunset: components on a deprecated path are warned.
             Some(p) if p.spec.deprecated => diags.push(
                 Diagnostic::warning(
-                    &item.file,
+                    &*item.file,
                     e.annotation_at(annotations::PATH),
                     format!("{r} follows deprecated paved path `{}`", p.name),
                 )
@@ -681,7 +682,7 @@ fn check_component(model: &Model, r: &EntityRef, item: &CatalogEntity) -> Diagno
         && semver::VersionReq::parse(range).is_err()
     {
         diags.push(
-            Diagnostic::error(&item.file, e.pos, format!("{r}: `{range}` is not a version range"))
+            Diagnostic::error(&*item.file, e.pos, format!("{r}: `{range}` is not a version range"))
                 .hint("use `latest` or a semver range such as `^2` or `>=1.4, <3`"),
         );
     }

@@ -132,7 +132,7 @@ pub fn entity_status(model: &Model, observed: &Observed, r: &EntityRef, item: &C
     };
     EntityStatus {
         entity: r.clone(),
-        source: item.file.clone(),
+        source: item.file.to_string(),
         title: e.title.clone(),
         owner: owner.map(|(o, _)| o.clone()),
         owner_team_type,
