@@ -126,19 +126,19 @@ pub fn apply(
         changes.extend(produced);
         trailers.push(format!("Paved-Action: {}", action.id));
         match &error {
-            None => report.applied.push(action.id.0.clone()),
-            Some(e) => report.failed.push((action.id.0.clone(), e.clone())),
+            None => report.applied.push(action.id.to_string()),
+            Some(e) => report.failed.push((action.id.to_string(), e.clone())),
         }
         // A replay of an interrupted apply whose audit record already landed must not be recorded twice.
-        if last_recorded.get(&action.target) == Some(&action.id.0) {
-            report.skipped_audit.push(action.id.0.clone());
+        if last_recorded.get(&action.target).map(String::as_str) == Some(action.id.as_str()) {
+            report.skipped_audit.push(action.id.to_string());
             continue;
         }
         let mut record = Record {
             seq: 0,
             time: options.now.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             actor: options.actor.clone(),
-            action: action.id.0.clone(),
+            action: action.id.to_string(),
             kind: action.kind.as_str().to_owned(),
             target: action.target.clone(),
             basis: plan.basis.desired.clone(),

@@ -87,7 +87,7 @@ pub fn execute(plan: &PathsPlan, snapshot: &Snapshot, forge: &dyn Forge, options
     };
     let mut report = PathsReport::default();
     for action in &plan.actions {
-        let dir = scratch.path().join(&action.id.0);
+        let dir = scratch.path().join(action.id.as_str());
         let _ = std::fs::remove_dir_all(&dir);
         let result = match &action.work {
             RepoWork::Scaffold { path, version, answers } => {
@@ -101,7 +101,7 @@ pub fn execute(plan: &PathsPlan, snapshot: &Snapshot, forge: &dyn Forge, options
         let _ = std::fs::remove_dir_all(&dir);
         report.results.push(match result {
             Ok((outcome, conflicts, codemod_failures)) => ActionResult {
-                id: action.id.0.clone(),
+                id: action.id.to_string(),
                 kind: action.kind.as_str(),
                 target: action.target.clone(),
                 outcome: Some(outcome),
@@ -131,7 +131,7 @@ impl Scratch {
 
 fn failed(a: &RepoAction, error: String) -> ActionResult {
     ActionResult {
-        id: a.id.0.clone(),
+        id: a.id.to_string(),
         kind: a.kind.as_str(),
         target: a.target.clone(),
         outcome: None,

@@ -15,6 +15,7 @@ use crate::policy::Verdict;
 use crate::provision::{self, Observation, Target};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the planner needs besides the model: each request's verdict (computed with the policies of the
@@ -257,10 +258,10 @@ pub fn plan_request(
     }
     let wanted = digest(model, r, backend);
     let reason = match (&observation, previous_applied.as_deref()) {
-        (_, None) => Some("new request".to_owned()),
-        (_, Some(d)) if d != wanted => Some("request changed".to_owned()),
-        (Observation::Absent, _) => Some("missing: deleted out of band, recreating".to_owned()),
-        (Observation::Present { drift: Some(d) }, _) => Some(format!("drift: {d}")),
+        (_, None) => Some(Cow::Borrowed("new request")),
+        (_, Some(d)) if d != wanted => Some(Cow::Borrowed("request changed")),
+        (Observation::Absent, _) => Some(Cow::Borrowed("missing: deleted out of band, recreating")),
+        (Observation::Present { drift: Some(d) }, _) => Some(Cow::Owned(format!("drift: {d}"))),
         _ => None,
     };
     status.phase = "Ready".into();
@@ -316,7 +317,7 @@ pub fn plan_removed(
             id: ActionId::new(ActionKind::Deprovision, &target, before.as_bytes()),
             kind: ActionKind::Deprovision,
             target,
-            reason: format!("{} was removed", old.source),
+            reason: format!("{} was removed", old.source).into(),
             change: FileChange::Delete { path: path.to_owned(), before: before.clone() },
             provision: Some(Box::new(ProvisionOp { target: t.clone(), previous_applied: old.applied.clone() })),
         }),
@@ -324,7 +325,7 @@ pub fn plan_removed(
             id: ActionId::new(ActionKind::DeleteStatus, &target, b""),
             kind: ActionKind::DeleteStatus,
             target,
-            reason: format!("{} was removed; nothing was provisioned", old.source),
+            reason: format!("{} was removed; nothing was provisioned", old.source).into(),
             change: FileChange::Delete { path: path.to_owned(), before: before.clone() },
             provision: None,
         }),
@@ -343,7 +344,7 @@ fn push_status(
         return;
     }
     let target = format!("request:{key}");
-    let reason = format!("{}: {}", status.phase, status.message);
+    let reason = format!("{}: {}", status.phase, status.message).into();
     actions.push(PlannedAction {
         id: ActionId::new(ActionKind::WriteStatus, &target, after.as_bytes()),
         kind: ActionKind::WriteStatus,
