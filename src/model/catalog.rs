@@ -303,7 +303,12 @@ mod tests {
     fn entity(file: &str, text: &str) -> CatalogEntity {
         let docs = crate::yaml::parse(text).expect("yaml");
         let entity = super::super::entity::read_entity(&docs[0], &mut Vec::new()).expect("entity");
-        CatalogEntity { entity: Arc::new(entity), file: std::sync::Arc::from(file), valid: true, relations: Box::default() }
+        CatalogEntity {
+            entity: Arc::new(entity),
+            file: std::sync::Arc::from(file),
+            valid: true,
+            relations: Box::default(),
+        }
     }
 
     const TEAM: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n";

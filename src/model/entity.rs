@@ -2,7 +2,7 @@
 //! kind. Everything here looks at one document; resolving references across the catalog is [`super::catalog`]'s.
 
 use super::decode::Finding;
-use super::entity_ref::common;
+use super::entity_ref::{common, static_or_owned};
 use super::small_map::SmallMap;
 use crate::diag::{Pos, did_you_mean};
 use crate::yaml::compact::Compact;
@@ -529,13 +529,24 @@ fn string_map(
                             .hint("label values are at most 63 characters of [a-zA-Z0-9-_.]"),
                     );
                 }
-                out.push((key.to_owned(), value));
+                out.push((static_or_owned(&KNOWN_KEYS, key), value));
             }
         }
         Some(_) => findings.push(Finding::error(p.value(path), format!("`{path}` must be a mapping of strings"))),
     }
     out.into_iter().collect()
 }
+
+/// The annotation keys paved reads, which nearly every entity of a paved platform carries.
+const KNOWN_KEYS: [&str; 7] = [
+    super::annotations::PATH,
+    super::annotations::PATH_VERSION,
+    super::annotations::REPO,
+    super::annotations::GITHUB_SLUG,
+    super::annotations::ONCALL,
+    crate::evidence::cost::BUDGET,
+    "paved.dev/age-recipients",
+];
 
 fn read_tags(meta: &Value, p: &Positions, findings: &mut Vec<Finding>) -> Vec<String> {
     let mut tags = Vec::new();

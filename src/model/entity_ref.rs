@@ -44,7 +44,12 @@ const COMMON: [&str; 21] = [
 /// `text`, borrowed from a static when it is one of the few kinds, namespaces and apiVersions nearly every
 /// entity repeats: a copy for each of 100,000 entities and their references was 9 MiB at 50,000 services.
 pub fn common(text: &str) -> Cow<'static, str> {
-    COMMON.iter().find(|c| **c == text).map_or_else(|| Cow::Owned(text.to_owned()), |c| Cow::Borrowed(*c))
+    static_or_owned(&COMMON, text)
+}
+
+/// `text`, borrowed from `statics` when it is one of them, else a copy.
+pub fn static_or_owned(statics: &[&'static str], text: &str) -> Cow<'static, str> {
+    statics.iter().find(|s| **s == text).map_or_else(|| Cow::Owned(text.to_owned()), |s| Cow::Borrowed(*s))
 }
 
 /// A reference's kind, namespace and name, lowercased: borrowed from the text when they were lowercase already.

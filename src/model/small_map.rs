@@ -4,9 +4,12 @@
 //! entities, that was a twentieth of a 50,000-service plan's memory. Entities are read once and looked up after,
 //! so a sorted slice does all a map did.
 
-/// Keys sorted and unique; read-only once built.
+use std::borrow::Cow;
+
+/// Keys sorted and unique; read-only once built. A key borrows a static when the caller had one (the
+/// annotations paved knows, on nearly every entity): no copy of it per entity.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SmallMap<V>(Box<[(String, V)]>);
+pub struct SmallMap<V>(Box<[(Cow<'static, str>, V)]>);
 
 impl<V> Default for SmallMap<V> {
     fn default() -> Self {
@@ -17,7 +20,7 @@ impl<V> Default for SmallMap<V> {
 impl<V> SmallMap<V> {
     /// Where `key` stands in [`SmallMap::iter`]'s order.
     pub fn index_of(&self, key: &str) -> Option<usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok()
+        self.0.binary_search_by(|(k, _)| (**k).cmp(key)).ok()
     }
 
     pub fn get(&self, key: &str) -> Option<&V> {
@@ -29,12 +32,12 @@ impl<V> SmallMap<V> {
     }
 
     /// Entries in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
-        self.0.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.0.iter().map(|(k, v)| (&**k, v))
     }
 
-    pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| &**k)
     }
 
     pub fn len(&self) -> usize {
@@ -47,12 +50,12 @@ impl<V> SmallMap<V> {
 }
 
 /// Of two entries with one key, the last is kept, as `BTreeMap` insertion keeps it.
-impl<V> FromIterator<(String, V)> for SmallMap<V> {
-    fn from_iter<I: IntoIterator<Item = (String, V)>>(items: I) -> Self {
-        let mut entries: Vec<(String, V)> = items.into_iter().collect();
+impl<K: Into<Cow<'static, str>>, V> FromIterator<(K, V)> for SmallMap<V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(items: I) -> Self {
+        let mut entries: Vec<(Cow<'static, str>, V)> = items.into_iter().map(|(k, v)| (k.into(), v)).collect();
         // Stable, so equal keys stay in insertion order and the last of each run is the one inserted last.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut unique: Vec<(String, V)> = Vec::with_capacity(entries.len());
+        let mut unique: Vec<(Cow<'static, str>, V)> = Vec::with_capacity(entries.len());
         for entry in entries {
             match unique.last_mut() {
                 Some(last) if last.0 == entry.0 => *last = entry,
@@ -82,7 +85,7 @@ mod tests {
         let entries = [("b", 1), ("a", 2), ("c", 3), ("a", 4), ("d", 5), ("b", 6)];
         let small: SmallMap<i32> = entries.iter().map(|(k, v)| (k.to_string(), *v)).collect();
         let tree: BTreeMap<String, i32> = entries.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-        assert_eq!(small.iter().collect::<Vec<_>>(), tree.iter().collect::<Vec<_>>());
+        assert_eq!(small.iter().collect::<Vec<_>>(), tree.iter().map(|(k, v)| (k.as_str(), v)).collect::<Vec<_>>());
         for key in ["a", "b", "c", "d", "e", ""] {
             assert_eq!(small.get(key), tree.get(key), "{key}");
             assert_eq!(small.contains_key(key), tree.contains_key(key), "{key}");

@@ -89,7 +89,7 @@ impl Judge {
     }
 
     /// Every request's verdict, on both cores (one evaluator per thread).
-    pub fn all(&self, model: &Model, cache: &ParseCache) -> BTreeMap<String, Judgement> {
+    pub fn all(&self, model: &Model, cache: &ParseCache) -> BTreeMap<String, Arc<Judgement>> {
         let requests: Vec<(&String, &Request)> = model.requests.iter().collect();
         let verdicts = crate::par::map_with(
             &requests,
@@ -101,7 +101,7 @@ impl Judge {
     }
 
     /// One request's verdict.
-    pub fn one(&self, model: &Model, r: &Request, cache: &ParseCache) -> Judgement {
+    pub fn one(&self, model: &Model, r: &Request, cache: &ParseCache) -> Arc<Judgement> {
         self.judge(&mut self.evaluator(), model, r, cache)
     }
 
@@ -111,22 +111,21 @@ impl Judge {
         model: &Model,
         r: &Request,
         cache: &ParseCache,
-    ) -> Judgement {
+    ) -> Arc<Judgement> {
         let input = policy::input::for_request(model, r, None);
         let text = serde_json::to_string(&input).expect("a JSON value always serializes");
         let mut key = self.policies.as_bytes().to_vec();
         key.extend_from_slice(r.spec.capability.as_bytes());
         key.push(0);
         key.extend_from_slice(text.as_bytes());
-        let verdict: Arc<Judgement> =
-            cache.get_or_compute(crate::source::blob_id(&key), FileClass::Verdict, || match evaluator {
-                Ok(evaluator) => evaluator
-                    .evaluate_value(Some(&r.spec.capability), regorus::Value::from(input))
-                    .map_err(|e| e.to_string()),
-                // The policies did not compile: every request carries that error.
-                Err(compile_error) => Err(compile_error.clone()),
-            });
-        (*verdict).clone()
+        // Shared with the cache, not copied out of it: the cache keeps every verdict for the next plan.
+        cache.get_or_compute(crate::source::blob_id(&key), FileClass::Verdict, || match evaluator {
+            Ok(evaluator) => evaluator
+                .evaluate_value(Some(&r.spec.capability), regorus::Value::from(input))
+                .map_err(|e| e.to_string()),
+            // The policies did not compile: every request carries that error.
+            Err(compile_error) => Err(compile_error.clone()),
+        })
     }
 }
 

@@ -22,7 +22,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// snapshot), and the provisioning context.
 #[derive(Debug, Clone)]
 pub struct Judged {
-    pub verdicts: BTreeMap<String, Result<Verdict, String>>,
+    /// Shared with the parse cache, which remembers each verdict for the next plan.
+    pub verdicts: BTreeMap<String, std::sync::Arc<Result<Verdict, String>>>,
     pub context: provision::Context,
 }
 
@@ -211,7 +212,7 @@ pub fn plan_request(
         secrets: old.as_ref().and_then(|o| o.secrets.clone()),
         target: old.as_ref().and_then(|o| o.target.clone()),
     };
-    let verdict = match judged.verdicts.get(key) {
+    let verdict = match judged.verdicts.get(key).map(|v| &**v) {
         Some(Ok(v)) => v.clone(),
         Some(Err(e)) => {
             status.phase = "Failed".into();
