@@ -29,11 +29,42 @@ impl CatalogEntity {
 
 /// One relation: its type and the entity it points at, by place in the catalog's sorted entity list (an index,
 /// not a copy of the reference: a copy was three strings for each of some 300,000 relations at 50,000 services).
-/// Ordered by type, then target, as the target references order.
+/// Ordered by type, then target, as the target references order. Eight bytes: the type is its place in
+/// [`RELATIONS`], which is sorted, so the order is the names' order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Relation {
-    pub kind: &'static str,
+    kind: u8,
     target: u32,
+}
+
+/// Every relation type Backstage's core kinds make (see [`super::entity::reverse_relation`]), sorted.
+const RELATIONS: [&str; 15] = [
+    "apiConsumedBy",
+    "apiProvidedBy",
+    "childOf",
+    "consumesApi",
+    "dependencyOf",
+    "dependsOn",
+    "hasMember",
+    "hasPart",
+    "memberOf",
+    "ownedBy",
+    "ownerOf",
+    "parentOf",
+    "partOf",
+    "providesApi",
+    "relatedTo",
+];
+
+impl Relation {
+    fn new(kind: &str, target: u32) -> Self {
+        let kind = RELATIONS.binary_search(&kind).expect("every relation type the entity module makes is listed");
+        Relation { kind: kind as u8, target }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        RELATIONS[self.kind as usize]
+    }
 }
 
 /// The catalog's entities sorted by reference: looked up as in a map, and addressable by place.
@@ -158,7 +189,7 @@ impl Catalog {
         let mut dangling = dangling.into_iter().peekable();
         for (i, (_, item)) in self.entities.0.iter_mut().enumerate() {
             if let Some(run) = runs.next_if(|run| run[0].0 as usize == i) {
-                item.relations = run.iter().map(|&(_, kind, target)| Relation { kind, target }).collect();
+                item.relations = run.iter().map(|&(_, kind, target)| Relation::new(kind, target)).collect();
             }
             // An entity with a broken reference keeps its last good status rather than one missing that relation.
             if dangling.next_if_eq(&i).is_some() {
@@ -227,7 +258,7 @@ impl Catalog {
     /// Every relation of `r` as (type, target), sorted by type then target.
     pub fn relations_of<'a>(&'a self, r: &EntityRef) -> impl Iterator<Item = (&'static str, &'a EntityRef)> + 'a {
         let relations = self.entities.get(r).map(|item| &item.relations[..]).unwrap_or_default();
-        relations.iter().map(|rel| (rel.kind, self.entities.key_at(rel.target)))
+        relations.iter().map(|rel| (rel.kind(), self.entities.key_at(rel.target)))
     }
 
     /// The relations of `item`, an entity of this catalog, as (type, target, target's entity), sorted by type then
@@ -239,7 +270,7 @@ impl Catalog {
     ) -> impl Iterator<Item = (&'static str, &'a EntityRef, &'a CatalogEntity)> + 'a {
         item.relations.iter().map(|rel| {
             let (r, target) = &self.entities.0[rel.target as usize];
-            (rel.kind, r, target)
+            (rel.kind(), r, target)
         })
     }
 
@@ -364,6 +395,19 @@ mod tests {
             assert_eq!(catalog.has_members(&g), expected, "{name}");
             assert_eq!(catalog.has_members(&g), !catalog.members(&g).is_empty(), "{name}");
         }
+    }
+
+    #[test]
+    fn every_relation_type_and_its_reverse_is_listed_in_order() {
+        assert!(RELATIONS.windows(2).all(|w| w[0] < w[1]), "sorted, so a relation orders as its type's name");
+        for spec in &super::super::entity::KIND_SPECS {
+            for field in spec.refs {
+                for kind in [field.relation, reverse_relation(field.relation)] {
+                    assert_eq!(Relation::new(kind, 0).kind(), kind);
+                }
+            }
+        }
+        assert_eq!(Relation::new("relatedTo", 0).kind(), "relatedTo");
     }
 
     #[test]
