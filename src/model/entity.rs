@@ -580,6 +580,15 @@ fn display_scalar(v: &Value) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_spec_field_of_a_core_kind_is_kept_without_a_copy() {
+        for spec in &KIND_SPECS {
+            for field in spec.known {
+                assert!(crate::yaml::compact::Key::is_known(field), "{}.spec.{field}", spec.kind);
+            }
+        }
+    }
+
     fn read(text: &str) -> (Option<Entity>, Vec<Finding>) {
         let docs = crate::yaml::parse(text).expect("yaml");
         let mut f = Vec::new();

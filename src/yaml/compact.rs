@@ -4,6 +4,10 @@
 //! Kept for each of 100,000 entities, that was a seventh of a 50,000-service plan's memory, though nothing after
 //! the load does more than look a key up. [`Compact`] is 24 bytes a node and a mapping is a sorted slice.
 //!
+//! The spec fields of Backstage's core kinds and their usual values, repeated by nearly every entity, are not
+//! copied: a key is its place in [`KNOWN_KEYS`], a value borrows from [`KNOWN_VALUES`] (a copy of each was
+//! 10 MiB at 50,000 services).
+//!
 //! Lookups mean what they mean on a `Value`: [`Compact::get`] finds a string key of a mapping, [`Compact::as_str`]
 //! a string scalar, and tags are looked through. Keys that are not strings cannot be looked up on a `Value` by
 //! `&str` either, so they are left out.
@@ -17,16 +21,95 @@ pub enum Compact {
     Bool(bool),
     Number(Number),
     String(Box<str>),
+    /// A string that is one of [`KNOWN_VALUES`].
+    Known(&'static str),
     Sequence(Box<[Compact]>),
     /// Sorted by key, keys unique (YAML refuses duplicate keys).
-    Mapping(Box<[(Box<str>, Compact)]>),
+    Mapping(Box<[(Key, Compact)]>),
+}
+
+/// The spec fields of Backstage's core kinds (`entity::KIND_SPECS`, tested there) and of a user's profile.
+const KNOWN_KEYS: [&str; 25] = [
+    "children",
+    "consumesApis",
+    "definition",
+    "dependencyOf",
+    "dependsOn",
+    "displayName",
+    "domain",
+    "email",
+    "lifecycle",
+    "memberOf",
+    "members",
+    "owner",
+    "parameters",
+    "parent",
+    "picture",
+    "presence",
+    "profile",
+    "providesApis",
+    "steps",
+    "subcomponentOf",
+    "subdomainOf",
+    "system",
+    "target",
+    "targets",
+    "type",
+];
+
+/// The usual values of `type` and `lifecycle`.
+const KNOWN_VALUES: [&str; 14] = [
+    "service",
+    "website",
+    "library",
+    "openapi",
+    "asyncapi",
+    "grpc",
+    "graphql",
+    "database",
+    "team",
+    "stream-aligned",
+    "platform",
+    "production",
+    "experimental",
+    "deprecated",
+];
+
+/// A mapping key in 16 bytes: one of [`KNOWN_KEYS`] by place, or a copy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Key {
+    Known(u8),
+    Owned(Box<str>),
+}
+
+impl Key {
+    fn new(text: &str) -> Self {
+        match KNOWN_KEYS.iter().position(|k| *k == text) {
+            Some(i) => Key::Known(i as u8),
+            None => Key::Owned(text.into()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Key::Known(i) => KNOWN_KEYS[*i as usize],
+            Key::Owned(s) => s,
+        }
+    }
+
+    /// Whether `key` is one [`Compact`] keeps without a copy.
+    pub fn is_known(key: &str) -> bool {
+        KNOWN_KEYS.contains(&key)
+    }
 }
 
 impl Compact {
     /// The value of string key `key` when this is a mapping that has it.
     pub fn get(&self, key: &str) -> Option<&Compact> {
         match self {
-            Compact::Mapping(entries) => entries.binary_search_by(|(k, _)| (**k).cmp(key)).ok().map(|i| &entries[i].1),
+            Compact::Mapping(entries) => {
+                entries.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok().map(|i| &entries[i].1)
+            }
             _ => None,
         }
     }
@@ -34,6 +117,7 @@ impl Compact {
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Compact::String(s) => Some(s),
+            Compact::Known(s) => Some(s),
             _ => None,
         }
     }
@@ -49,12 +133,15 @@ impl From<&Value> for Compact {
             Value::Null => Compact::Null,
             Value::Bool(b) => Compact::Bool(*b),
             Value::Number(n) => Compact::Number(n.clone()),
-            Value::String(s) => Compact::String(s.as_str().into()),
+            Value::String(s) => match KNOWN_VALUES.iter().find(|v| **v == s) {
+                Some(known) => Compact::Known(known),
+                None => Compact::String(s.as_str().into()),
+            },
             Value::Sequence(items) => Compact::Sequence(items.iter().map(Compact::from).collect()),
             Value::Mapping(m) => {
-                let mut entries: Vec<(Box<str>, Compact)> =
-                    m.iter().filter_map(|(k, v)| Some((k.as_str()?.into(), Compact::from(v)))).collect();
-                entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                let mut entries: Vec<(Key, Compact)> =
+                    m.iter().filter_map(|(k, v)| Some((Key::new(k.as_str()?), Compact::from(v)))).collect();
+                entries.sort_unstable_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
                 Compact::Mapping(entries.into_boxed_slice())
             }
             Value::Tagged(tagged) => Compact::from(&tagged.value),
@@ -94,7 +181,21 @@ mod tests {
     }
 
     #[test]
+    fn known_keys_and_values_read_as_copies_do() {
+        let (value, compact) = both("type: service\nzeta: production\nowner: team-a\nalpha: [library, x]\n");
+        for key in ["type", "zeta", "owner"] {
+            assert_eq!(value.get(key).and_then(Value::as_str), compact.get(key).and_then(Compact::as_str), "{key}");
+        }
+        assert!(matches!(compact.get("type"), Some(Compact::Known("service"))));
+        let Compact::Mapping(entries) = &compact else { panic!("a mapping") };
+        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["alpha", "owner", "type", "zeta"], "sorted by name, known or not");
+        assert!(KNOWN_KEYS.windows(2).all(|w| w[0] < w[1]) && KNOWN_KEYS.len() <= 256);
+    }
+
+    #[test]
     fn a_node_is_three_words() {
         assert_eq!(std::mem::size_of::<Compact>(), 24);
+        assert_eq!(std::mem::size_of::<Key>(), 16);
     }
 }
