@@ -166,11 +166,12 @@ pub struct Entity {
     pub kind: Cow<'static, str>,
     pub name: String,
     pub namespace: Cow<'static, str>,
-    pub title: Option<String>,
-    pub description: Option<String>,
+    /// Boxed, not `String`: no spare capacity word in each of 100,000 entities.
+    pub title: Option<Box<str>>,
+    pub description: Option<Box<str>>,
     pub annotations: SmallMap<String>,
     pub labels: SmallMap<String>,
-    pub tags: Vec<String>,
+    pub tags: Box<[Box<str>]>,
     /// The whole `spec`, for policies and scorecards.
     pub spec: Compact,
     pub refs: Box<[RawRef]>,
@@ -286,8 +287,8 @@ pub fn read_entity(doc: &Document, findings: &mut Vec<Finding>) -> Option<Entity
             Cow::Borrowed("default")
         }
     };
-    let title = optional_str(meta, p, "metadata", "title", findings);
-    let description = optional_str(meta, p, "metadata", "description", findings);
+    let title = optional_str(meta, p, "metadata", "title", findings).map(String::into_boxed_str);
+    let description = optional_str(meta, p, "metadata", "description", findings).map(String::into_boxed_str);
     let labels = string_map(meta, p, "metadata.labels", findings, true);
     let annotations = string_map(meta, p, "metadata.annotations", findings, false);
     let tags = read_tags(meta, p, findings);
@@ -548,7 +549,7 @@ const KNOWN_KEYS: [&str; 7] = [
     "paved.dev/age-recipients",
 ];
 
-fn read_tags(meta: &Value, p: &Positions, findings: &mut Vec<Finding>) -> Vec<String> {
+fn read_tags(meta: &Value, p: &Positions, findings: &mut Vec<Finding>) -> Box<[Box<str>]> {
     let mut tags = Vec::new();
     match meta.get("tags") {
         None | Some(Value::Null) => {}
@@ -556,7 +557,7 @@ fn read_tags(meta: &Value, p: &Positions, findings: &mut Vec<Finding>) -> Vec<St
             for (i, item) in items.iter().enumerate() {
                 let ipath = format!("metadata.tags[{i}]");
                 match item.as_str() {
-                    Some(t) if t.len() <= 63 && TAG.is_match(t) => tags.push(t.to_owned()),
+                    Some(t) if t.len() <= 63 && TAG.is_match(t) => tags.push(t.into()),
                     _ => findings.push(
                         Finding::error(p.value(&ipath), format!("`{}` is not a valid tag", display_scalar(item)))
                             .hint("tags are lowercase words of [a-z0-9:+#] joined by `-`, at most 63 characters"),
@@ -566,7 +567,7 @@ fn read_tags(meta: &Value, p: &Positions, findings: &mut Vec<Finding>) -> Vec<St
         }
         Some(_) => findings.push(Finding::error(p.value("metadata.tags"), "`metadata.tags` must be a list of strings")),
     }
-    tags
+    tags.into_boxed_slice()
 }
 
 fn display_scalar(v: &Value) -> String {

@@ -104,7 +104,7 @@ pub fn demo(out: &Path) -> anyhow::Result<Demo> {
         if experimental || forge.get_repo(repo)?.is_some() {
             continue;
         }
-        let readme = format!("# {}\n\n{}\n", item.entity.name, item.entity.description.clone().unwrap_or_default());
+        let readme = format!("# {}\n\n{}\n", item.entity.name, item.entity.description.as_deref().unwrap_or_default());
         let catalog_info = format!(
             "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {}\nspec:\n  type: service\n  lifecycle: production\n  owner: {}\n",
             item.entity.name,

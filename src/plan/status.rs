@@ -133,7 +133,7 @@ pub fn entity_status(model: &Model, observed: &Observed, r: &EntityRef, item: &C
     EntityStatus {
         entity: r.clone(),
         source: item.file.to_string(),
-        title: e.title.clone(),
+        title: e.title.as_deref().map(str::to_owned),
         owner: owner.map(|(o, _)| o.clone()),
         owner_team_type,
         team_topology: e.team_topology().map(str::to_owned),
