@@ -81,6 +81,11 @@ impl Entities {
     }
 
     /// In reference order.
+    /// In reference order, as a slice (for splitting across threads without a list of references to it).
+    pub fn as_slice(&self) -> &[(EntityRef, CatalogEntity)] {
+        &self.0
+    }
+
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&EntityRef, &CatalogEntity)> + ExactSizeIterator {
         self.0.iter().map(|(r, item)| (r, item))
     }

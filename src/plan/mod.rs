@@ -230,8 +230,7 @@ pub fn plan_with(desired: &Loaded, judged: Option<&requests::Judged>, observed: 
     let mut actions = Vec::with_capacity(model.catalog.entities.len() + model.requests.len() + 64);
 
     // Rendering every entity's status is most of planning at scale, and each is independent: every core helps.
-    let entities: Vec<_> = model.catalog.entities.iter().collect();
-    crate::par::extend(&mut actions, &entities, 256, |(r, item)| {
+    crate::par::extend(&mut actions, model.catalog.entities.as_slice(), 256, |(r, item)| {
         let content = item.valid.then(|| status::render(&status::entity_status(model, observed, r, item)))?;
         let mut action = write_action(observed, r.to_string(), status::status_path(r), content, "new entity")?;
         if texts == Texts::Dropped {
