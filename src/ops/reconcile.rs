@@ -191,7 +191,11 @@ fn prepare_with(options: &RepoOptions, cache: &ParseCache, texts: Texts) -> anyh
     phase.done("judge");
     let judged = Judged { verdicts, context: context.clone() };
     let plan = plan::plan_with(&loaded, Some(&judged), &observed, texts);
-    context.plan_judge = plan_judge(&loaded.model, judge.policies(), &plan);
+    // A plan without texts is only shown, never applied: no Terraform plan will need judging (and the judge keeps
+    // a policy input for every Terraform request, 10 MiB at 50,000 services).
+    if texts == Texts::Kept {
+        context.plan_judge = plan_judge(&loaded.model, judge.policies(), &plan);
+    }
     phase.done("plan");
     let forge_error = observed.forge_error.clone();
     Ok(Prepared { snapshot, planned: Planned { loaded, plan, forge_error, context }, observed, judge, judged })

@@ -77,16 +77,17 @@ pub fn backend_of(model: &Model, r: &Request) -> Option<BackendKind> {
 /// The provisioning target of a request: its parameters with secret ones redacted (they are never written
 /// anywhere), and for secrets the recipient groups' age keys from the catalog.
 pub fn target_for(model: &Model, r: &Request, backend: BackendKind) -> Target {
-    let mut t = Target::of(r, backend);
-    if r.spec.capability == "secret" {
-        t.recipients = age_recipients(model, r);
-    }
-    if let (Some(m), serde_json::Value::Object(map)) = (model.modules.get(&r.spec.capability), &mut t.parameters) {
+    let mut parameters = serde_json::to_value(&r.spec.parameters).unwrap_or_default();
+    if let (Some(m), serde_json::Value::Object(map)) = (model.modules.get(&r.spec.capability), &mut parameters) {
         for p in m.spec.parameters.iter().filter(|p| p.secret) {
             if map.contains_key(&p.name) {
                 map.insert(p.name.clone(), serde_json::Value::String("<redacted>".into()));
             }
         }
+    }
+    let mut t = Target::of(r, backend, parameters);
+    if r.spec.capability == "secret" {
+        t.recipients = age_recipients(model, r);
     }
     t
 }

@@ -7,6 +7,7 @@
 
 pub mod files;
 pub mod nats;
+pub mod parameters;
 pub mod postgres;
 pub mod secret;
 pub mod secrets;
@@ -19,6 +20,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use parameters::Parameters;
 pub use secrets::SecretStore;
 
 /// The error returned by [`Backend::apply`] and [`Backend::destroy`].
@@ -95,21 +97,22 @@ pub struct Target {
     pub capability: String,
     pub backend: BackendKind,
     /// Parameters as applied (for backends whose identity depends on them, e.g. a DNS zone).
-    #[serde(skip_serializing_if = "serde_json::Value::is_null", default)]
-    pub parameters: serde_json::Value,
+    #[serde(skip_serializing_if = "Parameters::is_null", default)]
+    pub parameters: Parameters,
     /// For secrets: the age public keys of the recipient groups, resolved from the catalog.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<String>,
 }
 
 impl Target {
-    pub fn of(request: &Request, backend: BackendKind) -> Self {
+    /// The target of `request`, with `parameters` as applied (the request's, secret ones redacted).
+    pub fn of(request: &Request, backend: BackendKind, parameters: serde_json::Value) -> Self {
         Target {
             team: request.team.clone(),
             name: request.name.clone(),
             capability: request.spec.capability.clone(),
             backend,
-            parameters: serde_json::to_value(&request.spec.parameters).unwrap_or_default(),
+            parameters: Parameters::from(parameters),
             recipients: Vec::new(),
         }
     }
