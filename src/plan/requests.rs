@@ -237,7 +237,7 @@ pub fn plan_request(
         return;
     };
     let supported = model.modules.get(&r.spec.capability).is_some_and(|m| m.spec.backends.contains(&backend));
-    let target = target_for(model, r, backend);
+    let mut target = target_for(model, r, backend);
     let observation = observed.requests.get(key).cloned().unwrap_or(Observation::Unavailable {
         reason: format!(
             "paved has no {backend:?} backend for `{}` yet; choose another in platform.yaml spec.backends",
@@ -270,6 +270,8 @@ pub fn plan_request(
     status.message = "provisioned".into();
     status.applied = Some(wanted.clone());
     status.outputs = expected_outputs(ctx, &target);
+    // The plan keeps the target for an apply that may not come: not the parse the outputs read.
+    target.parameters.release();
     status.secrets = matches!(r.spec.capability.as_str(), "database" | "sandbox-ai-key" | "tls-certificate")
         .then(|| provision::SecretStore::reference(&r.team, &r.name));
     status.target = Some(target.clone());

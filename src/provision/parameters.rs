@@ -26,6 +26,11 @@ impl Parameters {
         self.parsed.get_or_init(|| self.parse())
     }
 
+    /// Forget the parse a read kept: for a target held for later (a plan's), which may never be applied.
+    pub fn release(&mut self) {
+        self.parsed = OnceLock::new();
+    }
+
     /// The value, to change and store back with [`Parameters::from`].
     pub fn to_value(&self) -> Value {
         self.parsed.get().cloned().unwrap_or_else(|| self.parse())
@@ -92,6 +97,10 @@ mod tests {
         assert!(p.parsed.get().is_none(), "writing does not keep a parse");
         assert_eq!(p.get("zeta").and_then(Value::as_u64), Some(1));
         assert_eq!(*p.value(), value);
+        let mut kept = p.clone();
+        assert!(kept.parsed.get().is_some(), "a read keeps its parse");
+        kept.release();
+        assert!(kept.parsed.get().is_none() && kept == p, "released, it reads the same");
         let reordered = Parameters::from(
             serde_json::json!({"alpha": [true, 2.5, -3, null], "zeta": 1, "nested": {"a": {}, "b": "x"}}),
         );
