@@ -89,6 +89,6 @@ impl<'de> Deserialize<'de> for Params {
 
 impl Serialize for Params {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.to_mapping().serialize(s)
+        frozen::serialize_entries(&self.0, s)
     }
 }

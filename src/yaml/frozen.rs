@@ -8,6 +8,7 @@
 //! and a mapping entry 48. Readers thaw what they need with [`Frozen::to_value`]; the few that do (validation,
 //! the policy input, a provision target) use it once and drop it.
 
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_yaml::value::{Tag, TaggedValue};
 use serde_yaml::{Mapping, Number, Value};
 
@@ -39,6 +40,37 @@ impl Frozen {
             }
         }
     }
+}
+
+/// Serialized exactly as the `Value` it was made from, without thawing it first (the policy input and every
+/// provisioning target serialize a request's parameters).
+impl Serialize for Frozen {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Frozen::Null => s.serialize_unit(),
+            Frozen::Bool(b) => s.serialize_bool(*b),
+            Frozen::Number(n) => n.serialize(s),
+            Frozen::String(text) => s.serialize_str(text),
+            Frozen::Sequence(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Frozen::Mapping(entries) => serialize_entries(entries, s),
+            Frozen::Tagged(_) => self.to_value().serialize(s),
+        }
+    }
+}
+
+/// `entries` serialized as the mapping they were made from.
+pub fn serialize_entries<S: Serializer>(entries: &[(Frozen, Frozen)], s: S) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(entries.len()))?;
+    for (k, v) in entries {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
 }
 
 /// The mapping of frozen `entries`, in their order.
@@ -83,6 +115,10 @@ mod tests {
         let keys = |v: &Value| v.as_mapping().map(|m| m.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
         assert_eq!(keys(&thawed), keys(&value), "keys keep the file's order");
         assert_eq!(serde_yaml::to_string(&thawed).ok(), serde_yaml::to_string(&value).ok());
+        let frozen = Frozen::from(&value);
+        assert_eq!(serde_yaml::to_string(&frozen).ok(), serde_yaml::to_string(&value).ok(), "serialized as the value");
+        let json: Value = serde_yaml::from_str("a: [1, -2, 2.5, x, null, true]\nb: {c: d}\n").expect("valid yaml");
+        assert_eq!(serde_json::to_string(&Frozen::from(&json)).ok(), serde_json::to_string(&json).ok());
     }
 
     #[test]
