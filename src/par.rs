@@ -120,6 +120,17 @@ mod tests {
     }
 
     #[test]
+    #[should_panic(expected = "item 500")]
+    fn a_panic_on_a_thread_reaches_the_caller_without_hanging_it() {
+        let items: Vec<u32> = (0..1000).collect();
+        let mut out = Vec::new();
+        super::extend(&mut out, &items, 1, |i| {
+            assert!(*i != 500, "item 500");
+            Some(*i)
+        });
+    }
+
+    #[test]
     fn extend_appends_every_result_in_the_items_order() {
         let items: Vec<u32> = (0..1000).collect();
         let mut out = vec![7];

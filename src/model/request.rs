@@ -69,10 +69,6 @@ impl Params {
     pub fn get(&self, name: &str) -> Option<Value> {
         self.0.iter().find(|(k, _)| matches!(k, Frozen::String(s) if &**s == name)).map(|(_, v)| v.to_value())
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 impl From<&Mapping> for Params {
