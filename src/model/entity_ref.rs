@@ -131,6 +131,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_core_kind_is_common_in_both_cases() {
+        for kind in crate::model::entity::CORE_KINDS {
+            assert!(matches!(common(kind), Cow::Borrowed(_)), "{kind}");
+            assert!(matches!(common(&kind.to_ascii_lowercase()), Cow::Borrowed(_)), "{kind}");
+        }
+        assert!(matches!(common("ops"), Cow::Owned(_)));
+    }
+
+    #[test]
     fn parses_every_form() {
         let r = |t| EntityRef::parse(t, Some("Group"), "default").map(|r| r.to_string());
         assert_eq!(r("team-a").as_deref(), Ok("group:default/team-a"));

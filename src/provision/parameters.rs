@@ -31,8 +31,8 @@ impl Parameters {
         self.parsed = OnceLock::new();
     }
 
-    /// The value, to change and store back with [`Parameters::from`].
-    pub fn to_value(&self) -> Value {
+    /// The value, without keeping a parse that was not kept already.
+    fn to_value(&self) -> Value {
         self.parsed.get().cloned().unwrap_or_else(|| self.parse())
     }
 

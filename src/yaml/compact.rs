@@ -84,9 +84,9 @@ pub enum Key {
 
 impl Key {
     fn new(text: &str) -> Self {
-        match KNOWN_KEYS.iter().position(|k| *k == text) {
-            Some(i) => Key::Known(i as u8),
-            None => Key::Owned(text.into()),
+        match KNOWN_KEYS.binary_search(&text) {
+            Ok(i) => Key::Known(i as u8),
+            Err(_) => Key::Owned(text.into()),
         }
     }
 
