@@ -4,6 +4,7 @@
 //!
 //! | module | job |
 //! |---|---|
+//! | [`abspath`] | paths typed by people or named in `platform.yaml`, made absolute once at the edge |
 //! | [`source`] | a platform repo at one point in time: a git commit (gix) or a working directory |
 //! | [`yaml`] | YAML documents with the position of every node (a fast reader for plain block YAML, yaml-rust2 for the rest); writing plain data as serde_norway does ([`yaml::emit`]) |
 //! | [`model`] | load and validate the whole repo into typed desired state, cached by blob id |
@@ -27,6 +28,7 @@
 //! | [`bench`] | synthetic platform repos of any size for the benchmarks |
 //! | [`scorecard`] | scorecards evaluated over facts (levels, weights, exemptions) and their markdown reports |
 
+pub mod abspath;
 pub mod apply;
 pub mod audit;
 pub mod bench;

@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// The platform repo: a working directory, or a git repo (read at HEAD, or at --rev).
-    #[arg(long, global = true, default_value = ".", env = "PAVED_REPO")]
+    #[arg(long, global = true, default_value = ".", env = "PAVED_REPO", value_parser = crate::abspath::parse_arg)]
     pub repo: PathBuf,
     /// Read the platform repo at this git revision.
     #[arg(long, global = true)]
@@ -41,10 +41,10 @@ pub struct Global {
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// The local forge directory (overrides platform.yaml spec.forge.path).
-    #[arg(long, global = true, env = "PAVED_FORGE")]
+    #[arg(long, global = true, env = "PAVED_FORGE", value_parser = crate::abspath::parse_arg)]
     pub forge: Option<PathBuf>,
     /// paved's state directory: the secret store and what native backends write (default <repo>/.paved/state).
-    #[arg(long, global = true, env = "PAVED_STATE")]
+    #[arg(long, global = true, env = "PAVED_STATE", value_parser = crate::abspath::parse_arg)]
     pub state: Option<PathBuf>,
     /// Treat warnings (unknown fields in Backstage entities) as errors.
     #[arg(long, global = true)]
@@ -91,6 +91,10 @@ pub enum Command {
         /// Plan only; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Accept an empty state directory on purpose: provision afresh (new passwords, keys and CA) what
+        /// status/ records, instead of refusing because the state looks lost.
+        #[arg(long)]
+        new_state: bool,
     },
     /// Compute the scorecards from evidence and print them (markdown: the report pages), committing nothing.
     Scorecard {
@@ -115,6 +119,7 @@ pub enum Command {
     /// Create a new platform repo seeded from the shipped paths, modules and policies.
     Init {
         /// Where to create it (must not exist, or be empty).
+        #[arg(value_parser = crate::abspath::parse_arg)]
         dir: PathBuf,
     },
     /// Run continuously: reconcile on every commit (file watch), webhook and periodic resync; serve /webhook,
@@ -128,7 +133,7 @@ pub enum Command {
         #[arg(long = "set", value_name = "NAME=VALUE")]
         set: Vec<String>,
         /// Where to write (a new or empty directory).
-        #[arg(long)]
+        #[arg(long, value_parser = crate::abspath::parse_arg)]
         out: PathBuf,
         /// Render this version instead of the latest.
         #[arg(long)]
@@ -143,7 +148,7 @@ pub enum Command {
     /// Run the main job end to end on the example platform repo with the local forge.
     Demo {
         /// Where to lay out the demo (a new directory).
-        #[arg(long, default_value = "paved-demo")]
+        #[arg(long, default_value = "paved-demo", value_parser = crate::abspath::parse_arg)]
         out: PathBuf,
     },
 }
@@ -156,7 +161,7 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 1000)]
         services: usize,
         /// Where to write it (a new or empty directory).
-        #[arg(long)]
+        #[arg(long, value_parser = crate::abspath::parse_arg)]
         out: PathBuf,
         /// The seed: the same services and seed give the same commit.
         #[arg(long, default_value_t = 7)]
@@ -166,7 +171,7 @@ pub enum BenchCmd {
     /// plan again, N times; prints each patched plan's time and the median. Commits to the repo.
     Incremental {
         /// The generated platform repo.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::abspath::parse_arg)]
         repo: PathBuf,
         /// How many one-file commits to plan.
         #[arg(long, default_value_t = 20)]
@@ -189,7 +194,7 @@ pub struct DaemonArgs {
     #[arg(long)]
     pub no_watch: bool,
     /// A file holding the webhook secret (when PAVED_WEBHOOK_SECRET is not set).
-    #[arg(long, env = "PAVED_WEBHOOK_SECRET_FILE", value_name = "PATH")]
+    #[arg(long, env = "PAVED_WEBHOOK_SECRET_FILE", value_name = "PATH", value_parser = crate::abspath::parse_arg)]
     pub webhook_secret_file: Option<PathBuf>,
     /// Fetch the work tree's upstream before each pass and push bot commits after. The remote wins: local
     /// commits it lacks are dropped, so use only on the daemon's own clone.
@@ -446,9 +451,17 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             std::mem::forget(planned);
             Ok(code)
         }
-        Command::Reconcile { dry_run } => {
+        Command::Reconcile { dry_run, new_state } => {
+            let options = repo_options(g, false);
+            if new_state && !dry_run {
+                let dir = ops::reconcile::adopt_new_state(&options, &cache)?;
+                eprintln!(
+                    "note: {} is now this platform's state; what status/ records is provisioned afresh",
+                    dir.display()
+                );
+            }
             p.progress("reconciling");
-            let done = ops::reconcile::reconcile(&repo_options(g, false), &cache, dry_run, "paved")?;
+            let done = ops::reconcile::reconcile(&options, &cache, dry_run, "paved")?;
             p.diagnostics(&done.planned.loaded);
             p.reconciled(&done);
             let failed = done.report.as_ref().is_some_and(|r| !r.failed.is_empty());

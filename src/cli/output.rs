@@ -35,9 +35,10 @@ impl Printer {
     }
 
     pub fn error(&self, e: &anyhow::Error) {
+        let message = error_message(e);
         match self.log {
-            LogFormat::Json => eprintln!("{}", serde_json::json!({ "level": "error", "message": format!("{e:#}") })),
-            LogFormat::Text => eprintln!("error: {e:#}"),
+            LogFormat::Json => eprintln!("{}", serde_json::json!({ "level": "error", "message": message })),
+            LogFormat::Text => eprintln!("error: {message}"),
         }
     }
 
@@ -277,14 +278,15 @@ impl Printer {
     pub fn demo(&self, demo: &Demo) {
         let first = &demo.first;
         let report = first.report.as_ref();
+        let platform = shown(&demo.platform);
         println!("paved demo: the example platform repo reconciled against the local forge.\n");
         println!(
             "  platform repo  {}  (git; {} entities, {} requests)",
-            demo.platform.display(),
+            platform,
             first.planned.loaded.model.catalog.entities.len(),
             first.planned.loaded.model.requests.len()
         );
-        println!("  local forge    {}  ({} repos created)", demo.forge.display(), demo.repos_created.len());
+        println!("  local forge    {}  ({} repos created)", shown(&demo.forge), demo.repos_created.len());
         println!("\nFirst reconcile:");
         print!("{}", render::text(&first.planned.plan).lines().next().map(|l| format!("  {l}\n")).unwrap_or_default());
         if let Some(r) = report {
@@ -292,33 +294,21 @@ impl Printer {
         }
         println!("\nSecond reconcile: {}", render::summary(&demo.second.planned.plan));
         println!("\nWhere to look:");
-        println!(
-            "  {}/status/            status of every entity: owner, relations, drift findings",
-            demo.platform.display()
-        );
-        println!("  {}/status/forge/unclaimed-repos.yaml", demo.platform.display());
-        println!(
-            "  {}/status/requests/   each request: phase (Ready, Denied, Blocked…), outputs, verdict",
-            demo.platform.display()
-        );
-        let state = demo.platform.parent().map(|p| p.join("state")).unwrap_or_default();
+        println!("  {}/status/            status of every entity: owner, relations, drift findings", platform);
+        println!("  {}/status/forge/unclaimed-repos.yaml", platform);
+        println!("  {}/status/requests/   each request: phase (Ready, Denied, Blocked…), outputs, verdict", platform);
+        let state = shown(&first.planned.context.state_dir);
         println!(
             "  {}/   secret store (0600) and what native backends wrote (zone file, manifests, flags, certificates)",
-            state.display()
+            state
         );
         println!(
             "  {}/scorecards/README.md   scorecards from evidence (teams/, services/, dora.md, outcomes.md, adoption.md)",
-            demo.platform.display()
+            platform
         );
-        println!(
-            "  {}/audit/             hash-chained audit log (paved audit verify --repo {0})",
-            demo.platform.display()
-        );
-        println!(
-            "  git -C {} log -1 --format=%B   the bot commit and its Paved-Action trailers",
-            demo.platform.display()
-        );
-        println!("  paved plan --repo {}           (no changes now)", demo.platform.display());
+        println!("  {}/audit/             hash-chained audit log (paved audit verify --repo {0})", platform);
+        println!("  git -C {} log -1 --format=%B   the bot commit and its Paved-Action trailers", platform);
+        println!("  paved plan --repo {platform}           (no changes now)");
     }
 }
 
@@ -412,5 +402,50 @@ fn print_json_stream(value: &impl serde::Serialize) {
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln!("paved: cannot write the output: {e}");
+    }
+}
+
+/// A path as a person in the current directory would type it: relative when it lies below it.
+fn shown(path: &std::path::Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    match path.strip_prefix(&cwd) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
+        _ => path.display().to_string(),
+    }
+}
+
+/// An error and its causes on one line, each cause said once: many errors (ours, std's, libraries') already
+/// include their source in their own message, and printing the chain would repeat it.
+fn error_message(e: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_error_says_each_cause_once() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("forge storage at {path}: {source}")]
+        struct Storage {
+            path: String,
+            source: std::io::Error,
+        }
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory (os error 2)");
+        let e = anyhow::Error::new(Storage { path: "/f/acme/x.git".into(), source: io }).context("pushing acme/x");
+        assert_eq!(
+            super::error_message(&e),
+            "pushing acme/x: forge storage at /f/acme/x.git: No such file or directory (os error 2)"
+        );
     }
 }

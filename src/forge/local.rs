@@ -27,8 +27,11 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 
 impl LocalForge {
     /// A forge stored in `dir` (created on first write).
+    /// The forge stored in `dir`. A relative `dir` is made absolute now: clone URLs are handed to `git -C`
+    /// in other directories.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        LocalForge { dir: dir.into() }
+        let dir = dir.into();
+        LocalForge { dir: crate::abspath::absolute(&dir).unwrap_or(dir) }
     }
 
     pub fn dir(&self) -> &Path {

@@ -21,6 +21,10 @@ pub struct PlatformSpec {
     pub schedules: Schedules,
     #[serde(default)]
     pub sunset: Sunset,
+    /// paved's state directory (secret store, CA, Terraform state), relative to the repo root or absolute;
+    /// `PAVED_STATE` and `--state` override it. Default `<repo>/.paved/state` (see `provision::state`).
+    #[serde(default)]
+    pub state: Option<String>,
     /// Where native backends provision.
     #[serde(default)]
     pub native: NativeConfig,

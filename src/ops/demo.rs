@@ -87,7 +87,7 @@ pub fn demo(out: &Path) -> anyhow::Result<Demo> {
         worktree: false,
         strict: false,
         forge: Some(forge_dir.clone()),
-        state: Some(out.join("state")),
+        state: None,
     };
     let cache = ParseCache::new();
     let loaded = super::load(&options, &cache)?;

@@ -59,13 +59,8 @@ pub fn load(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Loaded>
 /// The local forge for this platform repo: `--forge`, then `PAVED_FORGE`, then platform.yaml's `spec.forge.path`
 /// (relative to the repo root). `None` when none is configured.
 pub fn local_forge(options: &RepoOptions, loaded: &Loaded) -> Option<LocalForge> {
-    let configured = loaded.model.platform.spec.forge.path.as_ref().map(|p| options.repo.join(p));
-    options
-        .forge
-        .clone()
-        .or_else(|| std::env::var_os("PAVED_FORGE").map(PathBuf::from))
-        .or(configured)
-        .map(LocalForge::new)
+    let configured = loaded.model.platform.spec.forge.path.as_ref().map(|p| crate::abspath::resolve(&options.repo, p));
+    options.forge.clone().or_else(|| reconcile::env_path("PAVED_FORGE")).or(configured).map(LocalForge::new)
 }
 
 /// The forge this platform repo names: GitHub when platform.yaml says `spec.forge.kind: github` (unless a local

@@ -22,20 +22,28 @@ pub struct Planned {
     pub context: provision::Context,
 }
 
-/// paved's state directory: `--state`, then `PAVED_STATE`, then `<repo>/.paved/state`.
-pub fn state_dir(options: &RepoOptions) -> PathBuf {
-    options
-        .state
-        .clone()
-        .or_else(|| std::env::var_os("PAVED_STATE").map(PathBuf::from))
-        .unwrap_or_else(|| options.repo.join(".paved").join("state"))
+/// paved's state directory for this platform: `--state`, then `PAVED_STATE`, then `platform.yaml` `spec.state`,
+/// then `<repo>/.paved/state` (see [`provision::state`]).
+pub fn state_dir(options: &RepoOptions, loaded: &Loaded) -> PathBuf {
+    let override_dir = options.state.clone().or_else(|| env_path("PAVED_STATE"));
+    provision::state::locate(&options.repo, loaded.model.platform.spec.state.as_deref(), override_dir.as_deref())
+}
+
+/// A path an environment variable names, made absolute against the current directory (as a flag's would be).
+pub(crate) fn env_path(var: &str) -> Option<PathBuf> {
+    let value = PathBuf::from(std::env::var_os(var).filter(|v| !v.is_empty())?);
+    Some(crate::abspath::absolute(&value).unwrap_or(value))
 }
 
 /// The provisioning context of a loaded platform.
 pub fn context(options: &RepoOptions, loaded: &Loaded) -> provision::Context {
-    let state_dir = state_dir(options);
+    let state_dir = state_dir(options, loaded);
     let native = &loaded.model.platform.spec.native;
-    let output_dir = native.output_dir.as_ref().map(|d| options.repo.join(d)).unwrap_or_else(|| state_dir.join("out"));
+    let output_dir = native
+        .output_dir
+        .as_ref()
+        .map(|d| crate::abspath::resolve(&options.repo, d))
+        .unwrap_or_else(|| state_dir.join("out"));
     provision::Context {
         platform: if loaded.model.platform.name.is_empty() {
             "paved".into()
@@ -186,6 +194,9 @@ fn prepare_with(options: &RepoOptions, cache: &ParseCache, texts: Texts) -> anyh
         (judging.join().unwrap_or_else(|p| std::panic::resume_unwind(p)), observed)
     });
     let observed = observed?;
+    provision::state::check(&context.state_dir, &context.platform, || {
+        plan::requests::provisioned_natively(&observed.status)
+    })?;
     snapshot.release_reader();
     crate::memory::release_freed();
     phase.done("judge");
@@ -274,6 +285,16 @@ pub struct Reconciled {
     pub report: Option<ApplyReport>,
 }
 
+/// Accept an empty state directory on purpose (`paved reconcile --new-state`): mark it as this platform's, so
+/// the next plan provisions afresh everything `status/` records (new passwords, keys and CA) instead of refusing.
+pub fn adopt_new_state(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<PathBuf> {
+    let loaded = super::load(options, cache)?;
+    let context = context(options, &loaded);
+    provision::state::prepare(&context.state_dir, &context.platform, Some(&options.repo))
+        .map_err(|e| anyhow::anyhow!("preparing the state directory {}: {e}", context.state_dir.display()))?;
+    Ok(context.state_dir)
+}
+
 /// Plan and apply. With `dry_run`, nothing is written.
 pub fn reconcile(options: &RepoOptions, cache: &ParseCache, dry_run: bool, actor: &str) -> anyhow::Result<Reconciled> {
     let (snapshot, planned) = prepare(options, cache)?;
@@ -296,6 +317,9 @@ pub fn apply_planned(
     planned: &Planned,
     actor: &str,
 ) -> anyhow::Result<ApplyReport> {
+    let state = &planned.context.state_dir;
+    provision::state::prepare(state, &planned.context.platform, Some(&options.repo))
+        .map_err(|e| anyhow::anyhow!("preparing the state directory {}: {e}", state.display()))?;
     let workspace = apply::workspace::for_dir(&options.repo);
     let apply_options =
         ApplyOptions { actor: actor.to_owned(), now: chrono::Utc::now(), provisioning: Some(planned.context.clone()) };

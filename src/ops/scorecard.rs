@@ -115,9 +115,9 @@ pub fn components_added(dir: &Path, rev: &str) -> BTreeMap<String, DateTime<Utc>
 
 /// The KEV catalog: `PAVED_KEV_CATALOG`, then platform.yaml `spec.evidence.kevCatalog`, then the repo's own copy.
 fn kev(options: &RepoOptions, model: &Model, snapshot: &Snapshot) -> Option<Result<vulns::Kev, String>> {
-    let configured = std::env::var_os("PAVED_KEV_CATALOG")
-        .map(std::path::PathBuf::from)
-        .or_else(|| model.platform.spec.evidence.kev_catalog.as_ref().map(|p| options.repo.join(p)));
+    let configured = std::env::var_os("PAVED_KEV_CATALOG").map(std::path::PathBuf::from).or_else(|| {
+        model.platform.spec.evidence.kev_catalog.as_ref().map(|p| crate::abspath::resolve(&options.repo, p))
+    });
     if let Some(path) = configured {
         let shown = path.display().to_string();
         let read = std::fs::metadata(&path)

@@ -174,6 +174,18 @@ pub fn plan(
 }
 
 /// The request whose status lives at `path`, if `path` is a request status path.
+/// The requests whose status says they are Ready with secrets in paved's secret store: what an empty state
+/// directory would lose (see `provision::state::check`).
+pub fn provisioned_natively(status: &BTreeMap<String, String>) -> Vec<String> {
+    status
+        .iter()
+        .filter(|(path, _)| key_of_status_path(path).is_some())
+        .filter_map(|(_, text)| parse(text))
+        .filter(|s| s.phase == "Ready" && s.secrets.is_some())
+        .map(|s| s.request)
+        .collect()
+}
+
 pub fn key_of_status_path(path: &str) -> Option<&str> {
     path.strip_prefix("status/requests/")?.strip_suffix(".yaml")
 }

@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 
 pub struct FileBackend {
     capability: &'static str,
-    out: PathBuf,
-    platform: String,
+    ctx: Context,
 }
 
 impl FileBackend {
@@ -21,18 +20,20 @@ impl FileBackend {
         let capability = ["dns-record", "namespace", "feature-flag", "sandbox-ai-key", "iam-role"]
             .into_iter()
             .find(|c| *c == capability)?;
-        Some(FileBackend { capability, out: ctx.output_dir.clone(), platform: ctx.platform.clone() })
+        Some(FileBackend { capability, ctx: ctx.clone() })
     }
 
     /// The file a target owns (a zone file is shared by every record in the zone).
     fn path(&self, t: &Target) -> PathBuf {
         let slug = format!("{}-{}", t.team, t.name);
         match self.capability {
-            "dns-record" => self.out.join("dns").join(format!("{}.zone", t.param_str("zone").unwrap_or("internal"))),
-            "namespace" => self.out.join("kubernetes").join(format!("{slug}.yaml")),
-            "feature-flag" => self.out.join("flagd").join(format!("{slug}.flagd.json")),
-            "iam-role" => self.out.join("iam").join(format!("{slug}.json")),
-            _ => self.out.join("ai-keys").join(format!("{slug}.json")),
+            "dns-record" => {
+                self.ctx.output_dir.join("dns").join(format!("{}.zone", t.param_str("zone").unwrap_or("internal")))
+            }
+            "namespace" => self.ctx.output_dir.join("kubernetes").join(format!("{slug}.yaml")),
+            "feature-flag" => self.ctx.output_dir.join("flagd").join(format!("{slug}.flagd.json")),
+            "iam-role" => self.ctx.output_dir.join("iam").join(format!("{slug}.json")),
+            _ => self.ctx.output_dir.join("ai-keys").join(format!("{slug}.json")),
         }
     }
 }
@@ -102,7 +103,7 @@ impl FileBackend {
                     "# Written by paved for request {key}. Apply with: kubectl apply -f <this file>\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n  labels:\n    paved.dev/team: {team}\n    paved.dev/platform: {platform}\n---\napiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: {ns}-quota\n  namespace: {ns}\nspec:\n  hard:\n    requests.cpu: \"{cpu}\"\n    requests.memory: {memory}\n    pods: \"{pods}\"\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: {team}-edit\n  namespace: {ns}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: edit\nsubjects:\n  - apiGroup: rbac.authorization.k8s.io\n    kind: Group\n    name: {team}\n",
                     key = t.key(),
                     team = t.team,
-                    platform = self.platform,
+                    platform = self.ctx.platform,
                 )
             }
             "feature-flag" => {
@@ -142,7 +143,7 @@ impl FileBackend {
                     .filter(|p| p.starts_with("arn:") && !p.contains(" on "))
                     .collect();
                 let doc = json!({
-                    "RoleName": iam_role_name(&self.platform, t),
+                    "RoleName": iam_role_name(&self.ctx.platform, t),
                     "MaxSessionDuration": t.parameters.get("maxSessionHours").and_then(|v| v.as_u64()).unwrap_or(1) * 3600,
                     "AssumeRolePolicyDocument": { "Version": "2012-10-17", "Statement": [{
                         "Effect": "Allow",
@@ -171,7 +172,7 @@ impl FileBackend {
     }
 
     fn key_id(&self, t: &Target) -> String {
-        format!("{}-{}-{}", self.platform, t.team, t.name)
+        format!("{}-{}-{}", self.ctx.platform, t.team, t.name)
     }
 }
 
@@ -222,7 +223,7 @@ impl Backend for FileBackend {
             applied.secrets = stored;
         }
         write_atomic(&path, &self.render(t, Some(&self.key_id(t))))?;
-        applied.outputs.insert("file".into(), path.display().to_string());
+        applied.outputs.insert("file".into(), self.ctx.file_ref(&path));
         Ok(applied)
     }
 

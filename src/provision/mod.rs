@@ -11,6 +11,7 @@ pub mod parameters;
 pub mod postgres;
 pub mod secret;
 pub mod secrets;
+pub mod state;
 pub mod terraform;
 pub mod tls;
 
@@ -75,6 +76,21 @@ pub struct Context {
     pub repo_root: Option<PathBuf>,
     /// Policies over Terraform plan JSON (the terraform backend).
     pub plan_judge: Option<PlanJudge>,
+}
+
+impl Context {
+    /// How a status file names a file paved wrote, the same on every machine however the state directory was
+    /// spelled: `state:<path>` inside the state directory, a path relative to the repo root inside the repo,
+    /// else the absolute path.
+    pub fn file_ref(&self, path: &std::path::Path) -> String {
+        if let Ok(rel) = path.strip_prefix(&self.state_dir) {
+            return format!("state:{}", rel.display());
+        }
+        match self.repo_root.as_deref().and_then(|root| path.strip_prefix(root).ok()) {
+            Some(rel) => rel.display().to_string(),
+            None => path.display().to_string(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Context {

@@ -158,8 +158,5 @@ impl Backend for Tls {
 
 pub fn expected_outputs(ctx: &Context, t: &Target) -> Vec<(String, String)> {
     let tls = Tls::new(ctx);
-    vec![
-        ("certificate".into(), tls.cert_path(t).display().to_string()),
-        ("ca".into(), Tls::ca_path(ctx).display().to_string()),
-    ]
+    vec![("certificate".into(), ctx.file_ref(&tls.cert_path(t))), ("ca".into(), ctx.file_ref(&Tls::ca_path(ctx)))]
 }

@@ -24,6 +24,7 @@ fn init_creates_a_platform_repo_that_validates() {
 
 #[test]
 fn demo_runs_the_main_job_end_to_end() {
+    let _demo = crate::util::demo_lock();
     let dir = Dir::new();
     let out = dir.join("demo");
     let run = Paved::new(&["demo", "--out", out.to_str().expect("utf8")]).run().expect_code(0);

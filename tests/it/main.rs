@@ -8,6 +8,8 @@ mod bench;
 mod daemon;
 /// `deploy/` and the Dockerfile fit the binary.
 mod deploy;
+/// The README's commands and the ones paved suggests, typed as a person types them.
+mod first_hour;
 /// The local forge driven through `paved pr`.
 mod forge;
 /// The GitHub forge against a loopback stand-in for GitHub's REST API.

@@ -102,6 +102,13 @@ pub fn git_init_commit(dir: &Path) {
     git(dir, &["commit", "--quiet", "-m", "initial"]);
 }
 
+/// Held by every test that runs `paved demo`: the demo is the example platform `acme` on the machine's real
+/// PostgreSQL and NATS, so two at once would provision the same databases and streams.
+pub fn demo_lock() -> std::sync::MutexGuard<'static, ()> {
+    static DEMO: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    DEMO.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// `paved` with a clean environment: no `PAVED_*` variables leak in from the developer's shell.
 pub struct Paved {
     cmd: Command,
@@ -117,6 +124,11 @@ impl Paved {
         }
         cmd.args(args);
         Paved { cmd }
+    }
+    /// Run in `dir`, as a person who `cd`'d there would.
+    pub fn current_dir(mut self, dir: &Path) -> Self {
+        self.cmd.current_dir(dir);
+        self
     }
     pub fn env(mut self, k: &str, v: &str) -> Self {
         self.cmd.env(k, v);
