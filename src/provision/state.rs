@@ -58,16 +58,14 @@ fn is_empty(dir: &Path) -> bool {
 /// `provisioned` is called only when the directory is empty, so the usual case reads no status file.
 pub fn check(dir: &Path, platform: &str, provisioned: impl FnOnce() -> Vec<String>) -> Result<(), Mismatch> {
     if let Ok(text) = std::fs::read_to_string(dir.join(MARKER)) {
-        if let Ok(marker) = serde_json::from_str::<Marker>(&text) {
-            if marker.platform != platform {
-                return Err(Mismatch::OtherPlatform {
-                    dir: dir.to_path_buf(),
-                    found: marker.platform,
-                    platform: platform.to_owned(),
-                });
-            }
-        }
-        return Ok(());
+        return match serde_json::from_str::<Marker>(&text) {
+            Ok(marker) if marker.platform != platform => Err(Mismatch::OtherPlatform {
+                dir: dir.to_path_buf(),
+                found: marker.platform,
+                platform: platform.to_owned(),
+            }),
+            _ => Ok(()),
+        };
     }
     if !is_empty(dir) {
         // A state made before the marker existed: it is adopted by the next `prepare`.
