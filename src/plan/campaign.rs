@@ -13,6 +13,12 @@ pub fn page_path(path: &str, version: &str) -> String {
     format!("scorecards/campaigns/{path}/v{version}.md")
 }
 
+/// Is `path` a campaign page? Those are planned here (by `paved paths sync` and the daemon's path pass), so the
+/// scorecard reports never remove them as pages "no scorecard applies to".
+pub fn is_page(path: &str) -> bool {
+    path.starts_with("scorecards/campaigns/")
+}
+
 /// The burndown points recorded in a previous page: `(time, remaining)`.
 pub fn burndown_of(page: &str) -> Vec<(String, usize)> {
     page.lines()

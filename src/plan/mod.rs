@@ -392,7 +392,8 @@ fn plan_reports(
     if desired.diagnostics.errors() > 0 {
         return;
     }
-    for (path, before) in observed.reports.iter().filter(|(p, _)| !pages.contains_key(*p)) {
+    let stale = observed.reports.iter().filter(|(p, _)| !pages.contains_key(*p) && !campaign::is_page(p));
+    for (path, before) in stale {
         let t = target(path);
         actions.push(PlannedAction {
             id: ActionId::new(ActionKind::WriteReport, &t, b""),

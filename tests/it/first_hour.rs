@@ -59,6 +59,16 @@ fn the_demo_and_the_commands_it_suggests_work_as_typed() {
     let sync = Paved::new(&["paths", "sync", "--repo", ".", "--forge", "../forge"]).current_dir(&platform).run();
     assert!(!sync.stderr().contains("No such file"), "{}", sync.stderr());
     let _ = sync; // TEMP
+    // Reconcile and paths sync take turns without undoing each other's pages, and settle.
+    let after_sync = Paved::new(&["reconcile"]).current_dir(&platform).run().expect_code(0);
+    assert!(!after_sync.stdout().contains("campaigns/"), "reconcile undid the campaign pages: {}", after_sync.stdout());
+    Paved::new(&["paths", "sync"]).current_dir(&platform).run();
+    Paved::new(&["reconcile"]).current_dir(&platform).run().expect_code(0);
+    let head = git(&platform, &["rev-parse", "HEAD"]);
+    Paved::new(&["paths", "sync"]).current_dir(&platform).run();
+    let settled = Paved::new(&["reconcile"]).current_dir(&platform).run().expect_code(0);
+    assert!(settled.stdout().contains("No changes"), "{}", settled.stdout());
+    assert_eq!(git(&platform, &["rev-parse", "HEAD"]), head, "a second sync and reconcile commit nothing");
     Paved::new(&["scorecard", "--repo", "paved-demo/platform"]).current_dir(here).run().expect_code(0);
     Paved::new(&["pr", "list", "--repo", "paved-demo/platform"]).current_dir(here).run().expect_code(0);
 
