@@ -52,6 +52,7 @@ fn options(dir: &Path) -> RepoOptions {
         strict: false,
         forge: None,
         state: Some(dir.join(".paved/state")),
+        lock_wait: paved::lock::DEFAULT_WAIT,
     }
 }
 

@@ -14,6 +14,7 @@
 //! | [`policy`] | Rego policy-as-code (regorus): deny, warn and approvers for a request, its module and team |
 //! | [`review`] | plans on pull requests: head requests judged by the base branch, the PR comment |
 //! | [`provision`] | backends that provision requests (native and Terraform), the secret store |
+//! | [`lock`] | one writer per platform: the lock a writing run holds from observe to push |
 //! | [`library`] | what ships inside the binary: the standard library and the example |
 //! | [`apply`] | executors that carry out a plan: bot commits to bot-owned paths, with audit records |
 //! | [`audit`] | the append-only, hash-chained audit log |
@@ -39,6 +40,7 @@ pub mod evidence;
 pub mod forge;
 pub mod gitcli;
 pub mod library;
+pub mod lock;
 pub mod memory;
 pub mod model;
 pub mod observe;

@@ -22,6 +22,7 @@ pub fn incremental(repo: &std::path::Path, commits: usize) -> anyhow::Result<Vec
         strict: false,
         forge: None,
         state: Some(repo.join(".paved/state")),
+        lock_wait: crate::lock::DEFAULT_WAIT,
     };
     let cache = crate::model::cache::ParseCache::new();
     let mut planner = WarmPlanner::new(options);

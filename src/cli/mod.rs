@@ -46,6 +46,9 @@ pub struct Global {
     /// paved's state directory: the secret store and what native backends write (default <repo>/.paved/state).
     #[arg(long, global = true, env = "PAVED_STATE", value_parser = crate::abspath::parse_arg)]
     pub state: Option<PathBuf>,
+    /// How long a run that writes waits for another paved to finish with this platform (0: fail at once).
+    #[arg(long, global = true, default_value = "60s", value_parser = parse_duration_arg, value_name = "DURATION")]
+    pub lock_timeout: std::time::Duration,
     /// Treat warnings (unknown fields in Backstage entities) as errors.
     #[arg(long, global = true)]
     pub strict: bool,
@@ -406,6 +409,7 @@ fn repo_options(g: &Global, default_worktree: bool) -> RepoOptions {
         strict: g.strict,
         forge: g.forge.clone(),
         state: g.state.clone(),
+        lock_wait: g.lock_timeout,
     }
 }
 

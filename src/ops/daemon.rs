@@ -154,9 +154,20 @@ impl PassContext {
         result
     }
 
+    /// A pass under the platform's lock (another paved may be reconciling the same platform), then the sunset
+    /// review on its timer, which takes the lock itself.
+    fn pass_inner(&self, triggers: &Triggers) -> anyhow::Result<Outcome> {
+        let outcome = {
+            let _lease = super::lock_platform(&self.options)?;
+            self.pass_locked(triggers)?
+        };
+        self.sunset_review_if_due();
+        Ok(outcome)
+    }
+
     /// The whole reconcile, unless only the watch or the poll fired and the commit it would read has not moved
     /// (paved reconciles commits; an edit not yet committed, or paved's own bot commit, changes nothing).
-    fn pass_inner(&self, triggers: &Triggers) -> anyhow::Result<Outcome> {
+    fn pass_locked(&self, triggers: &Triggers) -> anyhow::Result<Outcome> {
         let why: Vec<&str> = triggers.iter().map(|t| t.as_str()).collect();
         let why = why.join(",");
         if self.sync_remote {
@@ -208,7 +219,6 @@ impl PassContext {
             tracing::info!("bot commit pushed");
         }
         *self.last.lock().expect("no panics while the pass context is locked") = Some((self.head(), Instant::now()));
-        self.sunset_review_if_due();
         Ok(Outcome::requeue(self.resync))
     }
 

@@ -88,6 +88,7 @@ pub fn demo(out: &Path) -> anyhow::Result<Demo> {
         strict: false,
         forge: Some(forge_dir.clone()),
         state: None,
+        lock_wait: crate::lock::DEFAULT_WAIT,
     };
     let cache = ParseCache::new();
     let loaded = super::load(&options, &cache)?;

@@ -34,6 +34,8 @@ pub struct RepoOptions {
     pub forge: Option<PathBuf>,
     /// paved's state directory (secret store, provisioned files); see `reconcile::state_dir`.
     pub state: Option<PathBuf>,
+    /// How long a run that writes waits for the platform's lock (see [`lock_platform`]).
+    pub lock_wait: std::time::Duration,
 }
 
 /// Open the snapshot `options` name.
@@ -106,6 +108,24 @@ pub fn forge(options: &RepoOptions, loaded: &Loaded) -> anyhow::Result<Option<Bo
         limits: Limits::default(),
     })?;
     Ok(Some(Box::new(forge)))
+}
+
+/// Take the platform's lock (see [`crate::lock`]) before a run that writes the platform repo or its state
+/// observes anything; hold the lease until its bot commit, audit records and push are done. The lock lives in the
+/// state directory, found from `platform.yaml` at the snapshot the run reads, so the run's plan is computed from
+/// what the last writer left.
+pub fn lock_platform(options: &RepoOptions) -> anyhow::Result<crate::lock::Lease> {
+    use crate::lock::PlatformLock;
+    let snapshot = open_snapshot(options)?;
+    let configured = snapshot.get("platform.yaml").and_then(|e| snapshot.read_text(e).ok()).and_then(|text| {
+        let doc: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
+        doc.get("spec")?.get("state")?.as_str().map(str::to_owned)
+    });
+    let dir = reconcile::state_dir_for(options, configured.as_deref());
+    let mut waiting = |holder: &crate::lock::Holder| {
+        eprintln!("note: waiting up to {:?} for the platform lock held by {holder}", options.lock_wait);
+    };
+    Ok(crate::lock::FileLock::in_state_dir(&dir).acquire(options.lock_wait, &mut waiting)?)
 }
 
 /// Is `dir` a git work tree (bot changes are committed) rather than a plain directory?

@@ -110,6 +110,7 @@ pub struct Outcome {
 
 /// Open or update the migration PR of every module with pending request migrations.
 pub fn migrate(options: &RepoOptions, cache: &ParseCache, dry_run: bool) -> anyhow::Result<Vec<Outcome>> {
+    let _lease = if dry_run { None } else { Some(super::lock_platform(options)?) };
     let snapshot = super::open_snapshot(options)?;
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
     let forge = super::local_forge(options, &loaded);

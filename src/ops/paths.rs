@@ -140,6 +140,7 @@ pub fn sync(
     max_new_prs: usize,
     actor: &str,
 ) -> anyhow::Result<PathsRun> {
+    let _lease = if execute { Some(super::lock_platform(repo)?) } else { None };
     let snapshot = open_snapshot(repo)?;
     let loaded = crate::model::load(&snapshot, cache, &LoadOptions { strict: repo.strict });
     let forge = local_forge(repo, &loaded)

@@ -25,8 +25,13 @@ pub struct Planned {
 /// paved's state directory for this platform: `--state`, then `PAVED_STATE`, then `platform.yaml` `spec.state`,
 /// then `<repo>/.paved/state` (see [`provision::state`]).
 pub fn state_dir(options: &RepoOptions, loaded: &Loaded) -> PathBuf {
+    state_dir_for(options, loaded.model.platform.spec.state.as_deref())
+}
+
+/// [`state_dir`], given `platform.yaml`'s `spec.state`.
+pub fn state_dir_for(options: &RepoOptions, configured: Option<&str>) -> PathBuf {
     let override_dir = options.state.clone().or_else(|| env_path("PAVED_STATE"));
-    provision::state::locate(&options.repo, loaded.model.platform.spec.state.as_deref(), override_dir.as_deref())
+    provision::state::locate(&options.repo, configured, override_dir.as_deref())
 }
 
 /// A path an environment variable names, made absolute against the current directory (as a flag's would be).
@@ -288,6 +293,7 @@ pub struct Reconciled {
 /// Accept an empty state directory on purpose (`paved reconcile --new-state`): mark it as this platform's, so
 /// the next plan provisions afresh everything `status/` records (new passwords, keys and CA) instead of refusing.
 pub fn adopt_new_state(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<PathBuf> {
+    let _lease = super::lock_platform(options)?;
     let loaded = super::load(options, cache)?;
     let context = context(options, &loaded);
     provision::state::prepare(&context.state_dir, &context.platform, Some(&options.repo))
@@ -297,6 +303,7 @@ pub fn adopt_new_state(options: &RepoOptions, cache: &ParseCache) -> anyhow::Res
 
 /// Plan and apply. With `dry_run`, nothing is written.
 pub fn reconcile(options: &RepoOptions, cache: &ParseCache, dry_run: bool, actor: &str) -> anyhow::Result<Reconciled> {
+    let _lease = if dry_run { None } else { Some(super::lock_platform(options)?) };
     let (snapshot, planned) = prepare(options, cache)?;
     if dry_run || options.rev.is_some() && !super::is_worktree(&options.repo) {
         anyhow::ensure!(

@@ -34,6 +34,7 @@ pub struct Outcome {
 
 /// Run the review. With `dry_run`, say what would be proposed (from the platform repo as read) and open nothing.
 pub fn propose(options: &RepoOptions, cache: &ParseCache, dry_run: bool) -> anyhow::Result<Outcome> {
+    let _lease = if dry_run { None } else { Some(super::lock_platform(options)?) };
     let snapshot = open_snapshot(options)?;
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
     let now = super::scorecard::now()?;

@@ -48,9 +48,11 @@ struct Marker {
     platform: String,
 }
 
-/// Does `dir` hold anything?
+/// Does `dir` hold anything but the platform lock?
 fn is_empty(dir: &Path) -> bool {
-    std::fs::read_dir(dir).map(|mut entries| entries.next().is_none()).unwrap_or(true)
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().all(|e| e.file_name() == crate::lock::FILE_NAME))
+        .unwrap_or(true)
 }
 
 /// Refuse a state directory that does not match what `status/` records: an empty (or missing) one while

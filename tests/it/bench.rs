@@ -42,6 +42,7 @@ fn generated_platform_validates_plans_and_is_deterministic() {
         strict: false,
         forge: None,
         state: Some(a.join("state")),
+        lock_wait: paved::lock::DEFAULT_WAIT,
     };
     let cache = ParseCache::new();
     let cold = reconcile::plan(&options, &cache).expect("plan");

@@ -16,6 +16,7 @@ fn options(repo: &Path, state: &Path) -> RepoOptions {
         strict: false,
         forge: None,
         state: Some(state.to_path_buf()),
+        lock_wait: paved::lock::DEFAULT_WAIT,
     }
 }
 

@@ -34,3 +34,5 @@ mod scorecard;
 mod sunset;
 /// `paved validate`: the example, the broken corpus, real Backstage files.
 mod validate;
+/// One writer per platform: the lock, waiting, and concurrent reconciles.
+mod writers;

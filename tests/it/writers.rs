@@ -1,0 +1,56 @@
+//! One writer per platform: runs that write the platform repo or its state take the platform's lock, wait for
+//! one another, and say who holds it when they give up.
+
+use crate::util::{Dir, Paved, example_copy, git, git_init_commit, s};
+use paved::lock::PlatformLock;
+use std::time::Duration;
+
+#[test]
+fn a_writer_waits_for_the_lock_then_says_who_holds_it() {
+    let repo = example_copy();
+    git_init_commit(repo.path());
+    // Another paved holds the lock: the test itself, through the same interface.
+    let lock = paved::lock::FileLock::in_state_dir(&repo.join(".paved/state"));
+    let held = lock.acquire(Duration::ZERO, &mut |_| panic!("the lock is free")).expect("lock");
+    let busy = Paved::new(&["reconcile", "--repo", s(repo.path()), "--lock-timeout", "300ms"]).run().expect_code(2);
+    let err = busy.stderr();
+    assert!(err.contains("waiting up to"), "a visible message while it waits: {err}");
+    assert!(err.contains(&format!("pid {}", std::process::id())), "names the holder: {err}");
+    assert!(err.contains("--lock-timeout"), "says what to do: {err}");
+    assert_eq!(git(repo.path(), &["log", "--oneline"]).lines().count(), 1, "it wrote nothing");
+    // Read-only commands never wait.
+    Paved::new(&["plan", "--repo", s(repo.path()), "--lock-timeout", "0s"]).run().expect_code(0);
+    drop(held);
+    Paved::new(&["reconcile", "--repo", s(repo.path()), "--lock-timeout", "0s"]).run().expect_code(0);
+}
+
+#[test]
+fn concurrent_reconciles_take_turns_and_the_audit_log_stays_intact() {
+    let repo = example_copy();
+    git_init_commit(repo.path());
+    let logs = Dir::new();
+    for round in 0..3 {
+        repo.write(
+            &format!("requests/search/flag-{round}.yaml"),
+            &format!(
+                "apiVersion: paved.dev/v1\nkind: Request\nmetadata:\n  name: flag-{round}\n  requestedBy: user:lucas.moreau\nspec:\n  capability: feature-flag\n  moduleVersion: 1\n  environment: staging\n  owner: group:search\n  parameters:\n    key: flag-{round}\n    variants:\n      \"on\": true\n      \"off\": false\n    defaultVariant: \"off\"\n"
+            ),
+        );
+        git(repo.path(), &["add", "--all"]);
+        git(repo.path(), &["commit", "--quiet", "-m", &format!("round {round}")]);
+        let children: Vec<_> = (0..3)
+            .map(|i| {
+                Paved::new(&["reconcile", "--repo", s(repo.path())]).spawn(&logs.join(&format!("{round}-{i}.log")))
+            })
+            .collect();
+        for (i, mut child) in children.into_iter().enumerate() {
+            let status = child.wait().expect("reconcile ends");
+            let log = std::fs::read_to_string(logs.join(&format!("{round}-{i}.log"))).unwrap_or_default();
+            assert!(status.success(), "round {round}, reconcile {i}: {status}\n{log}");
+        }
+    }
+    assert_eq!(git(repo.path(), &["status", "--porcelain"]), "", "no half-written files are left behind");
+    Paved::new(&["audit", "verify", "--repo", s(repo.path())]).run().expect_code(0);
+    let settled = Paved::new(&["reconcile", "--repo", s(repo.path())]).run().expect_code(0);
+    assert!(settled.stdout().contains("No changes"), "{}", settled.stdout());
+}
