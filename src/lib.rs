@@ -54,3 +54,11 @@ pub mod review;
 pub mod scorecard;
 pub mod source;
 pub mod yaml;
+
+/// The bytes of a file under `tests/fixtures/` (public documents kept in the repository; their sources and
+/// licences are in its README.md), for the unit tests. A missing or unreadable fixture panics with its path.
+#[cfg(test)]
+pub(crate) fn test_fixture(rel: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("test fixture {}: {e}", path.display()))
+}

@@ -381,13 +381,11 @@ fn parse(event: &str, body: &[u8]) -> Result<Option<Event>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     const SECRET: &[u8] = b"It's a Secret to Everybody";
 
     fn fixture(name: &str) -> Vec<u8> {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/github-webhooks").join(name);
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        crate::test_fixture(&format!("github-webhooks/{name}"))
     }
 
     fn gate(repos: &[&str]) -> Gate {

@@ -1,17 +1,11 @@
-//! Collectors over real public documents (`shared/fixtures`) and over forged, truncated, enormous and
+//! Collectors over real public documents (`tests/fixtures`) and over forged, truncated, enormous and
 //! future-dated evidence.
 
 use super::*;
 use crate::model::platform::{KeyAlgorithm, SigningKey};
-use std::path::{Path, PathBuf};
-
-fn fixtures() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
-    if p.exists() { p } else { PathBuf::from("/work/shared/fixtures") }
-}
 
 fn fixture(rel: &str) -> String {
-    std::fs::read_to_string(fixtures().join(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
+    String::from_utf8(crate::test_fixture(rel)).unwrap_or_else(|e| panic!("fixture {rel} is not UTF-8: {e}"))
 }
 
 fn now() -> DateTime<Utc> {
@@ -105,8 +99,7 @@ fn evidence_from_the_future_fails() {
 }
 
 fn kev() -> External {
-    let path = fixtures().join("kev/known_exploited_vulnerabilities.json");
-    let bytes = std::fs::read(&path).expect("KEV fixture");
+    let bytes = crate::test_fixture("kev/known_exploited_vulnerabilities.json");
     External { kev: Some(vulns::Kev::parse(&bytes, "kev.json")), ..External::default() }
 }
 

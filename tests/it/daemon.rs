@@ -152,7 +152,7 @@ pub fn bot_commits(repo: &Path) -> Vec<String> {
 
 /// The push fixture, re-addressed to `repo`.
 fn push_body(repo: &str) -> Vec<u8> {
-    let path = crate::util::root().join("../shared/fixtures/github-webhooks/push.new-branch.octokit.json");
+    let path = crate::util::fixture("github-webhooks/push.new-branch.octokit.json");
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).expect("fixture")).expect("json");
     v["repository"]["full_name"] = serde_json::Value::String(repo.to_owned());
     serde_json::to_vec(&v).expect("json")

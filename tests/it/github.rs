@@ -3,7 +3,7 @@
 //! GitHub itself is unreachable from here, so [`FakeGitHub`] stands in for it: an axum server on loopback that
 //! keeps repos, pull requests, comments, reviews, check runs and files in memory and answers with GitHub's own
 //! shapes. Every object it serves starts from the matching example in GitHub's official OpenAPI description
-//! (`../shared/fixtures/github-openapi/api.github.com.subset.json`) with paved's values laid over it, and every
+//! (`tests/fixtures/github-openapi/api.github.com.subset.json`) with paved's values laid over it, and every
 //! successful answer is checked against that description's response schema (required properties, types, enums,
 //! nullability): a shape GitHub would not send fails the test. It can also be scripted to answer with rate-limit
 //! and server errors, and it records every call so tests can assert what was (not) sent.
@@ -21,7 +21,7 @@ const TOKEN: &str = "ghp_test_token_for_the_fake";
 fn spec() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let path = crate::util::root().join("../shared/fixtures/github-openapi/api.github.com.subset.json");
+        let path = crate::util::fixture("github-openapi/api.github.com.subset.json");
         serde_json::from_slice(&std::fs::read(&path).expect("the OpenAPI subset")).expect("OpenAPI JSON")
     })
 }
@@ -462,7 +462,7 @@ fn reply(st: &mut State, template: &str, method: &str, status: u16, body: Value)
     (status, vec![("x-ratelimit-remaining".into(), "4999".into())], body)
 }
 
-/// GitHub's description in `shared/fixtures` lacks `GET /repos/{owner}/{repo}/issues`, so its answers cannot be
+/// GitHub's description in `tests/fixtures` lacks `GET /repos/{owner}/{repo}/issues`, so its answers cannot be
 /// schema-checked; [`State::issue`] builds them from GitHub's documented Issue fields instead.
 fn reply_unchecked(body: Value) -> Reply {
     (200, vec![("x-ratelimit-remaining".into(), "4999".into())], body)

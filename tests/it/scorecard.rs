@@ -1,8 +1,8 @@
 //! Scorecards from evidence: `paved scorecard` on the example, forged and future-dated evidence, self-declared
 //! catalog fields, and the reports the reconcile commits (nothing when nothing changed; the trend grows with new
-//! evidence). The clock is pinned with `PAVED_NOW`; the KEV catalog is the real one from `shared/fixtures`.
+//! evidence). The clock is pinned with `PAVED_NOW`; the KEV catalog is the real one from `tests/fixtures`.
 
-use crate::util::{Dir, Paved, commit_at, example_copy, git, root};
+use crate::util::{Dir, Paved, commit_at, example_copy, fixture, git};
 use base64::Engine;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 const NOW: &str = "2026-11-28T12:00:00Z";
 
 fn kev() -> PathBuf {
-    let p = root().join("../shared/fixtures/kev/known_exploited_vulnerabilities.json");
-    if p.exists() { p } else { PathBuf::from("/work/shared/fixtures/kev/known_exploited_vulnerabilities.json") }
+    fixture("kev/known_exploited_vulnerabilities.json")
 }
 
 fn s(p: &Path) -> &str {

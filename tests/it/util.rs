@@ -8,6 +8,14 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A file under `tests/fixtures/` (public documents kept in the repository; their sources and licences are in
+/// its README.md). A missing fixture panics with its path.
+pub fn fixture(rel: &str) -> PathBuf {
+    let path = root().join("tests/fixtures").join(rel);
+    assert!(path.is_file(), "missing test fixture {} (see tests/fixtures/README.md)", path.display());
+    path
+}
+
 /// A path as a `&str` argument.
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("test paths are UTF-8")
