@@ -34,8 +34,28 @@ impl Postgres {
     }
 }
 
-fn backend_err(e: impl std::fmt::Display) -> Error {
-    Error::Backend { backend: "postgres", message: e.to_string() }
+/// A failed PostgreSQL operation as paved reports it: what it was doing on which object, and the server's own
+/// message, SQLSTATE, detail and hint (the client's error says only "db error"). Statements are never quoted: some
+/// carry a password.
+fn backend_err(op: String) -> impl FnOnce(postgres::Error) -> Error {
+    move |e| Error::Backend { backend: "postgres", message: format!("{op}: {}", describe(&e)) }
+}
+
+fn describe(e: &postgres::Error) -> String {
+    let Some(db) = e.as_db_error() else {
+        return match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        };
+    };
+    let mut text = format!("{} (SQLSTATE {})", db.message(), db.code().code());
+    if let Some(detail) = db.detail() {
+        text.push_str(&format!("; {detail}"));
+    }
+    if let Some(hint) = db.hint() {
+        text.push_str(&format!("; hint: {hint}"));
+    }
+    text
 }
 
 impl Backend for Postgres {
@@ -50,7 +70,7 @@ impl Backend for Postgres {
             &[&name],
         );
         match row {
-            Err(e) => Observation::Unavailable { reason: format!("PostgreSQL query failed: {e}") },
+            Err(e) => Observation::Unavailable { reason: format!("reading database {name}: {}", describe(&e)) },
             Ok(None) => Observation::Absent,
             Ok(Some(row)) => {
                 let owner: Option<String> = row.get(0);
@@ -70,8 +90,10 @@ impl Backend for Postgres {
         let name = self.name(target);
         // Keep the password the team already has, unless the role has to be made anew.
         let mut stored = secrets.read(&target.team, &target.name);
-        let role_exists =
-            client.query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&name]).map_err(backend_err)?.is_some();
+        let role_exists = client
+            .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&name])
+            .map_err(backend_err(format!("looking up role {name}")))?
+            .is_some();
         let password = match stored.get("password") {
             Some(p) if role_exists && p.chars().all(|c| c.is_ascii_alphanumeric()) => p.clone(),
             _ => random_token(24),
@@ -80,20 +102,28 @@ impl Backend for Postgres {
         if role_exists {
             client
                 .batch_execute(&format!("ALTER ROLE \"{name}\" WITH LOGIN PASSWORD '{password}'"))
-                .map_err(backend_err)?;
+                .map_err(backend_err(format!("setting the password of role {name}")))?;
         } else {
             client
                 .batch_execute(&format!("CREATE ROLE \"{name}\" WITH LOGIN PASSWORD '{password}'"))
-                .map_err(backend_err)?;
+                .map_err(backend_err(format!("creating role {name}")))?;
         }
-        let db_exists =
-            client.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).map_err(backend_err)?.is_some();
+        let db_exists = client
+            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+            .map_err(backend_err(format!("looking up database {name}")))?
+            .is_some();
         if db_exists {
-            client.batch_execute(&format!("ALTER DATABASE \"{name}\" OWNER TO \"{name}\"")).map_err(backend_err)?;
+            client
+                .batch_execute(&format!("ALTER DATABASE \"{name}\" OWNER TO \"{name}\""))
+                .map_err(backend_err(format!("giving database {name} to role {name}")))?;
         } else {
-            client.batch_execute(&format!("CREATE DATABASE \"{name}\" OWNER \"{name}\"")).map_err(backend_err)?;
+            client
+                .batch_execute(&format!("CREATE DATABASE \"{name}\" OWNER \"{name}\""))
+                .map_err(backend_err(format!("creating database {name}")))?;
         }
-        client.batch_execute(&format!("REVOKE ALL ON DATABASE \"{name}\" FROM PUBLIC")).map_err(backend_err)?;
+        client
+            .batch_execute(&format!("REVOKE ALL ON DATABASE \"{name}\" FROM PUBLIC"))
+            .map_err(backend_err(format!("revoking public access to database {name}")))?;
 
         let host = config.get_hosts().first().map(|h| match h {
             postgres::config::Host::Tcp(h) => h.clone(),
@@ -116,8 +146,12 @@ impl Backend for Postgres {
     fn destroy(&self, target: &Target, secrets: &SecretStore) -> Result<(), Error> {
         let (mut client, _) = self.connect().map_err(Error::Unavailable)?;
         let name = self.name(target);
-        client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).map_err(backend_err)?;
-        client.batch_execute(&format!("DROP ROLE IF EXISTS \"{name}\"")).map_err(backend_err)?;
+        client
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .map_err(backend_err(format!("dropping database {name}")))?;
+        client
+            .batch_execute(&format!("DROP ROLE IF EXISTS \"{name}\""))
+            .map_err(backend_err(format!("dropping role {name}")))?;
         secrets.remove(&target.team, &target.name);
         Ok(())
     }

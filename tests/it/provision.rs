@@ -552,3 +552,27 @@ fn the_terraform_backend_plans_applies_changes_and_destroys_for_real() {
     assert!(!p.state.join("terraform/payments/scratch").exists());
     assert!(!p.repo.join("status/requests/payments/scratch.yaml").exists());
 }
+
+#[test]
+fn a_failed_database_says_what_failed_with_the_servers_message_and_sqlstate() {
+    let test = "a_failed_database_says_what_failed_with_the_servers_message_and_sqlstate";
+    let Some(mut admin) = postgres_or_skip(test) else { return };
+    // An admin connection whose role may log in but not create roles: the server refuses, with SQLSTATE 42501.
+    admin
+        .batch_execute(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pvt_no_createrole') THEN \
+             CREATE ROLE pvt_no_createrole LOGIN NOCREATEROLE NOCREATEDB; END IF; END $$",
+        )
+        .expect("a role without CREATEROLE");
+    let p = Platform::new("pvt-cause");
+    let path = p.repo.join("platform.yaml");
+    let text = std::fs::read_to_string(&path).expect("platform.yaml");
+    let text = text.replace("user=postgres", "user=pvt_no_createrole dbname=postgres");
+    std::fs::write(&path, text).expect("write");
+    p.commit("admin without CREATEROLE");
+    p.paved(&["reconcile"]).expect_code(1);
+    let status = std::fs::read_to_string(p.repo.join("status/requests/payments/payments-db.yaml")).expect("status");
+    assert!(status.contains("creating role pvt_cause_payments_payments_db"), "the operation and object: {status}");
+    assert!(status.contains("permission denied") && status.contains("SQLSTATE 42501"), "the server's words: {status}");
+    assert!(!status.contains("db error"), "{status}");
+}
