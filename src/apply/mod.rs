@@ -103,8 +103,8 @@ pub fn apply(
     options: &ApplyOptions,
 ) -> Result<ApplyReport, Error> {
     let current = workspace.head()?;
-    if let Some(current) = current.filter(|c| *c != plan.basis.desired) {
-        return Err(Error::Stale { planned: plan.basis.desired.clone(), current });
+    if let Some(current) = current.as_ref().filter(|c| **c != plan.basis.desired) {
+        return Err(Error::Stale { planned: plan.basis.desired.clone(), current: current.clone() });
     }
     if plan.texts == crate::plan::Texts::Dropped {
         return Err(Error::NoTexts);
@@ -166,7 +166,7 @@ pub fn apply(
     let body: Vec<String> =
         plan.actions.iter().map(|a| format!("{} {}: {}", a.kind.as_str(), a.target, a.reason)).collect();
     let message = format!("{subject}\n\n{}\n\n{}\n", body.join("\n"), trailers.join("\n"));
-    report.commit = workspace.commit(&changes, &message, &options.actor)?;
+    report.commit = workspace.commit(&changes, &message, &options.actor, current.as_deref())?;
     Ok(report)
 }
 

@@ -3,7 +3,7 @@
 
 use crate::plan::FileChange;
 use crate::source::blob_id;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The error returned by [`Workspace`] methods.
@@ -15,14 +15,29 @@ pub enum WorkspaceError {
     Git(#[from] crate::gitcli::Error),
     #[error("refusing to write `{0}`: paved writes only bot-owned paths (status/, audit/, scorecards/*.md)")]
     NotBotOwned(String),
+    #[error(
+        "the branch moved from {expected} to {found} while paved was applying: nothing was committed over it; the \
+         next reconcile plans again from {found}"
+    )]
+    Moved { expected: String, found: String },
 }
 
 /// A place bot changes are written to.
 pub trait Workspace {
     /// The commit bot changes will follow, `None` for a plain directory.
     fn head(&self) -> Result<Option<String>, WorkspaceError>;
-    /// Write `changes` and record them; returns the new commit, if one was made.
-    fn commit(&self, changes: &[FileChange], message: &str, author: &str) -> Result<Option<String>, WorkspaceError>;
+    /// Write `changes` and record them; returns the new commit, if one was made. With `basis` (the commit the
+    /// changes were planned from), the branch moves by compare-and-swap: only if it still points at `basis`.
+    ///
+    /// # Errors
+    /// [`WorkspaceError::Moved`] when the branch is no longer at `basis`; I/O and git failures.
+    fn commit(
+        &self,
+        changes: &[FileChange],
+        message: &str,
+        author: &str,
+        basis: Option<&str>,
+    ) -> Result<Option<String>, WorkspaceError>;
 }
 
 /// Pick the workspace for a directory: a git work tree when `dir/.git` exists.
@@ -78,7 +93,13 @@ impl Workspace for PlainDir {
     fn head(&self) -> Result<Option<String>, WorkspaceError> {
         Ok(None)
     }
-    fn commit(&self, changes: &[FileChange], _message: &str, _author: &str) -> Result<Option<String>, WorkspaceError> {
+    fn commit(
+        &self,
+        changes: &[FileChange],
+        _message: &str,
+        _author: &str,
+        _basis: Option<&str>,
+    ) -> Result<Option<String>, WorkspaceError> {
         write_files(&self.dir, changes)?;
         Ok(None)
     }
@@ -100,8 +121,8 @@ impl GitWorktree {
     }
 }
 
-/// Commits of more paths than this are made through a temporary index ([`GitWorktree::commit_many`]).
-const PATHSPEC_LIMIT: usize = 64;
+/// The new blobs of commits of more paths than this are written as one pack ([`GitWorktree::pack_blobs`]).
+const PACK_LIMIT: usize = 64;
 
 /// The commit message in a temporary file (removed when dropped).
 fn message_file(dir: &Path, message: &str) -> Result<tempfile::NamedTempFile, WorkspaceError> {
@@ -118,7 +139,20 @@ impl Workspace for GitWorktree {
         head.map(Some).map_err(|e| WorkspaceError::Io { path: self.dir.clone(), source: std::io::Error::other(e) })
     }
 
-    fn commit(&self, changes: &[FileChange], message: &str, author: &str) -> Result<Option<String>, WorkspaceError> {
+    fn commit(
+        &self,
+        changes: &[FileChange],
+        message: &str,
+        author: &str,
+        basis: Option<&str>,
+    ) -> Result<Option<String>, WorkspaceError> {
+        if let Some(expected) = basis
+            && let Some(found) = self.head()?
+            && expected != found
+        {
+            // Checked before writing, so a stale apply leaves the work tree as it found it.
+            return Err(WorkspaceError::Moved { expected: expected.to_owned(), found });
+        }
         write_files(&self.dir, changes)?;
         crash_point("before-commit");
         let mut paths: Vec<&str> = changes.iter().map(FileChange::path).collect();
@@ -139,38 +173,23 @@ impl Workspace for GitWorktree {
         let path_list: Vec<u8> = paths.iter().flat_map(|p| p.bytes().chain([0])).collect();
         let message_file = message_file(&self.dir, message)?;
         let message_arg = message_file.path().to_string_lossy().into_owned();
-        if paths.len() > PATHSPEC_LIMIT {
-            // Held until the branch has moved: it keeps `git gc` off the new pack.
-            let _packed = self.pack_blobs(changes)?;
-            return self.commit_many(path_list, &message_arg, author);
-        }
-        let from_stdin = ["--pathspec-from-file=-", "--pathspec-file-nul"];
-        // `git commit <pathspec>` stages tracked paths itself; new ones must be added first.
-        if paths.iter().any(|p| !at_head.contains_key(p)) {
-            self.git_with_input(&[&["add", "--all"][..], &from_stdin].concat(), author, path_list.clone())?;
-        }
-        // Only these paths: whatever else the user has staged stays staged and out of the bot commit.
-        let commit = [&["commit", "--quiet", "--no-verify", "-F", &message_arg][..], &from_stdin].concat();
-        if let Err(e) = self.git_with_input(&commit, author, path_list) {
-            // A clean filter (eol, a .gitattributes driver) may make the staged content HEAD's after all.
-            let staged = self.git(&["diff", "--cached", "--name-only", "-z"], author)?;
-            let ours: HashSet<&str> = paths.iter().copied().collect();
-            return if staged.split('\0').any(|p| ours.contains(p)) { Err(e) } else { Ok(None) };
-        }
-        self.head()
+        // Held until the branch has moved: it keeps `git gc` off the new pack.
+        let _packed = if paths.len() > PACK_LIMIT { Some(self.pack_blobs(changes)?) } else { None };
+        self.commit_paths(path_list, &message_arg, author, basis)
     }
 }
 
 impl GitWorktree {
-    /// Commit `paths` (NUL-separated) as `git commit --only` would, through a temporary index: git matches each
-    /// file against each pathspec, so `git add` and `git commit` of 25,000 paths took 14 s of CPU where
-    /// `git update-index`, which takes exact paths, takes 0.2 s. Five git processes instead of two, so only for
-    /// commits of more than [`PATHSPEC_LIMIT`] paths.
-    fn commit_many(
+    /// Commit `paths` (NUL-separated) as `git commit --only` would, through a temporary index, and move the
+    /// branch with `git update-ref NEW OLD`: a compare-and-swap against `basis` (or HEAD as read here), so a
+    /// commit made meanwhile by anyone is never written over. (`git add` and `git commit` of 25,000 paths also
+    /// took 14 s of CPU, matching each file against each pathspec, where `git update-index` takes 0.2 s.)
+    fn commit_paths(
         &self,
         path_list: Vec<u8>,
         message_file: &str,
         author: &str,
+        basis: Option<&str>,
     ) -> Result<Option<String>, WorkspaceError> {
         let scratch = tempfile::tempdir().map_err(|source| WorkspaceError::Io { path: self.dir.clone(), source })?;
         let index = scratch.path().join("index").to_string_lossy().into_owned();
@@ -182,7 +201,10 @@ impl GitWorktree {
             }
             git.run(args)
         };
-        let head = self.git(&["rev-parse", "--verify", "--quiet", "HEAD"], author).ok().filter(|h| !h.is_empty());
+        let head = match basis {
+            Some(basis) => Some(basis.to_owned()),
+            None => self.git(&["rev-parse", "--verify", "--quiet", "HEAD"], author).ok().filter(|h| !h.is_empty()),
+        };
         let head_tree = match &head {
             Some(head) => {
                 git(&["read-tree", head], None)?;
@@ -201,7 +223,12 @@ impl GitWorktree {
         let commit = git(&[&["commit-tree", &tree][..], &parent, &["-F", message_file]].concat(), None)?;
         // Moves the branch only if it is still where the tree was read from (the empty id: still unborn).
         let old = head.clone().unwrap_or_default();
-        self.git(&["update-ref", "-m", "paved: bot commit", "HEAD", &commit, &old], author)?;
+        if let Err(e) = self.git(&["update-ref", "-m", "paved: bot commit", "HEAD", &commit, &old], author) {
+            return match self.head().ok().flatten() {
+                Some(found) if found != old => Err(WorkspaceError::Moved { expected: old, found }),
+                _ => Err(e),
+            };
+        }
         // The user's index gets these paths as committed; whatever else they staged stays staged.
         self.git_with_input(&stage, author, path_list)?;
         Ok(Some(commit))
@@ -265,6 +292,28 @@ mod tests {
     }
 
     #[test]
+    fn a_bot_commit_moves_the_branch_only_from_the_commit_it_was_planned_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        git(root, &["init", "-q", "-b", "main"]);
+        std::fs::write(root.join("platform.yaml"), "x\n").expect("write");
+        git(root, &["add", "--all"]);
+        git(root, &["commit", "-q", "-m", "one"]);
+        let planned_on = git(root, &["rev-parse", "HEAD"]);
+        std::fs::write(root.join("platform.yaml"), "y\n").expect("write");
+        git(root, &["commit", "-q", "-am", "someone else's commit"]);
+        let theirs = git(root, &["rev-parse", "HEAD"]);
+        let ws = GitWorktree { dir: root.to_path_buf() };
+        let stale = ws.commit(&[write("status/a.yaml", "a: 1\n")], "bot", "paved", Some(&planned_on));
+        assert!(matches!(stale, Err(WorkspaceError::Moved { ref found, .. }) if *found == theirs), "{stale:?}");
+        assert_eq!(git(root, &["rev-parse", "HEAD"]), theirs, "their commit stays");
+        assert!(!root.join("status/a.yaml").exists(), "nothing written from a stale plan");
+        let made = ws.commit(&[write("status/a.yaml", "a: 1\n")], "bot", "paved", Some(&theirs)).expect("current");
+        assert_eq!(git(root, &["rev-parse", "HEAD^"]), theirs);
+        assert_eq!(made.as_deref(), Some(git(root, &["rev-parse", "HEAD"]).as_str()));
+    }
+
+    #[test]
     fn bot_commits_take_only_their_paths_and_skip_what_head_already_has() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
@@ -281,16 +330,20 @@ mod tests {
         let before = ws.head().expect("head");
 
         let changes = [write("status/a.yaml", "a: 2\n"), write("status/b.yaml", "b: 1\n")];
-        let made = ws.commit(&changes, "bot", "paved").expect("committed");
+        let made = ws.commit(&changes, "bot", "paved", None).expect("committed");
         assert!(made.is_some() && made != before, "a tracked change and a new file make one commit");
         assert_eq!(git(root, &["show", "--name-only", "--format=", "HEAD"]), "status/a.yaml\nstatus/b.yaml");
         assert_eq!(git(root, &["diff", "--cached", "--name-only"]), "platform.yaml", "the user's change stays staged");
 
-        assert_eq!(ws.commit(&changes, "bot", "paved").expect("no-op"), None, "what HEAD has is not committed again");
+        assert_eq!(
+            ws.commit(&changes, "bot", "paved", None).expect("no-op"),
+            None,
+            "what HEAD has is not committed again"
+        );
         let delete = [FileChange::Delete { path: "status/b.yaml".to_owned(), before: "b: 1\n".to_owned() }];
-        assert!(ws.commit(&delete, "bot", "paved").expect("deleted").is_some());
+        assert!(ws.commit(&delete, "bot", "paved", None).expect("deleted").is_some());
         assert_eq!(git(root, &["ls-files", "status"]), "status/a.yaml");
-        assert_eq!(ws.commit(&delete, "bot", "paved").expect("no-op"), None, "deleting what is gone is nothing");
+        assert_eq!(ws.commit(&delete, "bot", "paved", None).expect("no-op"), None, "deleting what is gone is nothing");
         assert_eq!(git(root, &["status", "--porcelain", "status"]), "", "index and work tree agree with HEAD");
     }
 
@@ -305,7 +358,7 @@ mod tests {
         let path = |i: usize| format!("status/component/default/service-{i:05}.yaml");
         let mut changes: Vec<FileChange> = (0..3000).map(|i| write(&path(i), &format!("a: {i}\n"))).collect();
         let message = format!("bot\n\n{}", "status.write component:default/service: new entity\n".repeat(6000));
-        let first = ws.commit(&changes, &message, "paved").expect("committed").expect("a commit");
+        let first = ws.commit(&changes, &message, "paved", None).expect("committed").expect("a commit");
         assert_eq!(git(root, &["show", "--name-only", "--format=", "HEAD"]).lines().count(), 3000);
         assert_eq!(git(root, &["log", "-1", "--format=%B"]).len(), message.trim_end().len(), "the whole message");
         assert_eq!(git(root, &["log", "-1", "--format=%an"]), "paved");
@@ -320,7 +373,7 @@ mod tests {
         std::fs::write(root.join("README.md"), "mine\n").expect("write");
         changes[0] = write(&path(0), "a: changed\n");
         changes[1] = FileChange::Delete { path: path(1), before: "a: 1\n".to_owned() };
-        let second = ws.commit(&changes, "bot", "paved").expect("committed").expect("a commit");
+        let second = ws.commit(&changes, "bot", "paved", None).expect("committed").expect("a commit");
         assert_eq!(git(root, &["rev-parse", "HEAD~1"]), first, "on top of the previous commit");
         assert_eq!(
             git(root, &["show", "--name-status", "--format=", "HEAD"]),
@@ -332,6 +385,10 @@ mod tests {
             "the user's changes stay as they were"
         );
         assert_eq!(ws.head().expect("head"), Some(second));
-        assert_eq!(ws.commit(&changes, "bot", "paved").expect("no-op"), None, "what HEAD has is not committed again");
+        assert_eq!(
+            ws.commit(&changes, "bot", "paved", None).expect("no-op"),
+            None,
+            "what HEAD has is not committed again"
+        );
     }
 }

@@ -214,7 +214,7 @@ fn write_campaigns(
     }
     let written: Vec<String> = changes.iter().map(|c| c.path().to_owned()).collect();
     let message = format!("paved: update {} campaign page(s)\n\n{}\n", changes.len(), trailers.join("\n"));
-    crate::apply::workspace::for_dir(&repo.repo).commit(&changes, &message, actor)?;
+    crate::apply::workspace::for_dir(&repo.repo).commit(&changes, &message, actor, snapshot.basis.commit())?;
     Ok(written)
 }
 
