@@ -75,7 +75,7 @@ pub enum LogFormat {
 pub enum Command {
     /// Parse and validate the whole platform repo; print every problem at path:line:col.
     Validate {
-        /// Check these catalog files on their own instead (entity rules only: no repo, so no references).
+        /// Check these catalog files on their own instead, under --repo's platform.yaml (no references).
         #[arg(long = "file", value_name = "PATH")]
         files: Vec<PathBuf>,
     },
@@ -420,13 +420,7 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
     let cache = std::mem::ManuallyDrop::new(ParseCache::new());
     match cli.command {
         Command::Validate { files } if !files.is_empty() => {
-            let mut texts = Vec::new();
-            for f in &files {
-                let bytes = std::fs::read(f).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
-                let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{}: not UTF-8", f.display()))?;
-                texts.push((f.display().to_string(), text));
-            }
-            let diags = crate::model::check_entity_files(&texts, &crate::model::LoadOptions { strict: g.strict });
+            let diags = ops::validate_files(&files, &g.repo, g.strict)?;
             p.file_diagnostics(&diags, files.len());
             Ok(if diags.errors() > 0 { exit::INVALID } else { exit::OK })
         }

@@ -37,8 +37,8 @@ pub struct Relation {
     target: u32,
 }
 
-/// Every relation type Backstage's core kinds make (see [`super::entity::reverse_relation`]), sorted.
-const RELATIONS: [&str; 15] = [
+/// Every relation type Backstage's built-in kinds make (see [`super::entity::reverse_relation`]), sorted.
+const RELATIONS: [&str; 19] = [
     "apiConsumedBy",
     "apiProvidedBy",
     "childOf",
@@ -47,13 +47,17 @@ const RELATIONS: [&str; 15] = [
     "dependsOn",
     "hasMember",
     "hasPart",
+    "hasPlugin",
+    "hasSkill",
     "memberOf",
     "ownedBy",
     "ownerOf",
     "parentOf",
     "partOf",
+    "pluginOf",
     "providesApi",
     "relatedTo",
+    "skillOf",
 ];
 
 impl Relation {

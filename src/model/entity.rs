@@ -12,9 +12,30 @@ use serde_yaml::Value;
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-/// Backstage's core kinds, as spelled in files.
-pub const CORE_KINDS: [&str; 9] =
-    ["Domain", "System", "Component", "API", "Resource", "Group", "User", "Location", "Template"];
+/// Backstage's built-in kinds, as spelled in files: the core kinds, and the kinds catalog-model has added since
+/// (`Environment`, `AiResource`; see `docs/status.md` for the Backstage commit paved follows).
+pub const CORE_KINDS: [&str; 11] = [
+    "Domain",
+    "System",
+    "Component",
+    "API",
+    "Resource",
+    "Group",
+    "User",
+    "Location",
+    "Template",
+    "Environment",
+    "AiResource",
+];
+
+/// The apiVersions Backstage's schema for `kind` accepts (each kind's `apiVersion` enum).
+fn api_versions(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "Template" => &["scaffolder.backstage.io/v1beta3"],
+        "Environment" | "AiResource" => &["backstage.io/v1alpha1"],
+        _ => &["backstage.io/v1alpha1", "backstage.io/v1beta1"],
+    }
+}
 
 /// The Team Topologies team types, recognised in a Group's free-form `spec.type`.
 pub const TEAM_TOPOLOGIES: [&str; 4] = ["stream-aligned", "platform", "enabling", "complicated-subsystem"];
@@ -44,12 +65,31 @@ const fn many(field: &'static str, default_kind: Option<&'static str>, relation:
     RefField { field, default_kind, relation, many: true }
 }
 
-/// The shape of one core kind's `spec`: required fields, every known field, and the reference fields.
+/// What a spec field must hold, beyond what its [`RefField`] (if any) checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A non-empty string.
+    Text,
+    /// A list of non-empty strings.
+    TextList,
+    /// `true` or `false`.
+    Flag,
+    /// An API's `remotes` (types `mcp-server`, `ai-model-server`): at least one `{type, url}` of non-empty strings.
+    Remotes,
+    /// An AI rule's `activation`: at least one entry, each for one agent harness with that harness's fields only.
+    Activation,
+}
+
+/// The shape of one built-in kind's `spec` (or of one `spec.type` of it): required fields, every known field,
+/// the reference fields, and the fields whose values have a shape to check.
 pub struct KindSpec {
     pub kind: &'static str,
+    /// The `spec.type` this shape is for (catalog-model's `specType` variants); `None`: every other type.
+    pub spec_type: Option<&'static str>,
     pub required: &'static [&'static str],
     pub known: &'static [&'static str],
     pub refs: &'static [RefField],
+    pub shapes: &'static [(&'static str, Shape)],
 }
 
 const OWNER: RefField = one("owner", Some("group"), "ownedBy");
@@ -57,9 +97,10 @@ const SYSTEM: RefField = one("system", Some("system"), "partOf");
 const DEPENDS_ON: RefField = many("dependsOn", None, "dependsOn");
 const DEPENDENCY_OF: RefField = many("dependencyOf", None, "dependencyOf");
 
-pub static KIND_SPECS: [KindSpec; 9] = [
+pub static KIND_SPECS: [KindSpec; 17] = [
     KindSpec {
         kind: "Component",
+        spec_type: None,
         required: &["type", "lifecycle", "owner"],
         known: &[
             "type",
@@ -81,33 +122,43 @@ pub static KIND_SPECS: [KindSpec; 9] = [
             DEPENDS_ON,
             DEPENDENCY_OF,
         ],
+        shapes: &[],
     },
     KindSpec {
         kind: "API",
+        spec_type: None,
         required: &["type", "lifecycle", "owner", "definition"],
         known: &["type", "lifecycle", "owner", "definition", "system"],
         refs: &[OWNER, SYSTEM],
+        shapes: &[],
     },
     KindSpec {
         kind: "Resource",
+        spec_type: None,
         required: &["type", "owner"],
         known: &["type", "owner", "system", "dependsOn", "dependencyOf"],
         refs: &[OWNER, SYSTEM, DEPENDS_ON, DEPENDENCY_OF],
+        shapes: &[],
     },
     KindSpec {
         kind: "System",
+        spec_type: None,
         required: &["owner"],
         known: &["owner", "domain", "type"],
         refs: &[OWNER, one("domain", Some("domain"), "partOf")],
+        shapes: &[],
     },
     KindSpec {
         kind: "Domain",
+        spec_type: None,
         required: &["owner"],
         known: &["owner", "subdomainOf", "type"],
         refs: &[OWNER, one("subdomainOf", Some("domain"), "partOf")],
+        shapes: &[],
     },
     KindSpec {
         kind: "Group",
+        spec_type: None,
         required: &["type", "children"],
         known: &["type", "profile", "parent", "children", "members"],
         refs: &[
@@ -115,17 +166,128 @@ pub static KIND_SPECS: [KindSpec; 9] = [
             many("children", Some("group"), "parentOf"),
             many("members", Some("user"), "hasMember"),
         ],
+        shapes: &[],
     },
     KindSpec {
         kind: "User",
+        spec_type: None,
         required: &["memberOf"],
         known: &["profile", "memberOf"],
         refs: &[many("memberOf", Some("group"), "memberOf")],
+        shapes: &[],
     },
-    KindSpec { kind: "Location", required: &[], known: &["type", "target", "targets", "presence"], refs: &[] },
+    KindSpec {
+        kind: "Location",
+        spec_type: None,
+        required: &[],
+        known: &["type", "target", "targets", "presence"],
+        refs: &[],
+        shapes: &[],
+    },
     // Scaffolder templates carry free-form parameters and steps; only the owner is a reference.
-    KindSpec { kind: "Template", required: &["type", "steps"], known: &[], refs: &[OWNER] },
+    KindSpec {
+        kind: "Template",
+        spec_type: None,
+        required: &["type", "steps"],
+        known: &[],
+        refs: &[OWNER],
+        shapes: &[],
+    },
+    // catalog-model's API `specType` variants: a server reached at `remotes` instead of a `definition`.
+    remote_api("mcp-server"),
+    remote_api("ai-model-server"),
+    // Environment.v1alpha1: only `lifecycle` is defined (and a `spec` may be left out altogether).
+    KindSpec {
+        kind: "Environment",
+        spec_type: None,
+        required: &["lifecycle"],
+        known: &["lifecycle"],
+        refs: &[],
+        shapes: &[LIFECYCLE],
+    },
+    // AiResource.v1alpha1 and its typed variants.
+    KindSpec {
+        kind: "AiResource",
+        spec_type: None,
+        required: AI_REQUIRED,
+        known: &["type", "lifecycle", "owner", "system"],
+        refs: &[OWNER, SYSTEM],
+        shapes: &[("type", Shape::Text), LIFECYCLE],
+    },
+    KindSpec {
+        kind: "AiResource",
+        spec_type: Some("skill"),
+        required: AI_REQUIRED,
+        known: &[
+            "type",
+            "lifecycle",
+            "owner",
+            "system",
+            "disciplines",
+            "categories",
+            "agents",
+            "dependsOn",
+            "allowedTools",
+            "license",
+            "compatibility",
+        ],
+        refs: &[OWNER, SYSTEM, many("dependsOn", Some("airesource"), "dependsOn")],
+        shapes: &[
+            LIFECYCLE,
+            ("disciplines", Shape::TextList),
+            ("categories", Shape::TextList),
+            ("agents", Shape::TextList),
+            ("allowedTools", Shape::TextList),
+            ("license", Shape::Text),
+            ("compatibility", Shape::Text),
+        ],
+    },
+    KindSpec {
+        kind: "AiResource",
+        spec_type: Some("rule"),
+        required: &["type", "lifecycle", "owner", "category", "rationale"],
+        known: &["type", "lifecycle", "owner", "system", "disciplines", "category", "rationale", "activation"],
+        refs: &[OWNER, SYSTEM],
+        shapes: &[
+            LIFECYCLE,
+            ("disciplines", Shape::TextList),
+            ("category", Shape::Text),
+            ("rationale", Shape::Text),
+            ("activation", Shape::Activation),
+        ],
+    },
+    KindSpec {
+        kind: "AiResource",
+        spec_type: Some("plugin"),
+        required: &["type", "lifecycle", "owner", "skills"],
+        known: &["type", "lifecycle", "owner", "system", "skills", "version"],
+        refs: &[OWNER, SYSTEM, many("skills", Some("airesource"), "hasSkill")],
+        shapes: &[LIFECYCLE, ("version", Shape::Text)],
+    },
+    KindSpec {
+        kind: "AiResource",
+        spec_type: Some("marketplace"),
+        required: &["type", "lifecycle", "owner", "plugins"],
+        known: &["type", "lifecycle", "owner", "system", "plugins", "version"],
+        refs: &[OWNER, SYSTEM, many("plugins", Some("airesource"), "hasPlugin")],
+        shapes: &[LIFECYCLE, ("version", Shape::Text)],
+    },
 ];
+
+const LIFECYCLE: (&str, Shape) = ("lifecycle", Shape::Text);
+const AI_REQUIRED: &[&str] = &["type", "lifecycle", "owner"];
+
+/// An API of a type whose servers are reached at `remotes` (catalog-model's `API.v1alpha1.<type>` schemas).
+const fn remote_api(spec_type: &'static str) -> KindSpec {
+    KindSpec {
+        kind: "API",
+        spec_type: Some(spec_type),
+        required: &["type", "lifecycle", "owner", "remotes"],
+        known: &["type", "lifecycle", "owner", "system", "remotes"],
+        refs: &[OWNER, SYSTEM],
+        shapes: &[LIFECYCLE, ("remotes", Shape::Remotes)],
+    }
+}
 
 /// The reverse of each relation, as Backstage names them.
 pub fn reverse_relation(relation: &str) -> &'static str {
@@ -140,12 +302,20 @@ pub fn reverse_relation(relation: &str) -> &'static str {
         "parentOf" => "childOf",
         "memberOf" => "hasMember",
         "hasMember" => "memberOf",
+        "hasSkill" => "skillOf",
+        "skillOf" => "hasSkill",
+        "hasPlugin" => "pluginOf",
+        "pluginOf" => "hasPlugin",
         _ => "relatedTo",
     }
 }
 
-pub fn kind_spec(kind: &str) -> Option<&'static KindSpec> {
-    KIND_SPECS.iter().find(|k| k.kind.eq_ignore_ascii_case(kind))
+/// The shape of `kind`'s spec for `spec_type`: the variant for that type when catalog-model has one, else the kind's.
+pub fn kind_spec(kind: &str, spec_type: Option<&str>) -> Option<&'static KindSpec> {
+    let of_kind = || KIND_SPECS.iter().filter(|k| k.kind.eq_ignore_ascii_case(kind));
+    of_kind()
+        .find(|k| k.spec_type.is_some() && k.spec_type == spec_type)
+        .or_else(|| of_kind().find(|k| k.spec_type.is_none()))
 }
 
 /// A reference as written, with where it was written, before resolution.
@@ -295,7 +465,8 @@ pub fn read_entity(doc: &Document, findings: &mut Vec<Finding>) -> Option<Entity
 
     let spec = v.get("spec").unwrap_or(&Value::Null);
     let mut refs = Vec::new();
-    if let Some(ks) = kind_spec(&kind) {
+    let spec_type = spec.get("type").and_then(Value::as_str);
+    if let Some(ks) = kind_spec(&kind, spec_type) {
         read_spec(ks, spec, p, findings, &mut refs);
     }
     let spec = Compact::from(spec);
@@ -325,15 +496,12 @@ fn check_kind(written: &str, api_version: &str, p: &Positions, findings: &mut Ve
         return None;
     }
     if let Some(core) = CORE_KINDS.iter().find(|k| **k == written) {
-        let expected_group = if *core == "Template" { "scaffolder.backstage.io/" } else { "backstage.io/" };
-        if !api_version.is_empty() && !api_version.starts_with(expected_group) {
-            let version = if *core == "Template" { "v1beta3" } else { "v1alpha1" };
+        let versions = api_versions(core);
+        if !api_version.is_empty() && !versions.contains(&api_version) {
+            let list = versions.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" or ");
             findings.push(
-                Finding::error(
-                    p.value("apiVersion"),
-                    format!("kind {core} belongs to `{expected_group}*`, not `{api_version}`"),
-                )
-                .hint(format!("use `{expected_group}{version}`")),
+                Finding::error(p.value("apiVersion"), format!("kind {core} is {list}, not `{api_version}`"))
+                    .hint(format!("use `{}`", versions[0])),
             );
         }
     }
@@ -352,15 +520,17 @@ pub fn check_allowed_kind(entity: &Entity, rules: &EntityRules) -> Result<(), Fi
     Err(match did_you_mean(kind, candidates) {
         Some(s) => f.hint(format!("did you mean `{s}`? (kinds are case-sensitive)")),
         None => f.hint(
-            "core kinds are Domain, System, Component, API, Resource, Group, User, Location, Template; \
-             allow others in platform.yaml `spec.catalog.allowedKinds`",
+            "built-in kinds are Domain, System, Component, API, Resource, Group, User, Location, Template, \
+             Environment, AiResource; allow others in platform.yaml `spec.catalog.allowedKinds`",
         ),
     })
 }
 
 fn read_spec(ks: &'static KindSpec, spec: &Value, p: &Positions, findings: &mut Vec<Finding>, refs: &mut Vec<RawRef>) {
     if !matches!(spec, Value::Mapping(_)) {
-        if !ks.required.is_empty() {
+        // Environment.v1alpha1 requires `lifecycle` in a `spec`, but not a `spec`.
+        let may_be_left_out = ks.kind == "Environment" && spec.is_null();
+        if !ks.required.is_empty() && !may_be_left_out {
             findings.push(
                 Finding::error(p.value("spec"), format!("{} needs a `spec` mapping", ks.kind))
                     .hint(format!("add `spec:` with {}", ks.required.join(", "))),
@@ -395,6 +565,29 @@ fn read_spec(ks: &'static KindSpec, spec: &Value, p: &Positions, findings: &mut 
             );
         }
     }
+    for (field, shape) in ks.shapes {
+        match spec.get(*field) {
+            None | Some(Value::Null) => {}
+            Some(v) => check_shape(*shape, v, &join_key("spec", field), p, findings),
+        }
+    }
+    if ks.kind == "API"
+        && ks.spec_type.is_none()
+        && let Some(definition) = spec.get("definition")
+        && !definition.is_null()
+        && !definition.is_string()
+        && super::placeholder::of(definition).is_none()
+    {
+        findings.push(
+            Finding::error(
+                p.value("spec.definition"),
+                "`spec.definition` must be a string (the API's definition text)",
+            )
+            .hint(
+                "write it inline as a block scalar (`definition: |`), or pull a file in with `$text: ./openapi.yaml`",
+            ),
+        );
+    }
     for rf in ks.refs {
         let path = join_key("spec", rf.field);
         match spec.get(rf.field) {
@@ -426,6 +619,114 @@ fn read_spec(ks: &'static KindSpec, spec: &Value, p: &Positions, findings: &mut 
                     "write one reference, e.g. `group:payments`"
                 }),
             ),
+        }
+    }
+}
+
+/// The agent harnesses an AI rule's `activation` entries name, and the fields each takes besides `harness`.
+const HARNESSES: [(&str, &[(&str, Shape)]); 3] = [
+    ("claude", &[("paths", Shape::TextList), ("description", Shape::Text)]),
+    ("cursor", &[("alwaysApply", Shape::Flag), ("globs", Shape::TextList), ("description", Shape::Text)]),
+    ("codex", &[]),
+];
+
+/// Check `v`, the value at `path`, against `shape` (as catalog-model's JSON Schemas do).
+fn check_shape(shape: Shape, v: &Value, path: &str, p: &Positions, findings: &mut Vec<Finding>) {
+    let at = |path: &str| p.value(path);
+    match shape {
+        Shape::Text => {
+            if v.as_str().is_none_or(str::is_empty) {
+                findings.push(Finding::error(at(path), format!("`{path}` must be a non-empty string")));
+            }
+        }
+        Shape::Flag => {
+            if !matches!(v, Value::Bool(_)) {
+                findings.push(Finding::error(at(path), format!("`{path}` must be true or false")));
+            }
+        }
+        Shape::TextList => match v {
+            Value::Sequence(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    check_shape(Shape::Text, item, &crate::yaml::join_index(path, i), p, findings);
+                }
+            }
+            _ => findings.push(
+                Finding::error(at(path), format!("`{path}` must be a list of strings"))
+                    .hint("write a YAML list, e.g. `[web, backend]`"),
+            ),
+        },
+        Shape::Remotes | Shape::Activation => {
+            let items = match v {
+                Value::Sequence(items) if !items.is_empty() => items,
+                _ => {
+                    let example = if shape == Shape::Remotes {
+                        "`- {type: streamable-http, url: https://mcp.example.com/mcp}`"
+                    } else {
+                        "`- harness: claude`"
+                    };
+                    findings.push(
+                        Finding::error(at(path), format!("`{path}` must be a list of at least one entry"))
+                            .hint(format!("write one entry a line, e.g. {example}")),
+                    );
+                    return;
+                }
+            };
+            for (i, item) in items.iter().enumerate() {
+                let ipath = crate::yaml::join_index(path, i);
+                if !matches!(item, Value::Mapping(_)) {
+                    findings.push(Finding::error(at(&ipath), format!("`{ipath}` must be a mapping")));
+                } else if shape == Shape::Remotes {
+                    // A missing field is reported at the entry's first key: where the entry is read from.
+                    let entry_at = keys(item).first().map_or_else(|| at(&ipath), |k| p.key(&join_key(&ipath, k)));
+                    for field in ["type", "url"] {
+                        match item.get(field) {
+                            None | Some(Value::Null) => findings.push(
+                                Finding::error(entry_at, format!("`{ipath}` is missing required field `{field}`"))
+                                    .hint("a remote is `{type: <transport, e.g. streamable-http>, url: <endpoint>}`"),
+                            ),
+                            Some(v) => check_shape(Shape::Text, v, &join_key(&ipath, field), p, findings),
+                        }
+                    }
+                } else {
+                    check_activation(item, &ipath, p, findings);
+                }
+            }
+        }
+    }
+}
+
+/// One `activation` entry: its `harness` is one catalog-model knows, and it has that harness's fields only (the
+/// schema closes each entry with `additionalProperties: false`, so Backstage refuses any other).
+fn check_activation(item: &Value, path: &str, p: &Positions, findings: &mut Vec<Finding>) {
+    let harness_path = join_key(path, "harness");
+    let names = HARNESSES.iter().map(|(h, _)| *h);
+    let Some((_, fields)) =
+        item.get("harness").and_then(Value::as_str).and_then(|h| HARNESSES.iter().find(|(n, _)| *n == h))
+    else {
+        let written = item.get("harness").map(display_scalar);
+        let f = match &written {
+            None => Finding::error(p.value(path), format!("`{path}` is missing required field `harness`")),
+            Some(w) => Finding::error(p.value(&harness_path), format!("`{w}` is not a harness paved knows")),
+        };
+        findings.push(match written.as_deref().and_then(|w| did_you_mean(w, names.clone())) {
+            Some(s) => f.hint(format!("did you mean `{s}`?")),
+            None => f.hint(format!("harnesses: {}", names.collect::<Vec<_>>().join(", "))),
+        });
+        return;
+    };
+    for key in keys(item).into_iter().filter(|k| *k != "harness") {
+        let kpath = join_key(path, key);
+        match fields.iter().find(|(f, _)| *f == key) {
+            Some((_, shape)) => check_shape(*shape, item.get(key).unwrap_or(&Value::Null), &kpath, p, findings),
+            None => {
+                let known: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
+                let f = Finding::error(p.key(&kpath), format!("unknown field `{kpath}`"));
+                findings.push(match did_you_mean(key, known.iter().copied()) {
+                    Some(s) => f.hint(format!("did you mean `{s}`?")),
+                    None if known.is_empty() => f.hint("this harness takes no fields besides `harness`"),
+                    None => f.hint(format!("this harness takes {}", known.join(", "))),
+                });
+            }
         }
     }
 }

@@ -17,7 +17,7 @@ pub struct EntityRef {
 }
 
 /// Kinds, namespaces and apiVersions that nearly every entity and reference carries, in both cases.
-const COMMON: [&str; 21] = [
+const COMMON: [&str; 25] = [
     "Domain",
     "System",
     "Component",
@@ -39,6 +39,11 @@ const COMMON: [&str; 21] = [
     "default",
     "backstage.io/v1alpha1",
     "scaffolder.backstage.io/v1beta3",
+    // Last, so the lookups above do not pass them: far fewer entities are of these kinds.
+    "Environment",
+    "AiResource",
+    "environment",
+    "airesource",
 ];
 
 /// `text`, borrowed from a static when it is one of the few kinds, namespaces and apiVersions nearly every

@@ -12,6 +12,7 @@ pub mod entity_ref;
 pub mod envelope;
 pub mod library;
 pub mod params;
+pub mod placeholder;
 pub mod platform;
 pub mod request;
 pub mod scorecard;
@@ -30,6 +31,7 @@ use platform::PlatformSpec;
 use request::{Request, RequestSpec};
 use scorecard::{Scorecard, ScorecardSpec};
 use serde::de::DeserializeOwned;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -130,27 +132,34 @@ pub fn load(snapshot: &Snapshot, cache: &ParseCache, options: &LoadOptions) -> L
         ),
     }
     let rules = EntityRules { allowed_kinds: model.platform.spec.catalog.allowed_kinds.clone() };
+    refuse_links_out(snapshot, &bot_owned, &mut diags);
 
+    let catalog_files: Vec<&Entry> = snapshot
+        .under("catalog")
+        .filter(|e| is_yaml(&e.path) && !is_link_out(e) && !bot_owned.is_match(&e.path))
+        .collect();
+    let pulled_in = placeholder_targets(snapshot, cache, &catalog_files);
     let mut entities = Vec::new();
-    for entry in snapshot.under("catalog").filter(|e| is_yaml(&e.path) && !bot_owned.is_match(&e.path)) {
+    for entry in catalog_files.into_iter().filter(|e| !pulled_in.contains(&e.path)) {
         files += 1;
         entities.extend(load_catalog_file(snapshot, cache, entry, &rules, &mut diags));
     }
     model.catalog = Catalog::build(entities, &mut diags);
 
-    for entry in snapshot.under("paths").filter(|e| is_manifest(&e.path, "paths", "path.yaml")) {
+    for entry in snapshot.under("paths").filter(|e| is_manifest(&e.path, "paths", "path.yaml") && !is_link_out(e)) {
         files += 1;
         if let Some(p) = load_path(snapshot, cache, entry, &mut diags) {
             model.paths.insert(p.name.clone(), p);
         }
     }
-    for entry in snapshot.under("modules").filter(|e| is_manifest(&e.path, "modules", "module.yaml")) {
+    for entry in snapshot.under("modules").filter(|e| is_manifest(&e.path, "modules", "module.yaml") && !is_link_out(e))
+    {
         files += 1;
         if let Some(m) = load_module(snapshot, cache, entry, &mut diags) {
             model.modules.insert(m.name.clone(), m);
         }
     }
-    for entry in snapshot.under("requests").filter(|e| is_yaml(&e.path)) {
+    for entry in snapshot.under("requests").filter(|e| is_yaml(&e.path) && !is_link_out(e)) {
         files += 1;
         if let Some(r) = load_request(snapshot, cache, entry, &mut diags) {
             if let Some(first) = model.requests.get(&r.key()) {
@@ -163,7 +172,7 @@ pub fn load(snapshot: &Snapshot, cache: &ParseCache, options: &LoadOptions) -> L
             model.requests.insert(r.key(), r);
         }
     }
-    for entry in snapshot.under("policies").filter(|e| e.path.ends_with(".rego")) {
+    for entry in snapshot.under("policies").filter(|e| e.path.ends_with(".rego") && !is_link_out(e)) {
         files += 1;
         match snapshot.read_text(entry) {
             Ok(source) => {
@@ -172,8 +181,9 @@ pub fn load(snapshot: &Snapshot, cache: &ParseCache, options: &LoadOptions) -> L
             Err(f) => diags.push(f.at(&entry.path)),
         }
     }
-    for entry in
-        snapshot.under("scorecards").filter(|e| is_yaml(&e.path) && !e.path["scorecards/".len()..].contains('/'))
+    for entry in snapshot
+        .under("scorecards")
+        .filter(|e| is_yaml(&e.path) && !is_link_out(e) && !e.path["scorecards/".len()..].contains('/'))
     {
         files += 1;
         if let Some(s) = load_scorecard(snapshot, cache, entry, &model.catalog, &mut diags) {
@@ -221,29 +231,62 @@ pub fn is_request_file(path: &str) -> bool {
     path.starts_with("requests/") && is_yaml(path)
 }
 
-/// Validate standalone catalog files (no platform repo around them): envelope, naming rules, kinds and spec fields
-/// of every entity, as Backstage checks them on ingestion. References are not resolved: there is no catalog.
-pub fn check_entity_files(files: &[(String, String)], options: &LoadOptions) -> Diagnostics {
-    let mut diags = Diagnostics::default();
-    let rules = EntityRules::default();
-    for (path, text) in files {
-        let (docs, errors) = yaml::parse_recovering(text);
-        diags.extend(errors.iter().map(|e| Diagnostic::error(path, e.pos, format!("invalid YAML: {}", e.message))));
-        for doc in docs.iter().filter(|d| !d.value.is_null()) {
-            let mut findings = Vec::new();
-            if let Some(e) = entity::read_entity(doc, &mut findings)
-                && let Err(f) = entity::check_allowed_kind(&e, &rules)
-            {
-                findings.push(f);
-            }
-            diags.extend(findings.iter().map(|f| f.at(path)));
+/// The catalog rules of the platform in `snapshot` (its `platform.yaml`: the kinds it allows), with what is wrong
+/// with that file in `diags`; the defaults when it has none.
+pub fn catalog_rules(snapshot: &Snapshot, diags: &mut Diagnostics) -> EntityRules {
+    let cache = ParseCache::new();
+    let platform = snapshot
+        .get("platform.yaml")
+        .and_then(|entry| load_one::<PlatformSpec>(snapshot, &cache, entry, FileClass::Platform, "Platform", diags));
+    EntityRules { allowed_kinds: platform.map(|(_, spec)| spec.catalog.allowed_kinds).unwrap_or_default() }
+}
+
+/// Validate catalog files on their own (`paved validate --file`): envelope, naming rules, kinds and spec fields
+/// of every entity, as Backstage checks them on ingestion, under `rules`. `files` are relative to the directory
+/// `root`, inside which their placeholders are resolved. References are not resolved: there is no catalog.
+///
+/// # Errors
+/// When a file cannot be read.
+pub fn check_entity_files(
+    root: &std::path::Path,
+    files: &[String],
+    rules: &EntityRules,
+    diags: &mut Diagnostics,
+) -> Result<(), crate::source::Error> {
+    let cache = ParseCache::new();
+    // The files the placeholders pull in are listed with the files, once they are known.
+    let listed = Snapshot::worktree_files(root, files)?;
+    let entries: Vec<&Entry> = listed.entries().iter().collect();
+    let pulled_in = placeholder_targets(&listed, &cache, &entries);
+    let wanted: Vec<String> = files.iter().cloned().chain(pulled_in.iter().cloned()).collect();
+    let snapshot = Snapshot::worktree_files(root, &wanted)?;
+    for file in files.iter().filter(|f| !pulled_in.contains(*f)) {
+        match snapshot.get(file) {
+            Some(entry) => drop(load_catalog_file(&snapshot, &cache, entry, rules, diags)),
+            None => diags.push(Diagnostic::error(file, Pos::FILE, "no such file")),
         }
     }
-    if options.strict {
-        diags.promote_warnings();
+    Ok(())
+}
+
+/// The folders [`load`] reads desired state from.
+const DESIRED_DIRS: [&str; 6] = ["catalog", "requests", "paths", "modules", "policies", "scorecards"];
+
+fn is_link_out(entry: &Entry) -> bool {
+    matches!(entry.kind, crate::source::FileKind::SymlinkOutside(_))
+}
+
+/// Every symlink in a desired-state folder that paved will not follow (out of the repo, or to a directory) is an
+/// error at the link, whatever its name: a link to a directory of entities is not silently skipped. The loaders
+/// leave such links out, so each is reported once, here.
+fn refuse_links_out(snapshot: &Snapshot, bot_owned: &globset::GlobSet, diags: &mut Diagnostics) {
+    for dir in DESIRED_DIRS {
+        for entry in snapshot.under(dir).filter(|e| is_link_out(e) && !bot_owned.is_match(&e.path)) {
+            if let Some(refusal) = Snapshot::refusal(entry) {
+                diags.push(refusal.at(&entry.path));
+            }
+        }
     }
-    diags.sort();
-    diags
 }
 
 /// The globs of bot-owned paths.
@@ -301,20 +344,68 @@ fn parse_own<S: DeserializeOwned + Default>(snapshot: &Snapshot, entry: &Entry, 
     Parsed { docs, errors }
 }
 
-/// A catalog file, parsed: each document's entity (if it reads) and its findings.
-type CatalogParse = Parsed<(Option<Arc<Entity>>, Vec<Finding>)>;
+/// One document of a catalog file, as the cache keeps it.
+enum CatalogDoc {
+    /// Its entity (if it reads) and its findings.
+    Read(Option<Arc<Entity>>, Vec<Finding>),
+    /// A document with `$text`/`$json`/`$yaml` placeholders ([`placeholder`]): what it pulls in is other files,
+    /// which its file's blob id does not key, so it is read on each load once they are resolved in that load's
+    /// snapshot.
+    Unresolved(Box<Document>),
+}
+
+/// A catalog file, parsed.
+type CatalogParse = Parsed<CatalogDoc>;
 
 fn parse_catalog(snapshot: &Snapshot, entry: &Entry) -> CatalogParse {
     let (docs, errors) = parse_docs(snapshot, entry);
     let docs = docs
-        .iter()
+        .into_iter()
         .filter(|d| !d.value.is_null())
         .map(|d| {
+            if placeholder::any(&d.value) {
+                return CatalogDoc::Unresolved(Box::new(d));
+            }
             let mut findings = Vec::new();
-            (entity::read_entity(d, &mut findings).map(Arc::new), findings)
+            CatalogDoc::Read(read_catalog_doc(&d, &mut findings).map(Arc::new), findings)
         })
         .collect();
     Parsed { docs, errors }
+}
+
+/// The entity of one catalog document; a document that is not one (neither `apiVersion` nor `kind`: an OpenAPI
+/// description, a config file) gets a warning and is skipped. Backstage reads only the files its Locations name,
+/// so such a file is no error; paved reads every YAML file under `catalog/` and says which it skips.
+fn read_catalog_doc(doc: &Document, findings: &mut Vec<Finding>) -> Option<Entity> {
+    let is_entity = doc.value.get("apiVersion").is_some() || doc.value.get("kind").is_some();
+    if !is_entity {
+        findings.push(
+            Finding::warning(doc.start, "not a catalog entity (it has neither `apiVersion` nor `kind`); skipped")
+                .hint("move it out of catalog/, or pull it into an entity with `$text`, `$json` or `$yaml`"),
+        );
+        return None;
+    }
+    entity::read_entity(doc, findings)
+}
+
+/// The files under `catalog/` that a placeholder of some entity pulls in: they are that entity's data, not
+/// entities, and are not judged as catalog files.
+fn placeholder_targets(
+    snapshot: &Snapshot,
+    cache: &ParseCache,
+    entries: &[&Entry],
+) -> std::collections::HashSet<String> {
+    let mut targets = Vec::new();
+    for entry in entries.iter().filter(|e| Snapshot::refusal(e).is_none()) {
+        let parsed: Arc<CatalogParse> =
+            cache.get_or_parse(entry.blob, FileClass::Catalog, || parse_catalog(snapshot, entry));
+        for doc in &parsed.docs {
+            if let CatalogDoc::Unresolved(doc) = doc {
+                placeholder::targets(&doc.value, &entry.path, &mut targets);
+            }
+        }
+    }
+    targets.into_iter().collect()
 }
 
 /// Parse the catalog and request files the cache lacks on every core, ahead of the sequential load, which then
@@ -429,20 +520,23 @@ fn load_catalog_file(
     parsed
         .docs
         .iter()
-        .filter_map(|(entity, findings)| {
+        .filter_map(|doc| {
+            let (entity, findings) = match doc {
+                CatalogDoc::Read(entity, findings) => (entity.clone(), Cow::Borrowed(findings)),
+                CatalogDoc::Unresolved(doc) => {
+                    let mut findings = Vec::new();
+                    let resolved = placeholder::resolve(snapshot, &entry.path, doc, &mut findings);
+                    (read_catalog_doc(&resolved, &mut findings).map(Arc::new), Cow::Owned(findings))
+                }
+            };
             diags.extend(findings.iter().map(|f| f.at(&entry.path)));
-            let entity = entity.as_ref()?;
-            if let Err(f) = entity::check_allowed_kind(entity, rules) {
+            let entity = entity?;
+            if let Err(f) = entity::check_allowed_kind(&entity, rules) {
                 diags.push(f.at(&entry.path));
                 return None;
             }
             let valid = !findings.iter().any(Finding::is_error);
-            Some(CatalogEntity {
-                entity: Arc::clone(entity),
-                file: Arc::clone(&file),
-                valid,
-                relations: Box::default(),
-            })
+            Some(CatalogEntity { entity, file: Arc::clone(&file), valid, relations: Box::default() })
         })
         .collect()
 }

@@ -58,6 +58,47 @@ pub fn load(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Loaded>
     Ok(crate::model::load(&snapshot, cache, &LoadOptions { strict: options.strict }))
 }
 
+/// `paved validate --file`: check catalog files on their own, under the rules of the platform at `repo` (its
+/// `platform.yaml`, when it has one: the kinds it allows). A file's placeholders (`$text: ./openapi.yaml`) are
+/// resolved inside `repo` when the file is in it, else inside the file's own folder. Diagnostics name the files
+/// as they were given.
+pub fn validate_files(files: &[PathBuf], repo: &Path, strict: bool) -> anyhow::Result<crate::diag::Diagnostics> {
+    let repo_root = std::fs::canonicalize(repo).with_context(|| format!("--repo {}", repo.display()))?;
+    let mut diags = crate::diag::Diagnostics::default();
+    let platform = Snapshot::worktree_files(&repo_root, &["platform.yaml".to_owned()])?;
+    let rules = crate::model::catalog_rules(&platform, &mut diags);
+    let mut shown: Vec<(PathBuf, String, String)> = Vec::new();
+    for file in files {
+        let full = std::fs::canonicalize(file).with_context(|| file.display().to_string())?;
+        let (root, rel) = match full.strip_prefix(&repo_root) {
+            Ok(rel) => (repo_root.clone(), rel),
+            Err(_) => (
+                full.parent().map(Path::to_path_buf).unwrap_or_default(),
+                Path::new(full.file_name().unwrap_or_default()),
+            ),
+        };
+        let rel = rel.to_str().with_context(|| format!("{}: the path is not UTF-8", file.display()))?.to_owned();
+        shown.push((root, rel, file.display().to_string()));
+    }
+    for (root, rel, _) in &shown {
+        crate::model::check_entity_files(root, std::slice::from_ref(rel), &rules, &mut diags)?;
+    }
+    // Back to the names the files were given by (`platform.yaml` is the repo's).
+    let mut out = crate::diag::Diagnostics::default();
+    out.extend(diags.into_vec().into_iter().map(|mut d| {
+        d.path = match shown.iter().find(|(_, rel, _)| *rel == d.path) {
+            Some((_, _, given)) => given.clone(),
+            None => repo.join(&d.path).display().to_string(),
+        };
+        d
+    }));
+    if strict {
+        out.promote_warnings();
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// The local forge for this platform repo: `--forge`, then `PAVED_FORGE`, then platform.yaml's `spec.forge.path`
 /// (relative to the repo root). `None` when none is configured.
 pub fn local_forge(options: &RepoOptions, loaded: &Loaded) -> Option<LocalForge> {

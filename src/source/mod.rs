@@ -117,6 +117,19 @@ impl Snapshot {
         })
     }
 
+    /// The files at `paths` (relative to `root`) of a working directory, those that exist, and no others: for
+    /// checking a few files (`paved validate --file`) without listing the directory around them.
+    pub fn worktree_files(root: &Path, paths: &[String]) -> Result<Self, Error> {
+        let (entries, reader) = worktree::list_paths(root, paths)?;
+        let root = root.to_path_buf();
+        Ok(Snapshot {
+            basis: Basis::Worktree(root.clone()),
+            root,
+            entries: Arc::new(entries),
+            reader: Arc::new(reader),
+        })
+    }
+
     /// Files of the tree at `rev` in the git repository at `repo`.
     pub fn git(repo: &Path, rev: &str) -> Result<Self, Error> {
         let (commit, entries, reader) = git::list(repo, rev)?;
@@ -185,11 +198,17 @@ impl Snapshot {
     /// Why `entry` is refused before reading it: a symlink out of the repo, or too large.
     pub fn refusal(entry: &Entry) -> Option<Finding> {
         if let FileKind::SymlinkOutside(target) = &entry.kind {
-            return Some(
-                Finding::error(Pos::FILE, format!("symlink points outside the repo (to `{target}`)")).hint(
-                    "replace the symlink with the file itself; paved never follows links out of the platform repo",
+            // A link that stays inside by its text but is not a file there: a directory, or a file that is missing.
+            return Some(match resolve_inside(&entry.path, target) {
+                None => Finding::error(Pos::FILE, format!("symlink points outside the repo (to `{target}`)")).hint(
+                    "replace the symlink with the files themselves; paved never follows links out of the platform repo",
                 ),
-            );
+                Some(_) => Finding::error(
+                    Pos::FILE,
+                    format!("symlink to `{target}`, which is not a file inside the repo (a directory, missing, or a link out)"),
+                )
+                .hint("replace the symlink with the files themselves; paved follows links to files only"),
+            });
         }
         if entry.size > MAX_FILE_BYTES {
             return Some(

@@ -43,6 +43,24 @@ pub(super) fn list(root: &Path) -> Result<(Vec<Entry>, WorktreeSource), Error> {
     Ok((entries, WorktreeSource { root: root.to_path_buf() }))
 }
 
+/// Only the files at `paths` (repo-relative) of the working directory at `root`, those that exist: for checking
+/// a few files without listing, and hashing, a whole directory.
+pub(super) fn list_paths(root: &Path, paths: &[String]) -> Result<(Vec<Entry>, WorktreeSource), Error> {
+    let mut entries = Vec::new();
+    for rel in paths {
+        let path = root.join(rel);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
+        if meta.file_type().is_symlink() {
+            entries.push(symlink_entry(root, &path, rel.clone())?);
+        } else if meta.is_file() {
+            entries.push(file_entry(&path, rel.clone())?);
+        }
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    entries.dedup_by(|a, b| a.path == b.path);
+    Ok((entries, WorktreeSource { root: root.to_path_buf() }))
+}
+
 /// One directory's children: subdirectories and regular files (path, repo-relative path) to be read on, and
 /// symlinks, resolved.
 #[derive(Default)]

@@ -28,16 +28,24 @@ pub enum Compact {
     Mapping(Box<[(Key, Compact)]>),
 }
 
-/// The spec fields of Backstage's core kinds (`entity::KIND_SPECS`, tested there) and of a user's profile.
-const KNOWN_KEYS: [&str; 25] = [
+/// The spec fields of Backstage's built-in kinds (`entity::KIND_SPECS`, tested there) and of a user's profile.
+const KNOWN_KEYS: [&str; 38] = [
+    "activation",
+    "agents",
+    "allowedTools",
+    "categories",
+    "category",
     "children",
+    "compatibility",
     "consumesApis",
     "definition",
     "dependencyOf",
     "dependsOn",
+    "disciplines",
     "displayName",
     "domain",
     "email",
+    "license",
     "lifecycle",
     "memberOf",
     "members",
@@ -45,9 +53,13 @@ const KNOWN_KEYS: [&str; 25] = [
     "parameters",
     "parent",
     "picture",
+    "plugins",
     "presence",
     "profile",
     "providesApis",
+    "rationale",
+    "remotes",
+    "skills",
     "steps",
     "subcomponentOf",
     "subdomainOf",
@@ -55,6 +67,7 @@ const KNOWN_KEYS: [&str; 25] = [
     "target",
     "targets",
     "type",
+    "version",
 ];
 
 /// The usual values of `type` and `lifecycle`.

@@ -264,3 +264,211 @@ fn a_snapshot_reads_the_same_bytes_after_releasing_its_reader() {
     let from_threads = std::thread::scope(|s| s.spawn(|| read_all(&snapshot)).join().expect("reader thread"));
     assert_eq!(from_threads, before);
 }
+
+const PLATFORM: &str = "apiVersion: paved.dev/v1\nkind: Platform\nmetadata:\n  name: acme\n";
+
+fn group(name: &str) -> String {
+    format!(
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: {name}\nspec:\n  type: team\n  children: []\n"
+    )
+}
+
+fn skill(name: &str) -> String {
+    format!(
+        "apiVersion: backstage.io/v1alpha1\nkind: AiResource\nmetadata:\n  name: {name}\nspec:\n  type: skill\n  lifecycle: production\n  owner: team-a\n"
+    )
+}
+
+/// Backstage's newer built-in kinds and API types (upstream example files, unchanged) load with no allow-list,
+/// and make the relations Backstage's model layers declare for them.
+#[test]
+fn environments_ai_resources_and_remote_apis_are_built_in_with_their_relations() {
+    let dir = Dir::new();
+    dir.write("platform.yaml", PLATFORM).write("catalog/groups/team-a.yaml", &group("team-a")).write(
+        "catalog/systems/portal.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: artist-engagement-portal\nspec:\n  owner: team-a\n",
+    );
+    let fixtures = root().join("tests/fixtures/backstage");
+    for f in [
+        "frontend-design-skill.yaml",
+        "use-internal-apis-rule.yaml",
+        "code-review-plugin.yaml",
+        "company-ai-marketplace.yaml",
+        "backstage-mcp-server-api.yaml",
+        "local-ai-model-server-api.yaml",
+        "environment-prod.yaml",
+        "environment-dev.yaml",
+    ] {
+        dir.write(&format!("catalog/upstream/{f}"), &std::fs::read_to_string(fixtures.join(f)).expect("fixture"));
+    }
+    for name in ["typescript-best-practices", "security-review", "testing-plugin"] {
+        dir.write(&format!("catalog/ai/{name}.yaml"), &skill(name));
+    }
+    let run = Paved::new(&["validate", "--repo", ".", "--format", "json"]).current_dir(dir.path()).run();
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+    assert_eq!(run.json()["warnings"], 0, "{}", run.stdout());
+
+    let loaded = load_dir(dir.path());
+    let catalog = &loaded.model.catalog;
+    let r = |text: &str| EntityRef::parse(text, None, "default").expect("ref");
+    let names = |from: &str, relation: &str| -> Vec<String> {
+        catalog.related(&r(from), relation).map(ToString::to_string).collect()
+    };
+    assert_eq!(
+        names("airesource:code-review-plugin", "hasSkill"),
+        ["airesource:default/security-review", "airesource:default/typescript-best-practices"]
+    );
+    assert_eq!(names("airesource:security-review", "skillOf"), ["airesource:default/code-review-plugin"]);
+    assert_eq!(
+        names("airesource:company-ai-tools", "hasPlugin"),
+        ["airesource:default/code-review-plugin", "airesource:default/testing-plugin"]
+    );
+    assert_eq!(names("airesource:code-review-plugin", "pluginOf"), ["airesource:default/company-ai-tools"]);
+    assert_eq!(names("api:backstage-mcp-server", "ownedBy"), ["group:default/team-a"]);
+    assert_eq!(names("airesource:frontend-design", "partOf"), ["system:default/artist-engagement-portal"]);
+    assert!(catalog.get(&r("environment:prod")).is_some_and(|e| e.valid));
+    assert!(catalog.get(&r("api:local-inference-server")).is_some_and(|e| e.valid));
+    // A skill's dependsOn names other AI resources by default.
+    dir.write(
+        "catalog/ai/security-review.yaml",
+        &format!("{}  dependsOn: [typescript-best-practices]\n", skill("security-review")),
+    );
+    let loaded = load_dir(dir.path());
+    let deps: Vec<String> =
+        loaded.model.catalog.related(&r("airesource:security-review"), "dependsOn").map(ToString::to_string).collect();
+    assert_eq!(deps, ["airesource:default/typescript-best-practices"], "{:?}", loaded.diagnostics);
+}
+
+#[test]
+fn the_fields_of_the_new_types_are_checked_where_they_are_written() {
+    let dir = Dir::new();
+    dir.write("platform.yaml", PLATFORM).write("catalog/team-a.yaml", &group("team-a")).write(
+        "catalog/bad.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: docs-mcp\nspec:\n  type: mcp-server\n  lifecycle: experimental\n  owner: team-a\n  remotes:\n    - type: sse\n  definition: {}\n---\napiVersion: backstage.io/v1alpha1\nkind: AiResource\nmetadata:\n  name: r\nspec:\n  type: rule\n  lifecycle: production\n  owner: team-a\n  category: style\n  rationale: why\n  activation:\n    - harness: claud\n    - harness: cursor\n      alwaysApply: yes please\n",
+    );
+    let run = Paved::new(&["validate"]).current_dir(dir.path()).run().expect_code(1);
+    let out = run.stdout();
+    for expected in [
+        "catalog/bad.yaml:10:7: error: `spec.remotes[0]` is missing required field `url`",
+        "catalog/bad.yaml:11:3: warning: unknown field `spec.definition`",
+        "catalog/bad.yaml:24:16: error: `claud` is not a harness paved knows",
+        "hint: did you mean `claude`?",
+        "catalog/bad.yaml:26:20: error: `spec.activation[1].alwaysApply` must be true or false",
+    ] {
+        assert!(out.contains(expected), "{expected}\n{out}");
+    }
+}
+
+/// An OpenAPI description beside the API entity that pulls it in with `$text` is the entity's data: it is read
+/// into `spec.definition`, in a work tree and at a commit alike, and is not judged as a catalog file.
+#[test]
+fn placeholders_pull_files_in_and_those_files_are_not_entities() {
+    let dir = Dir::new();
+    let fixtures = root().join("tests/fixtures/backstage");
+    let oas = std::fs::read_to_string(fixtures.join("petstore-webhook.oas.yaml")).expect("oas");
+    dir.write("platform.yaml", PLATFORM)
+        .write("catalog/team-c.yaml", &group("team-c"))
+        .write(
+            "catalog/apis/petstore-webhook-api.yaml",
+            &std::fs::read_to_string(fixtures.join("petstore-webhook-api.yaml")).expect("api"),
+        )
+        .write("catalog/apis/petstore-webhook.oas.yaml", &oas)
+        .write("catalog/notes.yaml", "owners:\n  - alice\n");
+    // From the folder above, the way a person names the repo beside them.
+    let name = dir.path().file_name().expect("name").to_str().expect("utf8");
+    let out = Paved::new(&["validate", "--repo", name, "--format", "json"])
+        .current_dir(dir.path().parent().expect("parent"))
+        .run()
+        .expect_code(0)
+        .json();
+    let diags = out["diagnostics"].as_array().expect("diagnostics");
+    assert_eq!(diags.len(), 1, "only the stray file is mentioned: {diags:#?}");
+    assert_eq!(diags[0]["path"], "catalog/notes.yaml");
+    assert_eq!(diags[0]["severity"], "warning");
+
+    let definition = |loaded: &paved::model::Loaded| {
+        let api = EntityRef::new("api", "default", "petstore-webhook");
+        let item = loaded.model.catalog.get(&api).expect("api loads");
+        item.entity.spec_str("definition").map(str::to_owned)
+    };
+    assert_eq!(definition(&load_dir(dir.path())).as_deref(), Some(oas.as_str()));
+    crate::util::git_init_commit(dir.path());
+    let at_head = load(&Snapshot::git(dir.path(), "HEAD").expect("HEAD"), &ParseCache::new(), &LoadOptions::default());
+    assert_eq!(definition(&at_head).as_deref(), Some(oas.as_str()), "{:?}", at_head.diagnostics);
+}
+
+#[test]
+fn placeholders_that_leave_the_repo_or_are_too_large_are_located_errors() {
+    let dir = Dir::new();
+    let api = |name: &str, key: &str, target: &str| {
+        format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: {name}\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-a\n  definition:\n    {key}: {target}\n"
+        )
+    };
+    dir.write("platform.yaml", PLATFORM)
+        .write("catalog/team-a.yaml", &group("team-a"))
+        .write("catalog/apis/escape.yaml", &api("escape", "$text", "../../../etc/passwd"))
+        .write("catalog/apis/absolute.yaml", &api("absolute", "$text", "/etc/passwd"))
+        .write("catalog/apis/missing.yaml", &api("missing", "$yaml", "./nowhere.yaml"))
+        .write("catalog/apis/big.yaml", &api("big", "$text", "../../openapi/big.yaml"))
+        .write("openapi/big.yaml", &"# padding\n".repeat(120_000))
+        .write("catalog/apis/url.yaml", &api("url", "$text", "https://petstore.swagger.io/v2/swagger.json"));
+    let out = Paved::new(&["validate"]).current_dir(dir.path()).run().expect_code(1).stdout();
+    for expected in [
+        "catalog/apis/escape.yaml:10:12: error: `$text: ../../../etc/passwd`: `../../../etc/passwd` leaves the platform repo",
+        "catalog/apis/absolute.yaml:10:12: error: `$text: /etc/passwd`: `/etc/passwd` is an absolute path",
+        "catalog/apis/missing.yaml:10:12: error: `$yaml: ./nowhere.yaml`: no file catalog/apis/nowhere.yaml in the repo",
+        "catalog/apis/big.yaml:10:12: error: `$text: ../../openapi/big.yaml`: openapi/big.yaml: file is 1200000 bytes (1.1 MiB), over the 1 MiB limit",
+    ] {
+        assert!(out.contains(expected), "{expected}\n{out}");
+    }
+    assert!(!out.contains("url.yaml"), "a URL is Backstage's to fetch, not an error: {out}");
+    assert_eq!(out.matches("error:").count(), 4, "{out}");
+}
+
+/// `validate --file` judges a file by the platform's rules: the kinds its platform.yaml allows.
+#[test]
+fn validate_file_uses_the_repos_platform_yaml() {
+    let dir = Dir::new();
+    dir.write("platform/platform.yaml", &format!("{PLATFORM}spec:\n  catalog:\n    allowedKinds: [Widget]\n"))
+        .write(
+            "platform/catalog/w.yaml",
+            "apiVersion: acme.io/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  definition:\n    $text: ./w.txt\n",
+        )
+        .write("platform/catalog/w.txt", "a widget\n");
+    let in_repo = dir.join("platform");
+    Paved::new(&["validate", "--file", "catalog/w.yaml"]).current_dir(&in_repo).run().expect_code(0);
+    Paved::new(&["validate", "--file", "platform/catalog/w.yaml", "--repo", "platform"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(0);
+    // Another repo's rules (none allow Widget): refused, and the file is named as it was given.
+    dir.write("other/platform.yaml", PLATFORM);
+    let run = Paved::new(&["validate", "--file", "platform/catalog/w.yaml", "--repo", "other"])
+        .current_dir(dir.path())
+        .run()
+        .expect_code(1);
+    assert!(run.stdout().contains("platform/catalog/w.yaml:2:7: error: unknown kind `Widget`"), "{}", run.stdout());
+    // A placeholder of a file given with --file resolves too: a missing file is its error.
+    std::fs::remove_file(dir.join("platform/catalog/w.txt")).expect("rm");
+    let run = Paved::new(&["validate", "--file", "catalog/w.yaml"]).current_dir(&in_repo).run().expect_code(1);
+    assert!(
+        run.stdout().contains("catalog/w.yaml:7:12: error: `$text: ./w.txt`: no file catalog/w.txt"),
+        "{}",
+        run.stdout()
+    );
+}
+
+/// A link to a directory out of the repo is refused at a commit as in a work tree.
+#[test]
+fn a_symlink_to_a_directory_outside_is_refused_at_a_commit() {
+    let dir = Dir::new();
+    copy_tree(&root().join("tests/broken/outside-symlink"), dir.path());
+    crate::util::git_init_commit(dir.path());
+    let run = Paved::new(&["validate", "--rev", "HEAD"]).current_dir(dir.path()).run().expect_code(1);
+    assert!(
+        run.stdout().contains("catalog/vendored:1:1: error: symlink points outside the repo (to `/etc`)"),
+        "{}",
+        run.stdout()
+    );
+}
