@@ -122,6 +122,11 @@ impl Paved {
         self.cmd.env(k, v);
         self
     }
+    /// Run from `dir`, as a person who `cd`'d there would, so relative paths are read from it.
+    pub fn current_dir(mut self, dir: &Path) -> Self {
+        self.cmd.current_dir(dir);
+        self
+    }
     /// Start without waiting (the daemon); stdout and stderr go to `log`, shown by tests when they fail.
     pub fn spawn(mut self, log: &Path) -> std::process::Child {
         let out = std::fs::File::create(log).expect("log file");
