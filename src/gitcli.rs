@@ -102,3 +102,12 @@ impl<'a> Git<'a> {
 pub fn git(dir: &Path, args: &[&str]) -> Result<String, Error> {
     Git::new(dir).run(args)
 }
+
+/// Stage everything in the work tree `dir` and commit it as `name <email>`, unsigned: a new repo's first commit
+/// (`paved init`, the demo's repos).
+pub fn commit_all(dir: &Path, name: &str, email: &str, message: &str) -> Result<(), Error> {
+    git(dir, &["add", "--all"])?;
+    let (name, email) = (format!("user.name={name}"), format!("user.email={email}"));
+    git(dir, &["-c", &name, "-c", &email, "-c", "commit.gpgsign=false", "commit", "--quiet", "-m", message])?;
+    Ok(())
+}

@@ -25,6 +25,7 @@
 //! | [`cli`] | the `paved` command line: parsing and printing only |
 //! | [`diag`] | located diagnostics |
 //! | [`par`] | data parallelism over files, entities and requests on every core |
+//! | [`progress`] | how far long work has got, reported without knowing how (or whether) it is shown |
 //! | [`evidence`] | evidence collectors: SBOMs, attestations, scans, exports, git history, CI -> cited facts |
 //! | [`bench`] | synthetic platform repos of any size for the benchmarks |
 //! | [`scorecard`] | scorecards evaluated over facts (levels, weights, exemptions) and their markdown reports |
@@ -48,6 +49,7 @@ pub mod ops;
 pub mod par;
 pub mod plan;
 pub mod policy;
+pub mod progress;
 pub mod provision;
 pub mod render;
 pub mod review;

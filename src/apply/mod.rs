@@ -91,7 +91,7 @@ fn provision(action: &PlannedAction, options: &ApplyOptions) -> (Vec<FileChange>
     }
 }
 
-/// Apply `plan`, planned from `snapshot`, to `workspace`.
+/// Apply `plan`, planned from `snapshot`, to `workspace`, reporting each action carried out to `progress`.
 ///
 /// # Errors
 /// [`Error::Stale`] when the workspace moved since `snapshot`; [`Error::AuditBroken`] when the existing audit log
@@ -101,6 +101,7 @@ pub fn apply(
     snapshot: &Snapshot,
     workspace: &dyn Workspace,
     options: &ApplyOptions,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<ApplyReport, Error> {
     let current = workspace.head()?;
     if let Some(current) = current.as_ref().filter(|c| **c != plan.basis.desired) {
@@ -121,8 +122,10 @@ pub fn apply(
     let mut tail = tail;
     let mut changes: Vec<FileChange> = Vec::new();
     let mut trailers = Vec::new();
+    progress.phase("applying actions", Some(plan.actions.len() as u64));
     for action in &plan.actions {
         let (produced, error) = provision(action, options);
+        progress.step();
         changes.extend(produced);
         trailers.push(format!("Paved-Action: {}", action.id));
         match &error {
@@ -166,6 +169,7 @@ pub fn apply(
     let body: Vec<String> =
         plan.actions.iter().map(|a| format!("{} {}: {}", a.kind.as_str(), a.target, a.reason)).collect();
     let message = format!("{subject}\n\n{}\n\n{}\n", body.join("\n"), trailers.join("\n"));
+    progress.phase(&format!("committing {} file(s)", changes.len()), None);
     report.commit = workspace.commit(&changes, &message, &options.actor, current.as_deref())?;
     Ok(report)
 }

@@ -73,8 +73,14 @@ impl PathsReport {
     }
 }
 
-/// Execute every action of `plan`.
-pub fn execute(plan: &PathsPlan, snapshot: &Snapshot, forge: &dyn Forge, options: &PathsOptions) -> PathsReport {
+/// Execute every action of `plan`, counting them on `progress`.
+pub fn execute(
+    plan: &PathsPlan,
+    snapshot: &Snapshot,
+    forge: &dyn Forge,
+    options: &PathsOptions,
+    progress: &dyn crate::progress::Progress,
+) -> PathsReport {
     let scratch = match &options.workdir {
         Some(d) => Scratch::Kept(d.clone()),
         None => match tempfile::tempdir() {
@@ -86,6 +92,7 @@ pub fn execute(plan: &PathsPlan, snapshot: &Snapshot, forge: &dyn Forge, options
         },
     };
     let mut report = PathsReport::default();
+    progress.phase("scaffolding and migrating service repos", Some(plan.actions.len() as u64));
     for action in &plan.actions {
         let dir = scratch.path().join(action.id.as_str());
         let _ = std::fs::remove_dir_all(&dir);
@@ -111,6 +118,7 @@ pub fn execute(plan: &PathsPlan, snapshot: &Snapshot, forge: &dyn Forge, options
             },
             Err(e) => failed(action, e.to_string()),
         });
+        progress.step();
     }
     report
 }

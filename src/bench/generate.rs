@@ -8,6 +8,7 @@
 //! The platform configures no native servers and no forge, so planning it does no network I/O.
 
 use crate::library;
+use crate::progress::{Progress, Silent};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -156,11 +157,17 @@ pub const CHANGE_FILE: &str = "requests/payments-0000/bench-flag.yaml";
 
 /// Write the repo at `out` and commit it.
 pub fn generate(out: &Path, options: &Options) -> Result<Generated, Error> {
+    generate_shown(out, options, &Silent)
+}
+
+/// [`generate`], counting the files written on `progress`.
+pub fn generate_shown(out: &Path, options: &Options, progress: &dyn Progress) -> Result<Generated, Error> {
     if out.exists() && std::fs::read_dir(out).map_err(|e| io(out, e))?.next().is_some() {
         return Err(Error::NotEmpty(out.to_path_buf()));
     }
     let mut rng = Rng(options.seed);
     let n = options.services.max(1);
+    progress.phase(&format!("generating {n} services"), None);
     let mut g = Generated { services: n, ..Generated::default() };
     let mut files: Vec<(String, String)> = Vec::new();
 
@@ -322,12 +329,15 @@ pub fn generate(out: &Path, options: &Options) -> Result<Generated, Error> {
     std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
     g.files = library::extract(&library::PATHS, &out.join("paths")).map_err(|e| io(out, e))?;
     g.files += library::extract(&library::MODULES, &out.join("modules")).map_err(|e| io(out, e))?;
+    progress.phase("writing files", Some(files.len() as u64));
     for (rel, body) in &files {
         let path = out.join(rel);
         std::fs::create_dir_all(path.parent().expect("generated files have a parent")).map_err(|e| io(&path, e))?;
         std::fs::write(&path, body).map_err(|e| io(&path, e))?;
+        progress.step();
     }
     g.files += files.len();
+    progress.phase(&format!("committing {} files", g.files), None);
 
     git(out, &["init", "--quiet", "--initial-branch=main"])?;
     commit_all(out, &format!("A synthetic platform of {n} services (seed {})", options.seed), 0)?;

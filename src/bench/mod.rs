@@ -8,7 +8,7 @@
 
 mod generate;
 
-pub use generate::{CHANGE_FILE, Error, Generated, Options, generate, one_file_change};
+pub use generate::{CHANGE_FILE, Error, Generated, Options, generate, generate_shown, one_file_change};
 
 /// `paved bench incremental`: plan `repo` once, then `commits` times commit a one-file change ([`CHANGE_FILE`])
 /// and plan it with the incremental planner. Returns each patched plan's wall time in seconds (the commits are not

@@ -1,5 +1,6 @@
 //! Printing results: human text on a terminal, JSON for tools, markdown for PR comments. Diagnostics and
-//! progress go to stderr; results to stdout. Progress shows only when stderr is a terminal.
+//! progress go to stderr; results to stdout. Progress shows only when stderr is a terminal and the output is
+//! text, and it is taken away before anything else is printed.
 
 use super::{Format, LogFormat};
 use crate::model::Loaded;
@@ -8,26 +9,98 @@ use crate::ops::demo::Demo;
 use crate::ops::pr::PrOutcome;
 use crate::ops::reconcile::Reconciled;
 use crate::plan::{Plan, render};
+use crate::progress::Progress;
+use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
+use std::sync::Mutex;
 
 pub struct Printer {
     format: Format,
     log: LogFormat,
-    tty: bool,
+    bar: Bar,
+}
+
+/// Progress on a terminal: a spinner while a phase has no count, a bar with counts when it has one.
+struct Bar {
+    shown: bool,
+    current: Mutex<Option<ProgressBar>>,
+}
+
+impl Bar {
+    fn current(&self) -> std::sync::MutexGuard<'_, Option<ProgressBar>> {
+        // A panic elsewhere while the lock was held leaves a bar that is still fine to draw or clear.
+        self.current.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Take the bar off the terminal.
+    fn clear(&self) {
+        if let Some(bar) = self.current().take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn phase(&self, what: &str, total: Option<u64>) {
+        if !self.shown {
+            return;
+        }
+        let mut current = self.current();
+        if let Some(old) = current.take() {
+            old.finish_and_clear();
+        }
+        let (bar, template) = match total {
+            Some(n) => (ProgressBar::new(n), "{spinner} {msg} [{bar:30}] {human_pos}/{human_len} ({elapsed})"),
+            None => (ProgressBar::new_spinner(), "{spinner} {msg}… ({elapsed})"),
+        };
+        let style = ProgressStyle::with_template(template).expect("the templates above are valid");
+        let bar = bar.with_style(style.progress_chars("=> ")).with_message(what.to_owned());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        *current = Some(bar);
+    }
+
+    fn step(&self) {
+        if let Some(bar) = self.current().as_ref() {
+            bar.inc(1);
+        }
+    }
 }
 
 impl Printer {
     pub fn new(format: Format, log: LogFormat) -> Self {
-        Printer { format, log, tty: std::io::stderr().is_terminal() }
+        let shown = std::io::stderr().is_terminal() && format == Format::Text && log == LogFormat::Text;
+        Printer { format, log, bar: Bar { shown, current: Mutex::new(None) } }
     }
 
+    /// Say on the terminal what long work is under way, until its result is printed.
     pub fn progress(&self, what: &str) {
-        if self.tty && self.format == Format::Text {
-            eprintln!("paved: {what}…");
+        self.bar.phase(what, None);
+    }
+
+    /// Where operations report their phases and counts (shown only on a terminal, for text output).
+    pub fn progress_bar(&self) -> &dyn Progress {
+        &self.bar
+    }
+
+    /// A line about what was done on the way (a push before `pr open`), to stderr: stdout stays the result.
+    pub fn note(&self, text: &str) {
+        self.log_line("info", "paved", text);
+    }
+
+    pub fn warning(&self, text: &str) {
+        self.log_line("warning", "warning", text);
+    }
+
+    fn log_line(&self, level: &str, prefix: &str, text: &str) {
+        self.bar.clear();
+        match self.log {
+            LogFormat::Json => eprintln!("{}", serde_json::json!({ "level": level, "message": text })),
+            LogFormat::Text => eprintln!("{prefix}: {text}"),
         }
     }
 
     pub fn line(&self, text: &str) {
+        self.bar.clear();
         match self.format {
             Format::Json => println!("{}", serde_json::json!({ "message": text })),
             _ => println!("{text}"),
@@ -35,6 +108,7 @@ impl Printer {
     }
 
     pub fn error(&self, e: &anyhow::Error) {
+        self.bar.clear();
         let message = error_message(e);
         match self.log {
             LogFormat::Json => eprintln!("{}", serde_json::json!({ "level": "error", "message": message })),
@@ -44,6 +118,7 @@ impl Printer {
 
     /// Every diagnostic, to stderr (stdout stays for the result).
     pub fn diagnostics(&self, loaded: &Loaded) {
+        self.bar.clear();
         for d in loaded.diagnostics.iter() {
             match self.log {
                 LogFormat::Json => eprintln!("{}", serde_json::to_string(d).expect("diagnostics serialize")),
@@ -53,6 +128,7 @@ impl Printer {
     }
 
     pub fn validation(&self, loaded: &Loaded) {
+        self.bar.clear();
         let m = &loaded.model;
         let d = &loaded.diagnostics;
         match self.format {
@@ -96,6 +172,7 @@ impl Printer {
     }
 
     pub fn file_diagnostics(&self, diags: &crate::diag::Diagnostics, files: usize) {
+        self.bar.clear();
         match self.format {
             Format::Json => println!(
                 "{}",
@@ -111,6 +188,7 @@ impl Printer {
     }
 
     pub fn plan(&self, plan: &Plan, forge_error: Option<&str>) {
+        self.bar.clear();
         if let Some(e) = forge_error {
             eprintln!("warning: the forge could not be read: {e}");
         }
@@ -135,6 +213,7 @@ impl Printer {
     }
 
     pub fn reconciled(&self, done: &Reconciled) {
+        self.bar.clear();
         let plan = &done.planned.plan;
         match self.format {
             Format::Json => println!(
@@ -164,6 +243,7 @@ impl Printer {
     }
 
     pub fn review(&self, review: &crate::review::Review) {
+        self.bar.clear();
         match self.format {
             Format::Json => println!("{}", serde_json::to_string_pretty(review).expect("a Review serializes")),
             _ => print!("{}", crate::review::markdown::render(review)),
@@ -171,6 +251,7 @@ impl Printer {
     }
 
     pub fn posted(&self, review: &crate::review::Review, body: &str) {
+        self.bar.clear();
         match self.format {
             Format::Json => println!("{}", serde_json::json!({ "conclusion": review.conclusion(), "comment": body })),
             _ => println!(
@@ -184,6 +265,7 @@ impl Printer {
     /// `paved scorecard`: JSON is the whole evaluation; markdown the report pages, each after a `<!-- path -->`
     /// line; text one line per component and scorecard.
     pub fn scorecard(&self, scored: &crate::ops::scorecard::Scored) {
+        self.bar.clear();
         match self.format {
             // Streamed: at 10,000 services the document is about 90 MB, and building it as one string first
             // cost a tenth of the run in copies and page faults.
@@ -216,6 +298,7 @@ impl Printer {
     }
 
     pub fn audit_ok(&self, v: &Verified) {
+        self.bar.clear();
         match self.format {
             Format::Json => println!(
                 "{}",
@@ -226,6 +309,7 @@ impl Printer {
     }
 
     pub fn audit_broken(&self, b: &crate::audit::Broken) {
+        self.bar.clear();
         match self.format {
             Format::Json => {
                 println!("{}", serde_json::json!({ "ok": false, "path": b.path, "line": b.line, "message": b.message }))
@@ -235,6 +319,7 @@ impl Printer {
     }
 
     pub fn pr(&self, outcome: &PrOutcome) {
+        self.bar.clear();
         match (self.format, outcome) {
             (Format::Json, PrOutcome::List(prs)) => println!("{}", serde_json::to_string_pretty(prs).expect("json")),
             (Format::Json, PrOutcome::One(pr)) => println!("{}", serde_json::to_string_pretty(pr).expect("json")),
@@ -275,7 +360,14 @@ impl Printer {
         }
     }
 
+    /// `paved paths status|sync`: see [`paths`]. Returns whether anything failed.
+    pub fn paths(&self, run: &crate::ops::paths::PathsRun) -> bool {
+        self.bar.clear();
+        paths(self.format, run)
+    }
+
     pub fn demo(&self, demo: &Demo) {
+        self.bar.clear();
         let first = &demo.first;
         let report = first.report.as_ref();
         let platform = shown(&demo.platform);
@@ -314,7 +406,7 @@ impl Printer {
 
 /// `paved paths status|sync`: the drift table, then planned actions and what was done. Returns whether any
 /// service is in error or any action failed.
-pub fn paths(format: Format, run: &crate::ops::paths::PathsRun) -> bool {
+fn paths(format: Format, run: &crate::ops::paths::PathsRun) -> bool {
     use crate::plan::paths::DriftState;
     let failed = run.plan.drift.iter().any(|d| d.state == DriftState::Error)
         || run.report.as_ref().is_some_and(|r| r.failed() > 0);

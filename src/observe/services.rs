@@ -4,6 +4,7 @@
 
 use crate::forge::{Forge, PrState};
 use crate::model::{Model, annotations};
+use crate::progress::Progress;
 use crate::render::ANSWERS_FILE;
 use std::collections::BTreeMap;
 
@@ -40,15 +41,17 @@ pub struct Services {
     pub errors: BTreeMap<String, String>,
 }
 
-/// Observe the repo of every component that follows a paved path.
-pub fn observe_services(model: &Model, forge: &dyn Forge) -> Services {
+/// Observe the repo of every component that follows a paved path, counting repos on `progress`.
+pub fn observe_services(model: &Model, forge: &dyn Forge, progress: &dyn Progress) -> Services {
     let mut out = Services::default();
-    for (_, item) in model.catalog.of_kind("component") {
-        let e = &item.entity;
-        if !e.annotations.contains_key(annotations::PATH) {
-            continue;
-        }
-        let Some(repo) = Model::repo_of(e) else { continue };
+    let repos: Vec<&str> = model
+        .catalog
+        .of_kind("component")
+        .filter(|(_, item)| item.entity.annotations.contains_key(annotations::PATH))
+        .filter_map(|(_, item)| Model::repo_of(&item.entity))
+        .collect();
+    progress.phase("reading service repos", Some(repos.len() as u64));
+    for repo in repos {
         match observe_one(forge, repo) {
             Ok(seen) => {
                 out.repos.insert(repo.to_owned(), seen);
@@ -57,6 +60,7 @@ pub fn observe_services(model: &Model, forge: &dyn Forge) -> Services {
                 out.errors.insert(repo.to_owned(), err.to_string());
             }
         }
+        progress.step();
     }
     out
 }

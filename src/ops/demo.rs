@@ -22,23 +22,7 @@ pub struct Demo {
 }
 
 fn commit_all(dir: &Path, message: &str) -> anyhow::Result<()> {
-    git(dir, &["add", "--all"])?;
-    git(
-        dir,
-        &[
-            "-c",
-            "user.name=Acme Platform Team",
-            "-c",
-            "user.email=platform@acme.example",
-            "-c",
-            "commit.gpgsign=false",
-            "commit",
-            "--quiet",
-            "-m",
-            message,
-        ],
-    )?;
-    Ok(())
+    Ok(crate::gitcli::commit_all(dir, "Acme Platform Team", "platform@acme.example", message)?)
 }
 
 /// Create `repo` on the forge with an initial commit holding `files`.

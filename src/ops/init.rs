@@ -1,5 +1,7 @@
-//! `paved init DIR`: a new platform repo seeded from the shipped paths, modules, policies and a minimal catalog.
+//! `paved init DIR`: a new platform repo seeded from the shipped paths, modules, policies and a minimal catalog,
+//! made a git repository with one first commit.
 
+use crate::gitcli::git;
 use crate::library;
 use anyhow::Context;
 use std::path::Path;
@@ -42,8 +44,18 @@ fn platform_yaml(name: &str) -> String {
     )
 }
 
-/// Create the platform repo at `dir` (which must not exist or be empty). Returns the number of files written.
-pub fn init(dir: &Path) -> anyhow::Result<usize> {
+/// What [`init`] made.
+#[derive(Debug, Clone)]
+pub struct Initialized {
+    /// Files written (and committed).
+    pub files: usize,
+    /// The first commit, on `main`.
+    pub commit: String,
+}
+
+/// Create the platform repo at `dir` (which must not exist or be empty): the files, then a git repository on
+/// `main` whose first commit holds them, by `paved`.
+pub fn init(dir: &Path) -> anyhow::Result<Initialized> {
     if dir.exists() {
         let mut entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
         anyhow::ensure!(
@@ -90,5 +102,11 @@ pub fn init(dir: &Path) -> anyhow::Result<usize> {
             count += 1;
         }
     }
-    Ok(count)
+    let made = (|| {
+        git(dir, &["init", "--quiet", "--initial-branch=main"])?;
+        crate::gitcli::commit_all(dir, "paved", "paved@paved.local", "A new platform repo, made by paved init")?;
+        git(dir, &["rev-parse", "HEAD"])
+    })();
+    let commit = made.with_context(|| format!("making {} a git repository", dir.display()))?;
+    Ok(Initialized { files: count, commit })
 }

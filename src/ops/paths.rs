@@ -7,6 +7,7 @@ use crate::model::cache::ParseCache;
 use crate::model::{LoadOptions, Loaded};
 use crate::observe::services;
 use crate::plan::paths::{self, Catalogue, PathsPlan};
+use crate::progress::Progress;
 use crate::render::{self, PathFiles};
 use crate::source::Snapshot;
 use anyhow::Context;
@@ -133,24 +134,26 @@ pub fn tag_releases(snapshot: &Snapshot, loaded: &Loaded) -> anyhow::Result<Vec<
 }
 
 /// Observe every paved-path service repo and plan; with `execute`, scaffold and open/update migration PRs.
+/// `progress` counts the repos read and the actions carried out.
 pub fn sync(
     repo: &RepoOptions,
     cache: &ParseCache,
     execute: bool,
     max_new_prs: usize,
     actor: &str,
+    progress: &dyn Progress,
 ) -> anyhow::Result<PathsRun> {
     let _lease = if execute { Some(super::lock_platform(repo)?) } else { None };
     let snapshot = open_snapshot(repo)?;
     let loaded = crate::model::load(&snapshot, cache, &LoadOptions { strict: repo.strict });
     let forge = local_forge(repo, &loaded)
         .ok_or_else(|| anyhow::anyhow!("no forge configured: set platform.yaml spec.forge.path or pass --forge DIR"))?;
-    let observed = services::observe_services(&loaded.model, &forge as &dyn Forge);
+    let observed = services::observe_services(&loaded.model, &forge as &dyn Forge, progress);
     let catalogue = catalogue(&snapshot, &loaded);
     let plan = paths::plan(&loaded.model, &catalogue, &observed, max_new_prs);
     let tagged = if execute { tag_releases(&snapshot, &loaded)? } else { Vec::new() };
-    let report = execute
-        .then(|| exec::execute(&plan, &snapshot, &forge, &PathsOptions { actor: actor.to_owned(), workdir: None }));
+    let options = PathsOptions { actor: actor.to_owned(), workdir: None };
+    let report = execute.then(|| exec::execute(&plan, &snapshot, &forge, &options, progress));
     let campaigns = match &report {
         Some(report) if repo.rev.is_none() || super::is_worktree(&repo.repo) => {
             write_campaigns(repo, &snapshot, &plan, report, actor)?

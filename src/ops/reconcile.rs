@@ -9,6 +9,7 @@ use crate::observe;
 use crate::plan::requests::Judged;
 use crate::plan::{self, Plan, Texts};
 use crate::policy::{self, PolicySet};
+use crate::progress::{Progress, Silent};
 use crate::provision;
 use crate::source::Snapshot;
 use std::collections::BTreeMap;
@@ -176,12 +177,18 @@ pub struct Prepared {
 
 /// Load, observe, judge and plan from scratch.
 pub fn prepare_full(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Prepared> {
-    prepare_with(options, cache, Texts::Kept)
+    prepare_with(options, cache, Texts::Kept, &Silent)
 }
 
-/// [`prepare_full`], keeping the plan's file texts or not (see [`Texts`]).
-fn prepare_with(options: &RepoOptions, cache: &ParseCache, texts: Texts) -> anyhow::Result<Prepared> {
+/// [`prepare_full`], keeping the plan's file texts or not (see [`Texts`]), telling `progress` which phase runs.
+fn prepare_with(
+    options: &RepoOptions,
+    cache: &ParseCache,
+    texts: Texts,
+    progress: &dyn Progress,
+) -> anyhow::Result<Prepared> {
     let mut phase = Phases::start();
+    progress.phase("loading the platform repo", None);
     let snapshot = open_snapshot(options)?;
     let loaded = crate::model::load(&snapshot, cache, &crate::model::LoadOptions { strict: options.strict });
     // Parsing's and the judge's temporaries, freed on worker threads, are returned before the plan's peak.
@@ -190,6 +197,7 @@ fn prepare_with(options: &RepoOptions, cache: &ParseCache, texts: Texts) -> anyh
     let forge = super::forge(options, &loaded)?;
     let judge = Judge::new(&snapshot, &loaded.model);
     let mut context = context(options, &loaded);
+    progress.phase("observing, judging and planning", None);
     // Judging keeps every core busy; observing (status files, the forge, each request's backend) runs on one and
     // needs nothing the judge makes, so it runs beside the judge rather than before it.
     let (verdicts, observed) = std::thread::scope(|s| {
@@ -215,10 +223,6 @@ fn prepare_with(options: &RepoOptions, cache: &ParseCache, texts: Texts) -> anyh
     phase.done("plan");
     let forge_error = observed.forge_error.clone();
     Ok(Prepared { snapshot, planned: Planned { loaded, plan, forge_error, context }, observed, judge, judged })
-}
-
-fn prepare(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<(Snapshot, Planned)> {
-    prepare_full(options, cache).map(|p| (p.snapshot, p.planned))
 }
 
 /// Wall time per phase of a plan, logged at debug level (`PAVED_LOG=paved=debug`): where a slow plan spends it.
@@ -252,7 +256,17 @@ pub fn plan(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Planned
 
 /// Load, observe and plan, keeping the plan's file texts or not: a plan only shown needs none (see [`Texts`]).
 pub fn plan_with(options: &RepoOptions, cache: &ParseCache, texts: Texts) -> anyhow::Result<Planned> {
-    prepare_with(options, cache, texts).map(|p| p.planned)
+    plan_shown(options, cache, texts, &Silent)
+}
+
+/// [`plan_with`], telling `progress` which phase runs.
+pub fn plan_shown(
+    options: &RepoOptions,
+    cache: &ParseCache,
+    texts: Texts,
+    progress: &dyn Progress,
+) -> anyhow::Result<Planned> {
+    prepare_with(options, cache, texts, progress).map(|p| p.planned)
 }
 
 /// Everything a plan observes: status files, the forge, evidence, and what each request's backend sees.
@@ -303,8 +317,19 @@ pub fn adopt_new_state(options: &RepoOptions, cache: &ParseCache) -> anyhow::Res
 
 /// Plan and apply. With `dry_run`, nothing is written.
 pub fn reconcile(options: &RepoOptions, cache: &ParseCache, dry_run: bool, actor: &str) -> anyhow::Result<Reconciled> {
+    reconcile_shown(options, cache, dry_run, actor, &Silent)
+}
+
+/// [`reconcile`], telling `progress` which phase runs and counting the actions applied.
+pub fn reconcile_shown(
+    options: &RepoOptions,
+    cache: &ParseCache,
+    dry_run: bool,
+    actor: &str,
+    progress: &dyn Progress,
+) -> anyhow::Result<Reconciled> {
     let _lease = if dry_run { None } else { Some(super::lock_platform(options)?) };
-    let (snapshot, planned) = prepare(options, cache)?;
+    let Prepared { snapshot, planned, .. } = prepare_with(options, cache, Texts::Kept, progress)?;
     if dry_run || options.rev.is_some() && !super::is_worktree(&options.repo) {
         anyhow::ensure!(
             dry_run,
@@ -313,7 +338,7 @@ pub fn reconcile(options: &RepoOptions, cache: &ParseCache, dry_run: bool, actor
         );
         return Ok(Reconciled { planned, report: None });
     }
-    let report = apply_planned(options, &snapshot, &planned, actor)?;
+    let report = apply_planned_shown(options, &snapshot, &planned, actor, progress)?;
     Ok(Reconciled { planned, report: Some(report) })
 }
 
@@ -324,11 +349,22 @@ pub fn apply_planned(
     planned: &Planned,
     actor: &str,
 ) -> anyhow::Result<ApplyReport> {
+    apply_planned_shown(options, snapshot, planned, actor, &Silent)
+}
+
+/// [`apply_planned`], counting the actions applied on `progress`.
+fn apply_planned_shown(
+    options: &RepoOptions,
+    snapshot: &Snapshot,
+    planned: &Planned,
+    actor: &str,
+    progress: &dyn Progress,
+) -> anyhow::Result<ApplyReport> {
     let state = &planned.context.state_dir;
     provision::state::prepare(state, &planned.context.platform, Some(&options.repo))
         .map_err(|e| anyhow::anyhow!("preparing the state directory {}: {e}", state.display()))?;
     let workspace = apply::workspace::for_dir(&options.repo);
     let apply_options =
         ApplyOptions { actor: actor.to_owned(), now: chrono::Utc::now(), provisioning: Some(planned.context.clone()) };
-    Ok(apply::apply(&planned.plan, snapshot, workspace.as_ref(), &apply_options)?)
+    Ok(apply::apply(&planned.plan, snapshot, workspace.as_ref(), &apply_options, progress)?)
 }

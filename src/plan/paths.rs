@@ -295,9 +295,9 @@ fn scaffold_answers(
         }
     };
     put("name", e.name.clone());
+    // In full, as `paved scaffold --set owner=…` writes it (and of the owner's own kind, which may be a User).
     if let Some(owner) = model.catalog.owner_of(r) {
-        let ns = if owner.namespace == "default" { String::new() } else { format!("{}/", owner.namespace) };
-        put("owner", format!("group:{ns}{}", owner.name));
+        put("owner", owner.to_string());
     }
     if let Some(system) = e.spec_str("system") {
         put("system", system.to_owned());

@@ -343,10 +343,18 @@ pub fn resolve(version: &PathVersion, given: &Mapping) -> Result<Mapping, Error>
 
 /// Turn `--set k=v` text into a value of the parameter's declared type (`port=8080` is an integer, `name=123`
 /// stays a string for a string parameter).
+///
+/// An `owner` is read as Backstage's catalog reads `spec.owner`, default kind Group and namespace `default`, and
+/// written in full: `payments` and `group:payments` both become `group:default/payments`. Text that is no entity
+/// reference is kept as given, for the parameter's rules to judge.
 pub fn parse_set(params: &[ParamSpec], key: &str, text: &str) -> Value {
+    use crate::model::entity_ref::EntityRef;
     use crate::model::params::ParamType;
     let declared = params.iter().find(|p| p.name == key).map(|p| p.ty);
     match declared {
+        Some(ParamType::String) if key == "owner" => Value::String(
+            EntityRef::parse(text, Some("group"), "default").map_or_else(|_| text.to_owned(), |r| r.to_string()),
+        ),
         Some(ParamType::String) | None => Value::String(text.to_owned()),
         _ => serde_yaml::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned())),
     }
@@ -557,6 +565,24 @@ mod tests {
 
     fn given(pairs: &[(&str, Value)]) -> Mapping {
         pairs.iter().map(|(k, v)| (Value::String((*k).to_owned()), v.clone())).collect()
+    }
+
+    #[test]
+    fn an_owner_set_on_the_command_line_is_read_as_backstage_reads_one() {
+        let params: Vec<ParamSpec> = serde_yaml::from_str(
+            "- {name: owner, type: string}\n- {name: team, type: string}\n- {name: port, type: integer}\n",
+        )
+        .expect("params");
+        let set = |k: &str, v: &str| parse_set(&params, k, v);
+        for given in ["payments", "group:payments", "default/payments", "Group:default/payments"] {
+            assert_eq!(set("owner", given), Value::String("group:default/payments".into()), "{given}");
+        }
+        assert_eq!(set("owner", "user:jane"), Value::String("user:default/jane".into()));
+        assert_eq!(set("owner", "ops/sre"), Value::String("group:ops/sre".into()));
+        // Not a reference: kept for the parameter's rules to judge. Other parameters are never rewritten.
+        assert_eq!(set("owner", "a:b:c"), Value::String("a:b:c".into()));
+        assert_eq!(set("team", "payments"), Value::String("payments".into()));
+        assert_eq!(set("port", "8080"), Value::Number(8080.into()));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-use crate::util::{Dir, Paved};
+use crate::util::{Dir, Paved, git};
 
 #[test]
 fn init_creates_a_platform_repo_that_validates() {
@@ -20,6 +20,37 @@ fn init_creates_a_platform_repo_that_validates() {
     assert_eq!(v.code(), 0, "{}", v.stdout());
     // init never overwrites
     Paved::new(&["init", t]).run().expect_code(2);
+}
+
+/// `paved init` makes the git repository itself, and each next step it prints works as typed, from where
+/// init was run.
+#[test]
+fn init_makes_a_git_repository_and_its_next_steps_work_as_typed() {
+    let dir = Dir::new();
+    let run = Paved::new(&["init", "acme"]).current_dir(dir.path()).run().expect_code(0);
+    let repo = dir.join("acme");
+    assert_eq!(git(&repo, &["rev-parse", "--abbrev-ref", "HEAD"]), "main");
+    assert_eq!(git(&repo, &["status", "--porcelain"]), "", "every file is committed");
+    assert!(git(&repo, &["ls-files"]).lines().any(|f| f == "platform.yaml"));
+    let text = run.stdout();
+    let steps: Vec<&str> = text.lines().filter_map(|l| l.trim().strip_prefix("paved ")).collect();
+    assert!(steps.len() >= 2, "next steps:\n{text}");
+    assert!(!text.contains("git init"), "paved made the repository:\n{text}");
+    for step in steps {
+        let typed = step.split('#').next().expect("a command").split_whitespace().collect::<Vec<_>>();
+        let done = Paved::new(&typed).current_dir(dir.path()).run();
+        assert_eq!(done.code(), 0, "`paved {step}`:\n{}\n{}", done.stdout(), done.stderr());
+    }
+}
+
+#[test]
+fn demo_refuses_a_directory_that_is_not_empty() {
+    let dir = Dir::new();
+    dir.write("mine/notes.txt", "my own notes\n");
+    let run = Paved::new(&["demo", "--out", "mine"]).current_dir(dir.path()).run().expect_code(2);
+    assert!(run.stderr().contains("mine exists and is not empty; pick a new directory"), "{}", run.stderr());
+    let left: Vec<_> = std::fs::read_dir(dir.join("mine")).expect("dir").filter_map(Result::ok).collect();
+    assert_eq!(left.len(), 1, "nothing written beside the user's file");
 }
 
 #[test]

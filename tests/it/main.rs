@@ -4,6 +4,8 @@ mod util;
 
 /// `paved bench gen`: the synthetic platform of the scale benchmarks.
 mod bench;
+/// The command line a person meets: `--help` per command, progress on a terminal.
+mod cli;
 /// `paved daemon`: commits reconciled within seconds, webhooks, metrics, kill -9 and SIGTERM.
 mod daemon;
 /// `deploy/` and the Dockerfile fit the binary.

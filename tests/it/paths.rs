@@ -184,6 +184,30 @@ fn scaffold_errors_are_clear_and_write_nothing() {
     assert!(!work.join("escape.txt").exists());
 }
 
+/// `--set owner=…` takes what Backstage's catalog takes for an owner (default kind Group, namespace `default`),
+/// and the rendered files carry the full reference, from a relative `--out` as typed.
+#[test]
+fn scaffold_reads_an_owner_as_backstage_does_and_writes_it_in_full() {
+    let work = Dir::new();
+    for (given, out) in [("payments", "a"), ("group:payments", "b"), ("Group:default/Payments", "c")] {
+        let args = ["scaffold", "microservice", "--out", out, "--set", "name=orders", "--set"];
+        let run = Paved::new(&[&args[..], &[&format!("owner={given}")]].concat()).current_dir(work.path()).run();
+        run.expect_code(0);
+        let catalog = std::fs::read_to_string(work.join(out).join("catalog-info.yaml")).expect("catalog-info");
+        assert!(catalog.contains("  owner: group:default/payments\n"), "owner={given}:\n{catalog}");
+        let answers = std::fs::read_to_string(work.join(out).join(".paved/answers.yaml")).expect("answers");
+        assert!(answers.contains("owner: group:default/payments"), "owner={given}:\n{answers}");
+    }
+    // Another kind is still the path's rules to judge: its owner must be a Group.
+    let run =
+        Paved::new(&["scaffold", "microservice", "--out", "d", "--set", "name=orders", "--set", "owner=user:jane"])
+            .current_dir(work.path())
+            .run()
+            .expect_code(1);
+    assert!(run.stderr().contains("user:default/jane") && run.stderr().contains("owner"), "{}", run.stderr());
+    assert!(!work.join("d").exists());
+}
+
 /// A platform repo (git) whose microservice path has three versions (1.4.0, 2.0.0, 2.1.0), a catalog entry
 /// `demo-svc` on it, and a forge.
 fn three_version_platform() -> (Dir, Dir) {
@@ -262,7 +286,7 @@ fn a_service_two_versions_behind_gets_one_pr_that_keeps_local_edits() {
 
     let head = &pr.head;
     assert!(file_at(&forge, head, ".paved/answers.yaml").contains("version: 2.1.0"));
-    assert!(file_at(&forge, head, "docs/runbook.md").contains("Page group:payments."), "the 2.1.0 step");
+    assert!(file_at(&forge, head, "docs/runbook.md").contains("Page group:default/payments."), "the 2.1.0 step");
     assert!(file_at(&forge, head, "src/demo_svc/main.py").contains("/healthz"), "the 2.0.0 step");
     assert_eq!(file_at(&forge, head, "config/slo.yaml"), "", "unchanged template files of 1.x are removed");
     let catalog = file_at(&forge, head, "catalog-info.yaml");

@@ -133,7 +133,7 @@ fn a_database_deleted_out_of_band_is_detected_and_recreated() {
         .collect();
     let heal = audit.lines().filter(|l| l.contains("request:payments/payments-db")).count();
     assert_eq!(heal, 2, "created, then recreated: both audited");
-    p.paved(&["audit", "verify"]).expect_code(0);
+    Paved::new(&["audit", "verify", "--repo", s(p.repo.path())]).run().expect_code(0);
 }
 
 #[test]

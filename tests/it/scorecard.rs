@@ -26,8 +26,8 @@ fn example() -> Dir {
 }
 
 fn paved(repo: &Path, args: &[&str], now: &str) -> crate::util::Run {
-    let mut all = vec!["--repo", s(repo)];
-    all.extend(args);
+    let mut all = args.to_vec();
+    all.extend(["--repo", s(repo)]);
     Paved::new(&all).env("PAVED_NOW", now).env("PAVED_KEV_CATALOG", s(&kev())).run()
 }
 
@@ -280,7 +280,7 @@ fn ci_is_green_only_when_the_forge_reports_checks_passing_on_the_default_branch_
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let ci = |now: &str| {
         let eval =
-            Paved::new(&["--repo", s(repo.path()), "--forge", s(forge_dir.path()), "scorecard", "--format", "json"])
+            Paved::new(&["scorecard", "--format", "json", "--repo", s(repo.path()), "--forge", s(forge_dir.path())])
                 .env("PAVED_NOW", now)
                 .run()
                 .expect_code(0)
@@ -426,8 +426,8 @@ fn forge_deployments_and_incidents_by_label_feed_dora() {
     let f = s(forge_dir.path());
     let on = ["--on", "acme/payments-api"];
     let record = |args: &[&str]| {
-        let mut all = vec!["--repo", s(repo.path()), "--forge", f];
-        all.extend(args);
+        let mut all = args.to_vec();
+        all.extend(["--repo", s(repo.path()), "--forge", f]);
         Paved::new(&all).run()
     };
     let run = record(&[&["deployment", "record", "--sha", &sha, "--at", "2026-11-20T09:00:00Z"][..], &on].concat());

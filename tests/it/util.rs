@@ -133,16 +133,11 @@ impl Paved {
         cmd.args(args);
         Paved { cmd }
     }
-    /// Run in `dir`, as a person who `cd`'d there would.
-    pub fn current_dir(mut self, dir: &Path) -> Self {
-        self.cmd.current_dir(dir);
-        self
-    }
     pub fn env(mut self, k: &str, v: &str) -> Self {
         self.cmd.env(k, v);
         self
     }
-    /// Run from `dir`, as a person who `cd`ed there types the command.
+    /// Run from `dir`, as a person who `cd`'d there would, so relative paths are read from it.
     pub fn current_dir(mut self, dir: &Path) -> Self {
         self.cmd.current_dir(dir);
         self
