@@ -192,6 +192,11 @@ fn reconcile_commits_reports_once_and_the_trend_grows_with_new_evidence() {
         "{page}"
     );
     assert!(page.contains("Upgrade the affected packages"), "how to fix: {page}");
+    // How to fix follows the reason: without an SLI export the budget is unknown, not exhausted.
+    let orders = std::fs::read_to_string(repo.join("scorecards/services/default/order-service.md")).expect("page");
+    let budget = orders.lines().find(|l| l.starts_with("| Error budget remaining")).expect("the budget row");
+    assert!(budget.contains("no SLI export") && budget.contains("Have the metrics pipeline export"), "{budget}");
+    assert!(!budget.contains("exhausted"), "{budget}");
     assert!(repo.join("scorecards/teams/default/payments.md").exists());
     let dora = std::fs::read_to_string(repo.join("scorecards/dora.md")).expect("the DORA page is committed");
     assert!(dora.contains("| **organisation** | 253 |"), "{dora}");
