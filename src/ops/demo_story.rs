@@ -156,8 +156,11 @@ fn files_under(root: &Path, dir: &str) -> Vec<String> {
     out
 }
 
-/// The YAML documents of a catalog file, each with the `metadata.name` of a Component (if it is one).
-fn documents(text: &str) -> Vec<(String, Option<String>)> {
+/// A YAML document of a catalog file, with the `metadata.name` of the Component it declares (if it is one).
+type Document = (String, Option<String>);
+
+/// The YAML documents of a catalog file; joined, they are the file.
+fn documents(text: &str) -> Vec<Document> {
     let mut docs = vec![String::new()];
     for line in text.split_inclusive('\n') {
         if line.trim_end() == "---" && !docs.last().is_some_and(String::is_empty) {
@@ -187,7 +190,7 @@ pub fn platform_history(platform: &Path, model: &Model, now: DateTime<Utc>) -> a
     let people = People::of(model, now);
     Git::new(platform).run(&["init", "--quiet", "--initial-branch=main"])?;
     let catalog_files = files_under(platform, "catalog");
-    let with_components: Vec<(String, Vec<(String, Option<String>)>)> = catalog_files
+    let with_components: Vec<(String, Vec<Document>)> = catalog_files
         .iter()
         .filter_map(|f| {
             let docs = documents(&std::fs::read_to_string(platform.join(f)).ok()?);
