@@ -18,7 +18,7 @@ use crate::source::Snapshot;
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Someone who commits.
 #[derive(Debug, Clone)]
@@ -111,26 +111,50 @@ fn stamp(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// Commit what is staged in `dir` as `who`, at `at` (author and committer date).
-fn commit(dir: &Path, who: &Person, at: DateTime<Utc>, message: &str) -> anyhow::Result<()> {
-    let at = stamp(at);
-    Git::new(dir)
-        .no_maintenance()
-        .env("GIT_AUTHOR_NAME", &who.name)
-        .env("GIT_AUTHOR_EMAIL", &who.email)
-        .env("GIT_COMMITTER_NAME", &who.name)
-        .env("GIT_COMMITTER_EMAIL", &who.email)
-        .env("GIT_AUTHOR_DATE", &at)
-        .env("GIT_COMMITTER_DATE", &at)
-        .run(&["-c", "commit.gpgSign=false", "commit", "--quiet", "--allow-empty", "-m", message])?;
-    Ok(())
+/// A linear history on `main`, written by one `git fast-import` (a git process per commit was most of the demo's
+/// time). Each commit lists the files it adds or changes.
+struct Import {
+    stream: Vec<u8>,
+    commits: usize,
 }
 
-fn add(dir: &Path, paths: &[&str]) -> anyhow::Result<()> {
-    let mut args = vec!["add", "--all", "--"];
-    args.extend_from_slice(paths);
-    Git::new(dir).run(&args)?;
-    Ok(())
+impl Import {
+    fn new() -> Self {
+        Import { stream: Vec::new(), commits: 0 }
+    }
+
+    fn data(&mut self, bytes: &[u8]) {
+        self.stream.extend_from_slice(format!("data {}\n", bytes.len()).as_bytes());
+        self.stream.extend_from_slice(bytes);
+        self.stream.push(b'\n');
+    }
+
+    fn commit<'a>(
+        &mut self,
+        who: &Person,
+        at: DateTime<Utc>,
+        message: &str,
+        files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) {
+        self.commits += 1;
+        let ident = format!("{} <{}> {} +0000", who.name, who.email, at.timestamp());
+        self.stream
+            .extend_from_slice(format!("commit refs/heads/main\nauthor {ident}\ncommitter {ident}\n").as_bytes());
+        self.data(format!("{message}\n").as_bytes());
+        for (path, body) in files {
+            // C-style quoted, so that any path (templates have spaces and quotes in their names) reads back.
+            let quoted = path.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+            self.stream.extend_from_slice(format!("M 100644 inline \"{quoted}\"\n").as_bytes());
+            self.data(body);
+        }
+    }
+
+    /// Write the history into the repository at `dir` (a work tree or a bare repo); its commits, oldest first.
+    fn run(self, dir: &Path) -> anyhow::Result<Vec<String>> {
+        Git::new(dir).no_maintenance().stdin(self.stream).run(&["fast-import", "--quiet"])?;
+        let shas = Git::new(dir).run(&["rev-list", "--reverse", "refs/heads/main"])?;
+        Ok(shas.lines().map(str::to_owned).collect())
+    }
 }
 
 /// What the history says about each component: when its team registered it in the catalog.
@@ -143,6 +167,9 @@ fn files_under(root: &Path, dir: &str) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let path = entry.path();
+            if entry.file_name() == ".git" {
+                continue;
+            }
             if path.is_dir() {
                 walk(root, &path, out);
             } else if let Ok(rel) = path.strip_prefix(root) {
@@ -188,7 +215,7 @@ fn ago(now: DateTime<Utc>, days: i64, n: usize) -> DateTime<Utc> {
 /// each component was registered. The last commit is CI's evidence delivery, a few hours before `now`.
 pub fn platform_history(platform: &Path, model: &Model, now: DateTime<Utc>) -> anyhow::Result<History> {
     let people = People::of(model, now);
-    Git::new(platform).run(&["init", "--quiet", "--initial-branch=main"])?;
+    let read = |f: &str| std::fs::read(platform.join(f)).with_context(|| format!("reading {f}"));
     let catalog_files = files_under(platform, "catalog");
     let with_components: Vec<(String, Vec<Document>)> = catalog_files
         .iter()
@@ -197,14 +224,21 @@ pub fn platform_history(platform: &Path, model: &Model, now: DateTime<Utc>) -> a
             docs.iter().any(|(_, c)| c.is_some()).then(|| (f.clone(), docs))
         })
         .collect();
+    let mut import = Import::new();
 
     // Half a year ago: the platform team sets up paved (everything but the teams' components, requests, evidence).
-    let mut exclude = vec![":(exclude)requests".to_owned(), ":(exclude)evidence".to_owned()];
-    exclude.extend(with_components.iter().map(|(f, _)| format!(":(exclude){f}")));
-    let mut paths = vec!["."];
-    paths.extend(exclude.iter().map(String::as_str));
-    add(platform, &paths)?;
-    commit(platform, &people.platform(), ago(now, 180, 0), "Set up the Acme platform repo with paved")?;
+    let foundation: Vec<(String, Vec<u8>)> = files_under(platform, "")
+        .into_iter()
+        .filter(|f| !f.starts_with("requests/") && !f.starts_with("evidence/"))
+        .filter(|f| !with_components.iter().any(|(c, _)| c == f))
+        .map(|f| read(&f).map(|b| (f, b)))
+        .collect::<anyhow::Result<_>>()?;
+    import.commit(
+        &people.platform(),
+        ago(now, 180, 0),
+        "Set up the Acme platform repo with paved",
+        foundation.iter().map(|(f, b)| (f.as_str(), b.as_slice())),
+    );
 
     // The teams register their components one by one, from 170 to 8 days ago.
     let total = with_components.iter().map(|(_, d)| d.iter().filter(|(_, c)| c.is_some()).count()).sum::<usize>();
@@ -214,18 +248,13 @@ pub fn platform_history(platform: &Path, model: &Model, now: DateTime<Utc>) -> a
         let last = docs.iter().rposition(|(_, c)| c.is_some()).expect("the file holds a component");
         for (i, (_, name)) in docs.iter().enumerate() {
             let Some(name) = name else { continue };
-            let text: String = if i == last {
-                docs.iter().map(|(d, _)| d.as_str()).collect()
-            } else {
-                docs[..=i].iter().map(|(d, _)| d.as_str()).collect()
-            };
-            std::fs::write(platform.join(file), text)?;
-            add(platform, &[file])?;
+            let upto = if i == last { docs.len() } else { i + 1 };
+            let text: String = docs[..upto].iter().map(|(d, _)| d.as_str()).collect();
             let days = 170 - (162 * n / total.max(1)) as i64;
             let at = ago(now, days, n);
             let entity = component_ref(model, name);
             let author = people.member(model, entity.as_ref(), n, at);
-            commit(platform, &author, at, &format!("Register {name} in the catalog"))?;
+            import.commit(&author, at, &format!("Register {name} in the catalog"), [(file.as_str(), text.as_bytes())]);
             registered.insert(name.to_ascii_lowercase(), at);
             n += 1;
         }
@@ -237,15 +266,32 @@ pub fn platform_history(platform: &Path, model: &Model, now: DateTime<Utc>) -> a
         let team = file.split('/').nth(1).unwrap_or_default();
         let days = 160 - (157 * i / requests.len().max(1)) as i64;
         let stem = file.rsplit('/').next().unwrap_or(file).trim_end_matches(".yaml");
-        add(platform, &[file])?;
         let at = ago(now, days, i);
-        commit(platform, &people.of_group(team, i, at), at, &format!("Request {stem}"))?;
+        let body = read(file)?;
+        import.commit(
+            &people.of_group(team, i, at),
+            at,
+            &format!("Request {stem}"),
+            [(file.as_str(), body.as_slice())],
+        );
     }
 
     // Last night's evidence delivery, with the metrics pipeline's SLI export of the current window.
     write_sli_exports(platform, model, now)?;
-    add(platform, &["evidence"])?;
-    commit(platform, &ci(), now - Duration::hours(3), "Deliver the nightly evidence export")?;
+    let evidence: Vec<(String, Vec<u8>)> = files_under(platform, "evidence")
+        .into_iter()
+        .map(|f| read(&f).map(|b| (f, b)))
+        .collect::<anyhow::Result<_>>()?;
+    import.commit(
+        &ci(),
+        now - Duration::hours(3),
+        "Deliver the nightly evidence export",
+        evidence.iter().map(|(f, b)| (f.as_str(), b.as_slice())),
+    );
+    Git::new(platform).run(&["init", "--quiet", "--initial-branch=main"])?;
+    import.run(platform)?;
+    // The work tree already holds the last commit's files: only the index is brought in line.
+    Git::new(platform).run(&["reset", "--quiet"])?;
     Ok(History { registered })
 }
 
@@ -322,49 +368,42 @@ pub fn seed_services(
         }
         let registered = history.registered.get(&e.name.to_ascii_lowercase()).copied().unwrap_or(now);
         let files = initial_files(model, snapshot, r, e).with_context(|| format!("rendering the repo of {r}"))?;
-        let info = forge.create_repo(repo, "main")?;
-        let work = scratch_dir()?;
-        let seeded = (|| -> anyhow::Result<Vec<(String, DateTime<Utc>)>> {
-            Git::new(&work).run(&["init", "--quiet", "--initial-branch=main"])?;
-            for (rel, body) in &files {
-                let path = work.join(rel);
-                std::fs::create_dir_all(path.parent().expect("a file in the work tree has a parent"))?;
-                std::fs::write(path, body)?;
-            }
-            add(&work, &["."])?;
-            let first = registered + Duration::days(1);
-            commit(&work, &people.member(model, Some(r), 0, first), first, "Initial commit")?;
-            let mut times = vec![first];
-            // Changes every few days (each service its own pace) over the last six weeks; a deprecated service
-            // stopped changing two months ago, a quiet team's when it went quiet.
-            let pace = 3 + (n % 5) as i64;
-            let stop = if e.spec_str("lifecycle") == Some("deprecated") {
-                now - Duration::days(60)
-            } else if quiet(model, Some(r)) {
-                now - Duration::days(QUIET_DAYS)
-            } else {
-                now
-            };
-            let mut at = first.max(stop - Duration::days(42)) + Duration::days(pace);
-            let mut changelog = format!("# Changes to {}\n", e.name);
-            let mut i = 1usize;
-            while at < stop - Duration::hours(6) {
-                changelog.push_str(&format!("\n- {}", CHANGES[(n + i) % CHANGES.len()]));
-                std::fs::write(work.join("CHANGELOG.md"), format!("{changelog}\n"))?;
-                add(&work, &["CHANGELOG.md"])?;
-                let message = CHANGES[(n + i) % CHANGES.len()];
-                commit(&work, &people.member(model, Some(r), i, at), at, message)?;
-                times.push(at);
-                at += Duration::days(pace) + Duration::hours((i % 3) as i64 * 5);
-                i += 1;
-            }
-            Git::new(&work).run(&["push", "--quiet", &info.clone_url, "main"])?;
-            // The history is linear: its commits, oldest first, are the ones just made.
-            let shas = Git::new(&work).run(&["rev-list", "--reverse", "HEAD"])?;
-            Ok(shas.lines().map(str::to_owned).zip(times).collect())
-        })();
-        std::fs::remove_dir_all(&work).ok();
-        record_delivery(forge, repo, &seeded?, n, &label, now)?;
+        forge.create_repo(repo, "main")?;
+        let mut import = Import::new();
+        let first = registered + Duration::days(1);
+        import.commit(
+            &people.member(model, Some(r), 0, first),
+            first,
+            "Initial commit",
+            files.iter().map(|(f, b)| (f.as_str(), b.as_slice())),
+        );
+        let mut times = vec![first];
+        // Changes every few days (each service its own pace) over the last six weeks; a deprecated service
+        // stopped changing two months ago, a quiet team's when it went quiet.
+        let pace = 3 + (n % 5) as i64;
+        let stop = if e.spec_str("lifecycle") == Some("deprecated") {
+            now - Duration::days(60)
+        } else if quiet(model, Some(r)) {
+            now - Duration::days(QUIET_DAYS)
+        } else {
+            now
+        };
+        let mut at = first.max(stop - Duration::days(42)) + Duration::days(pace);
+        let mut changelog = format!("# Changes to {}\n", e.name);
+        let mut i = 1usize;
+        while at < stop - Duration::hours(6) {
+            let message = CHANGES[(n + i) % CHANGES.len()];
+            changelog.push_str(&format!("\n- {message}"));
+            let body = format!("{changelog}\n");
+            import.commit(&people.member(model, Some(r), i, at), at, message, [("CHANGELOG.md", body.as_bytes())]);
+            times.push(at);
+            at += Duration::days(pace) + Duration::hours((i % 3) as i64 * 5);
+            i += 1;
+        }
+        // Written straight into the forge's bare repo.
+        let shas = import.run(&forge.repo_path(repo)?)?;
+        let seeded: Vec<(String, DateTime<Utc>)> = shas.into_iter().zip(times).collect();
+        record_delivery(forge, repo, &seeded, n, &label, now)?;
         created.push(repo.to_owned());
     }
     Ok(created)
@@ -431,9 +470,4 @@ fn record_delivery(
         }
     }
     Ok(())
-}
-
-fn scratch_dir() -> anyhow::Result<PathBuf> {
-    let dir = tempfile::Builder::new().prefix("paved-demo-").tempdir()?.keep();
-    Ok(dir)
 }
