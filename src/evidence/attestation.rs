@@ -142,7 +142,7 @@ fn check_envelope(line: &str, keys: &[SigningKey], component: &str) -> Result<Ve
 pub fn collect(inputs: &Inputs<'_>, component: &str, image_digest: Option<&str>) -> Fact {
     let file = match inputs.component_file(component, &FILES) {
         None => return Fact::fail(format!("no signed attestation at evidence/{component}/provenance.intoto.jsonl")),
-        Some(Err(reason)) => return Fact::fail(reason),
+        Some(Err(reason)) => return Fact::unreadable(reason),
         Some(Ok(f)) => f,
     };
     let keys = &inputs.model.platform.spec.signing_keys;

@@ -8,21 +8,37 @@ use crate::model::entity::Entity;
 
 pub fn collect(inputs: &Inputs<'_>, entity: &Entity) -> Fact {
     let Some(repo) = Model::repo_of(entity) else {
-        return Fact::fail("the catalog entry names no repo (paved.dev/repo)");
+        return Fact::unknown(
+            "the catalog entry names no repo (paved.dev/repo)",
+            "Set the paved.dev/repo annotation to the component's repo (`owner/name`) on the forge.",
+        );
     };
     let Some(state) = inputs.external.ci.get(repo) else {
-        return Fact::fail(format!("{repo}: the forge was not asked (no forge configured)"));
+        return Fact::unknown(
+            format!("{repo}: the forge was not asked (no forge configured)"),
+            "Configure the forge in platform.yaml spec.forge so paved can read the check runs.",
+        );
     };
     if let Some(e) = &state.error {
-        return Fact::fail(format!("{repo}: {e}"));
+        return Fact::unknown(
+            format!("{repo}: {e}"),
+            "Make the repo readable on the forge; the evidence column says why it is not.",
+        );
     }
     let Some(head) = &state.head else {
-        return Fact::fail(format!("{repo} has no default branch head on the forge"));
+        return Fact::unknown(
+            format!("{repo} has no default branch head on the forge"),
+            format!("Push the default branch of {repo}."),
+        );
     };
     let short = &head[..head.len().min(12)];
     let cite = Citation::new(repo, format!("commit {short}"));
     if state.checks.is_empty() {
-        return Fact::fail(format!("no check runs on {repo}@{short}")).cite(cite);
+        return Fact::unknown(
+            format!("no check runs on {repo}@{short}"),
+            format!("Run CI on every push to the default branch of {repo} and report its check runs to the forge."),
+        )
+        .cite(cite);
     }
     let as_of = state.checks.iter().filter_map(|c| parse_time(&c.updated_at)).max();
     let failing: Vec<&str> = state

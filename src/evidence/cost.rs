@@ -55,7 +55,7 @@ impl Billing {
     pub fn collect(&self, entity: &Entity) -> (Fact, Fact) {
         let t = match &self.0 {
             Ok(t) => t,
-            Err(e) => return (Fact::fail(e.clone()), Fact::fail(e.clone())),
+            Err(e) => return (Fact::unreadable(e.clone()), Fact::unreadable(e.clone())),
         };
         let cite = |mut f: Fact| {
             for c in &t.cited {
@@ -65,18 +65,31 @@ impl Billing {
         };
         let name = entity.name.as_str();
         let Some(last) = t.months.iter().next_back() else {
-            return (Fact::fail("the billing exports hold no rows"), Fact::fail("the billing exports hold no rows"));
+            let none = || {
+                Fact::unknown(
+                    "the billing exports hold no rows",
+                    "Deliver the monthly FOCUS export of the cloud bill to evidence/billing/YYYY-MM.focus.csv.",
+                )
+            };
+            return (none(), none());
         };
         let billed = t.spend.keys().any(|(s, _)| s.eq_ignore_ascii_case(name));
         if !billed {
-            let why = format!("no billed cost carries the tag service={name}: tag the component's resources");
-            return (cite(Fact::fail(&why)), cite(Fact::fail(why)));
+            let why = format!("no billed cost carries the tag service={name}");
+            let fix = format!("Tag the component's cloud resources with service={name} so the bill attributes them.");
+            return (cite(Fact::unknown(&why, &fix)), cite(Fact::unknown(why, fix)));
         }
         let spend = |month: &str| t.spend.get(&(name.to_ascii_lowercase(), month.to_owned())).copied().unwrap_or(0.0);
         let now = spend(last);
         let within = match entity.annotations.get(BUDGET).map(|b| b.trim().parse::<f64>()) {
-            None => Fact::fail(format!("no {BUDGET} annotation: there is no budget to compare {now:.2} USD with")),
-            Some(Err(_)) => Fact::fail(format!("{BUDGET} `{}` is not a number", entity.annotations[BUDGET])),
+            None => Fact::unknown(
+                format!("no {BUDGET} annotation: there is no budget to compare {now:.2} USD with"),
+                format!("Agree a monthly budget with group:finops and set the {BUDGET} annotation (USD)."),
+            ),
+            Some(Err(_)) => Fact::unknown(
+                format!("{BUDGET} `{}` is not a number", entity.annotations[BUDGET]),
+                format!("Write the {BUDGET} annotation as a number of USD, such as \"900\"."),
+            ),
             Some(Ok(budget)) => {
                 let value = format!("{now:.0} of {budget:.0} USD");
                 if now <= budget {

@@ -2,7 +2,7 @@
 //! (`evidence/idp/mfa.json`: `users[]` with `login`, `status`, `mfaEnforced`, `factors[]`), with MFA enforced and
 //! an active factor of a type the export's policy requires. Members are matched by their catalog email.
 
-use super::{Citation, Fact, Inputs, Team, parse_time};
+use super::{Citation, Fact, Inputs, NO_MEMBERS_FIX, NO_OWNER_FIX, Team, parse_time};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -64,13 +64,13 @@ impl Export {
     pub fn collect(&self, team: Option<&Team>) -> Fact {
         let (idp, at, citation) = match &self.0 {
             Ok(x) => x,
-            Err(e) => return Fact::fail(e.clone()),
+            Err(e) => return Fact::unreadable(e.clone()),
         };
         let Some((owner, members)) = team else {
-            return Fact::fail("the component has no owner");
+            return Fact::unknown("the component has no owner", NO_OWNER_FIX);
         };
         if members.is_empty() {
-            return Fact::fail(format!("{owner} has no members")).cite(citation.clone());
+            return Fact::unknown(format!("{owner} has no members"), NO_MEMBERS_FIX).cite(citation.clone());
         }
         let required = idp.policy.as_ref().map(|p| p.required_factor_types.as_slice()).unwrap_or_default();
         let mut missing = Vec::new();

@@ -79,14 +79,37 @@ pub struct Fact {
     /// The evidence's own date (a document timestamp, or the commit that delivered it). `None`: undated.
     pub as_of: Option<DateTime<Utc>>,
     pub cited: Vec<Citation>,
+    /// How to fix this failure when it is not the failure the check is about: the evidence is missing or
+    /// unreadable, so the value is unknown. `None`: the scorecard check's own `fix` applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
 }
+
+/// The fix for evidence that exists but cannot be read.
+pub const FIX_UNREADABLE: &str =
+    "Deliver the evidence again in a form paved reads; the evidence column says what is wrong with it.";
+
+/// The fix for a component without an owner (team facts cannot be told).
+pub const NO_OWNER_FIX: &str = "Set spec.owner to the group that maintains the component.";
+/// The fix for an owner group without members.
+pub const NO_MEMBERS_FIX: &str =
+    "Add the team's users to the owner group (spec.members, or spec.memberOf on each user).";
 
 impl Fact {
     pub fn pass(value: impl Into<String>, reason: impl Into<String>) -> Self {
-        Fact { ok: true, value: value.into(), reason: reason.into(), as_of: None, cited: Vec::new() }
+        Fact { ok: true, value: value.into(), reason: reason.into(), as_of: None, cited: Vec::new(), fix: None }
     }
+    /// The check's subject fails (a KEV CVE found, the budget spent): the check's own fix applies.
     pub fn fail(reason: impl Into<String>) -> Self {
-        Fact { ok: false, value: "no".to_owned(), reason: reason.into(), as_of: None, cited: Vec::new() }
+        Fact { ok: false, value: "no".to_owned(), reason: reason.into(), as_of: None, cited: Vec::new(), fix: None }
+    }
+    /// The value is unknown because its evidence is missing or unreadable; `fix` says how to supply it.
+    pub fn unknown(reason: impl Into<String>, fix: impl Into<String>) -> Self {
+        Fact { value: "unknown".to_owned(), fix: Some(fix.into()), ..Fact::fail(reason) }
+    }
+    /// Evidence that exists but does not read.
+    pub fn unreadable(reason: impl Into<String>) -> Self {
+        Fact::unknown(reason, FIX_UNREADABLE)
     }
     pub fn at(mut self, as_of: Option<DateTime<Utc>>) -> Self {
         self.as_of = as_of;

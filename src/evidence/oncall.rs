@@ -52,7 +52,7 @@ impl Schedules {
         };
         let (export, at, citation) = match &self.0 {
             Ok(x) => x,
-            Err(e) => return Fact::fail(e.clone()),
+            Err(e) => return Fact::unreadable(e.clone()),
         };
         let fail = |why: String| Fact::fail(why).cite(citation.clone());
         let Some(s) = export.schedules.iter().find(|s| &s.name == name) else {

@@ -9,10 +9,10 @@ pub const FRESH_DAYS: i64 = 30;
 /// `team`: the component's owner and its members.
 pub fn collect(inputs: &Inputs<'_>, team: Option<&Team>) -> Fact {
     let Some((owner, members)) = team else {
-        return Fact::fail("the component has no owner");
+        return Fact::unknown("the component has no owner", super::NO_OWNER_FIX);
     };
     if members.is_empty() {
-        return Fact::fail(format!("{owner} has no members: nobody can be active"));
+        return Fact::unknown(format!("{owner} has no members: nobody can be active"), super::NO_MEMBERS_FIX);
     }
     let latest = members
         .iter()

@@ -13,7 +13,7 @@ pub const FILES: [&str; 2] = ["sbom.cdx.json", "sbom.spdx.json"];
 pub fn collect(inputs: &Inputs<'_>, component: &str) -> (Fact, Option<String>) {
     let file = match inputs.component_file(component, &FILES) {
         None => return (Fact::fail(format!("no SBOM at evidence/{component}/sbom.cdx.json or sbom.spdx.json")), None),
-        Some(Err(reason)) => return (Fact::fail(reason), None),
+        Some(Err(reason)) => return (Fact::unreadable(reason), None),
         Some(Ok(f)) => f,
     };
     // CycloneDX is skimmed: its component list (most of the document) is counted, not built.
@@ -28,7 +28,10 @@ pub fn collect(inputs: &Inputs<'_>, component: &str) -> (Fact, Option<String>) {
             let doc: Value = match serde_json::from_str(&file.text) {
                 Ok(v) => v,
                 Err(e) => {
-                    return (Fact::fail(format!("{}: not valid JSON ({e})", file.path)).cite(file.citation), None);
+                    return (
+                        Fact::unreadable(format!("{}: not valid JSON ({e})", file.path)).cite(file.citation),
+                        None,
+                    );
                 }
             };
             if doc.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {

@@ -16,9 +16,9 @@ pub const FILES: [&str; 2] = ["slo.yaml", "slo.yml"];
 pub const SLI: &str = "sli.json";
 
 /// An SLO that names the component: its name and target.
-struct Slo {
-    name: String,
-    target: Option<f64>,
+pub(crate) struct Slo {
+    pub(crate) name: String,
+    pub(crate) target: Option<f64>,
 }
 
 /// The fields of an OpenSLO document paved reads. The indicator (most of a real file: metric queries) is skipped
@@ -38,7 +38,8 @@ struct SkimmedSpec {
     objectives: Option<Value>,
 }
 
-fn read_slos(text: &str, component: &str) -> Result<(Vec<Slo>, usize), String> {
+/// The SLOs of an OpenSLO file that name `component` and have an objective, and how many SLOs it holds in all.
+pub(crate) fn read_slos(text: &str, component: &str) -> Result<(Vec<Slo>, usize), String> {
     // The skim reads the usual shape (every document a mapping, `spec` a mapping); anything else is read whole,
     // so both give the same answer on every file the skim accepts.
     match skim(text) {
@@ -109,22 +110,25 @@ pub fn collect(inputs: &Inputs<'_>, component: &str) -> (Fact, Fact) {
     let file = match inputs.component_file(component, &FILES) {
         None => {
             let why = format!("no OpenSLO definition at evidence/{component}/slo.yaml");
-            return (Fact::fail(&why), Fact::fail(why));
+            return (Fact::fail(&why), Fact::unknown(why, no_slo_fix(component)));
         }
-        Some(Err(reason)) => return (Fact::fail(&reason), Fact::fail(reason)),
+        Some(Err(reason)) => return (Fact::unreadable(&reason), Fact::unreadable(reason)),
         Some(Ok(f)) => f,
     };
     let (slos, total) = match read_slos(&file.text, component) {
         Ok(x) => x,
         Err(e) => {
             let why = format!("{}: {e}", file.path);
-            return (Fact::fail(&why).cite(file.citation.clone()), Fact::fail(why).cite(file.citation));
+            return (Fact::unreadable(&why).cite(file.citation.clone()), Fact::unreadable(why).cite(file.citation));
         }
     };
     if slos.is_empty() {
         let why =
             format!("{}: {total} OpenSLO SLO(s), none with spec.service `{component}` and an objective", file.path);
-        return (Fact::fail(&why).cite(file.citation.clone()), Fact::fail(why).cite(file.citation));
+        return (
+            Fact::fail(&why).cite(file.citation.clone()),
+            Fact::unknown(why, no_slo_fix(component)).cite(file.citation),
+        );
     }
     let names: Vec<&str> = slos.iter().map(|s| s.name.as_str()).collect();
     let defined = Fact::pass(format!("{} SLO(s)", slos.len()), format!("OpenSLO: {}", names.join(", ")))
@@ -134,10 +138,24 @@ pub fn collect(inputs: &Inputs<'_>, component: &str) -> (Fact, Fact) {
     (defined, budget)
 }
 
+/// Without an SLO there is no budget: the fix is to define one.
+fn no_slo_fix(component: &str) -> String {
+    format!(
+        "Define an SLO first: add evidence/{component}/slo.yaml (OpenSLO v1) with spec.service `{component}` and a target."
+    )
+}
+
 fn budget(inputs: &Inputs<'_>, component: &str, slos: &[Slo]) -> Fact {
     let sli = match inputs.component_file(component, &[SLI]) {
-        None => return Fact::fail(format!("no SLI export at evidence/{component}/{SLI}: the error budget is unknown")),
-        Some(Err(reason)) => return Fact::fail(reason),
+        None => {
+            return Fact::unknown(
+                format!("no SLI export at evidence/{component}/{SLI}: the error budget is unknown"),
+                format!(
+                    "Have the metrics pipeline export the current window's good and total events to evidence/{component}/{SLI} ({{\"slo\", \"windowEnd\", \"good\", \"total\"}})."
+                ),
+            );
+        }
+        Some(Err(reason)) => return Fact::unreadable(reason),
         Some(Ok(f)) => f,
     };
     type Sli = (String, f64, f64, Option<chrono::DateTime<chrono::Utc>>);
@@ -154,14 +172,21 @@ fn budget(inputs: &Inputs<'_>, component: &str, slos: &[Slo]) -> Fact {
     };
     let (name, good, total, end) = match read() {
         Ok(x) => x,
-        Err(e) => return Fact::fail(format!("{}: {e}", sli.path)).cite(sli.citation),
+        Err(e) => return Fact::unreadable(format!("{}: {e}", sli.path)).cite(sli.citation),
     };
     let Some(slo) = slos.iter().find(|s| s.name == name) else {
-        return Fact::fail(format!("{}: names SLO `{name}`, which slo.yaml does not define for {component}", sli.path))
-            .cite(sli.citation);
+        return Fact::unknown(
+            format!("{}: names SLO `{name}`, which slo.yaml does not define for {component}", sli.path),
+            format!("Export the SLI of an SLO that evidence/{component}/slo.yaml defines, or add SLO `{name}` there."),
+        )
+        .cite(sli.citation);
     };
     let Some(target) = slo.target.filter(|t| *t > 0.0 && *t < 1.0) else {
-        return Fact::fail(format!("SLO `{name}` has no target between 0 and 1")).cite(sli.citation);
+        return Fact::unknown(
+            format!("SLO `{name}` has no target between 0 and 1"),
+            format!("Give SLO `{name}` in evidence/{component}/slo.yaml an objective with a target between 0 and 1."),
+        )
+        .cite(sli.citation);
     };
     let spent = ((total - good) / total) / (1.0 - target);
     let left = 1.0 - spent;

@@ -135,17 +135,20 @@ fn read_scan(text: &str) -> Result<Scan, String> {
 pub fn collect(inputs: &Inputs<'_>, component: &str) -> Fact {
     let file = match inputs.component_file(component, &FILES) {
         None => {
-            return Fact::fail(format!(
-                "no vulnerability scan at evidence/{component}/vulns.trivy.json or vulns.grype.json"
-            ));
+            return Fact::unknown(
+                format!("no vulnerability scan at evidence/{component}/vulns.trivy.json or vulns.grype.json"),
+                format!(
+                    "Scan the deployed image nightly and deliver the Trivy or Grype JSON report as evidence/{component}/vulns.trivy.json or vulns.grype.json."
+                ),
+            );
         }
-        Some(Err(reason)) => return Fact::fail(reason),
+        Some(Err(reason)) => return Fact::unreadable(reason),
         Some(Ok(f)) => f,
     };
     let scan = read_scan(&file.text);
     let scan = match scan {
         Ok(s) => s,
-        Err(e) => return Fact::fail(format!("{}: {e}", file.path)).cite(file.citation),
+        Err(e) => return Fact::unreadable(format!("{}: {e}", file.path)).cite(file.citation),
     };
     if let Some(a) = &scan.artifact
         && !a.to_ascii_lowercase().contains(&component.to_ascii_lowercase())
@@ -154,11 +157,12 @@ pub fn collect(inputs: &Inputs<'_>, component: &str) -> Fact {
     }
     let kev = match &inputs.external.kev {
         Some(Ok(k)) => k,
-        Some(Err(e)) => return Fact::fail(format!("the KEV catalog cannot be read: {e}")).cite(file.citation),
+        Some(Err(e)) => return Fact::unreadable(format!("the KEV catalog cannot be read: {e}")).cite(file.citation),
         None => {
-            return Fact::fail(format!(
-                "no CISA KEV catalog: set PAVED_KEV_CATALOG or platform.yaml spec.evidence.kevCatalog, or add {KEV_IN_REPO}"
-            ))
+            return Fact::unknown(
+                "no CISA KEV catalog: the scan's CVEs cannot be matched",
+                format!("Give paved the CISA KEV catalog: set PAVED_KEV_CATALOG or platform.yaml spec.evidence.kevCatalog, or add {KEV_IN_REPO}."),
+            )
             .cite(file.citation);
         }
     };
@@ -169,11 +173,8 @@ pub fn collect(inputs: &Inputs<'_>, component: &str) -> Fact {
     } else {
         let list: Vec<&str> = in_kev.iter().map(|s| s.as_str()).collect();
         Fact {
-            ok: false,
             value: format!("{} KEV CVE{}", in_kev.len(), if in_kev.len() == 1 { "" } else { "s" }),
-            reason: format!("{} scan finds {} (in CISA KEV {})", scan.tool, list.join(", "), kev.version),
-            as_of: None,
-            cited: Vec::new(),
+            ..Fact::fail(format!("{} scan finds {} (in CISA KEV {})", scan.tool, list.join(", "), kev.version))
         }
     };
     fact.at(date).cite(file.citation).cite(kev.citation.clone())

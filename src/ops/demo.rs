@@ -1,10 +1,12 @@
 //! `paved demo OUT`: the main job, end to end, on the example platform repo and the embedded local forge.
 //!
-//! Lays out `OUT/platform` (a git repo holding the example), `OUT/forge` (the local forge: the platform repo and
-//! one repo per service, except the experimental ones not created yet, plus one repo nobody claims), then runs
-//! reconcile twice: the first pass writes status and audit in one bot commit, the second finds nothing to do.
+//! Lays out `OUT/platform` (a git repo holding the example, with a history built by [`demo_story`]), `OUT/forge`
+//! (the local forge: the platform repo and one repo per service, except the experimental ones not created yet,
+//! with their deployments and incidents, plus one repo nobody claims), then runs reconcile twice: the first pass
+//! writes status and audit in one bot commit, the second finds nothing to do.
 
 use super::RepoOptions;
+use super::demo_story;
 use super::reconcile::{Reconciled, reconcile};
 use crate::forge::Forge;
 use crate::forge::local::{LocalForge, git};
@@ -51,6 +53,13 @@ fn rand_suffix() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default()
 }
 
+/// The example's history, built in the extracted platform repo (read as a work tree until it is a git repo).
+fn story_history(platform: &Path, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<demo_story::History> {
+    let options = RepoOptions { worktree: true, ..RepoOptions::new(platform.to_path_buf()) };
+    let loaded = super::load(&options, &ParseCache::new())?;
+    demo_story::platform_history(platform, &loaded.model, now)
+}
+
 pub fn demo(out: &Path) -> anyhow::Result<Demo> {
     if out.exists() {
         anyhow::ensure!(
@@ -62,18 +71,10 @@ pub fn demo(out: &Path) -> anyhow::Result<Demo> {
     let platform = out.join("platform");
     let forge_dir = out.join("forge");
     library::extract(&library::EXAMPLE, &platform).context("writing the example platform repo")?;
-    git(&platform, &["init", "--quiet", "--initial-branch=main"])?;
-    commit_all(&platform, "Acme platform repo")?;
+    let now = super::scorecard::now()?;
+    let history = story_history(&platform, now)?;
 
-    let options = RepoOptions {
-        repo: platform.clone(),
-        rev: None,
-        worktree: false,
-        strict: false,
-        forge: Some(forge_dir.clone()),
-        state: None,
-        lock_wait: crate::lock::DEFAULT_WAIT,
-    };
+    let options = RepoOptions { forge: Some(forge_dir.clone()), ..RepoOptions::new(platform.clone()) };
     let cache = ParseCache::new();
     let loaded = super::load(&options, &cache)?;
     let forge = LocalForge::new(&forge_dir);
@@ -83,21 +84,8 @@ pub fn demo(out: &Path) -> anyhow::Result<Demo> {
         git(&platform, &["push", "--quiet", &info.clone_url, "main"])?;
         created.push(platform_repo);
     }
-    for (r, item) in loaded.model.catalog.of_kind("component") {
-        let Some(repo) = crate::model::Model::repo_of(&item.entity) else { continue };
-        let experimental = item.entity.spec_str("lifecycle") == Some("experimental");
-        if experimental || forge.get_repo(repo)?.is_some() {
-            continue;
-        }
-        let readme = format!("# {}\n\n{}\n", item.entity.name, item.entity.description.as_deref().unwrap_or_default());
-        let catalog_info = format!(
-            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {}\nspec:\n  type: service\n  lifecycle: production\n  owner: {}\n",
-            item.entity.name,
-            loaded.model.catalog.owner_of(r).map(|o| o.to_string()).unwrap_or_default()
-        );
-        seed_repo(&forge, repo, &[("README.md", readme), ("catalog-info.yaml", catalog_info)])?;
-        created.push(repo.to_owned());
-    }
+    let snapshot = super::open_snapshot(&options)?;
+    created.extend(demo_story::seed_services(&forge, &loaded.model, &snapshot, &history, now)?);
     let owner = loaded.model.platform.spec.repos.owner.clone().unwrap_or_else(|| "acme".to_owned());
     let stray = format!("{owner}/hackathon-prototype");
     seed_repo(&forge, &stray, &[("README.md", "# A hackathon prototype nobody registered\n".to_owned())])?;

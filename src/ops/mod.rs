@@ -4,6 +4,7 @@
 pub mod audit_verify;
 pub mod daemon;
 pub mod demo;
+pub mod demo_story;
 pub mod incremental;
 pub mod init;
 pub mod modules;
@@ -36,6 +37,21 @@ pub struct RepoOptions {
     pub state: Option<PathBuf>,
     /// How long a run that writes waits for the platform's lock (see [`lock_platform`]).
     pub lock_wait: std::time::Duration,
+}
+
+impl RepoOptions {
+    /// The platform repo at `repo` (read at HEAD when it is a git repo), with every other option at its default.
+    pub fn new(repo: PathBuf) -> Self {
+        RepoOptions {
+            repo,
+            rev: None,
+            worktree: false,
+            strict: false,
+            forge: None,
+            state: None,
+            lock_wait: crate::lock::DEFAULT_WAIT,
+        }
+    }
 }
 
 /// Open the snapshot `options` name.

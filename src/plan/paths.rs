@@ -282,7 +282,7 @@ pub fn pick_target(versions: &[semver::Version], allowed: &str) -> Option<semver
 
 /// Answers a new repo is scaffolded with, from its catalog entry: name, owner, system, on-call schedule (only the
 /// ones the path declares; everything else takes the path's defaults).
-fn scaffold_answers(
+pub(crate) fn scaffold_answers(
     model: &Model,
     r: &EntityRef,
     e: &crate::model::entity::Entity,

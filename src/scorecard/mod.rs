@@ -138,18 +138,30 @@ fn evaluate_card(card: &Scorecard, r: &EntityRef, facts: &Facts, now: DateTime<U
     let mut checks = Vec::new();
     for check in &card.spec.checks {
         let fact = facts.get(r, &check.fact);
-        let (mut status, value, mut reason, as_of, cited) = match fact {
-            None => {
-                (Status::Fail, "no".to_owned(), format!("no collector derives the fact `{}`", check.fact), None, vec![])
-            }
+        // How to fix follows the reason the check fails: the check's own fix is for a failing value; missing,
+        // unreadable, stale or undated evidence gets the fix for that.
+        let (mut status, value, mut reason, as_of, cited, fix) = match fact {
+            None => (
+                Status::Fail,
+                "no".to_owned(),
+                format!("no collector derives the fact `{}`", check.fact),
+                None,
+                vec![],
+                Some(format!("Name a fact paved derives in the check's `fact` (scorecards/{}.yaml).", card.name)),
+            ),
             Some(f) => {
                 let mut status = if f.ok { Status::Pass } else { Status::Fail };
                 let mut reason = f.reason.clone();
+                let mut fix = if f.ok { None } else { f.fix.clone().or_else(|| check.fix.clone()) };
                 if status == Status::Pass {
                     match (f.as_of, max_age) {
-                        (None, Some(_)) => {
+                        (None, Some((text, _))) => {
                             status = Status::Fail;
                             reason = format!("{reason}; but the evidence is undated, so its age cannot be told");
+                            fix = Some(format!(
+                                "Deliver evidence that carries its date (a timestamp in the document, or commit it to \
+                                 evidence/): this scorecard accepts evidence up to {text} old."
+                            ));
                         }
                         (Some(t), Some((text, Some(limit)))) if now - t > limit => {
                             status = Status::Fail;
@@ -157,17 +169,25 @@ fn evaluate_card(card: &Scorecard, r: &EntityRef, facts: &Facts, now: DateTime<U
                                 "{reason}; but the evidence is from {}, older than {text}",
                                 t.format("%Y-%m-%d")
                             );
+                            fix = Some(format!(
+                                "Deliver fresh evidence: this scorecard accepts evidence up to {text} old."
+                            ));
                         }
                         (_, Some((text, None))) => {
                             status = Status::Fail;
                             reason = format!(
                                 "{reason}; but maxEvidenceAge `{text}` is not a duration (write 30d, 12h or 2w)"
                             );
+                            fix = Some(format!(
+                                "Write maxEvidenceAge in scorecards/{}.yaml as a duration: 30d, 12h or 2w.",
+                                card.name
+                            ));
                         }
                         _ => {}
                     }
                 }
-                (status, f.value.clone(), reason, f.as_of.map(|t| t.format("%Y-%m-%d").to_string()), f.cited.clone())
+                let as_of = f.as_of.map(|t| t.format("%Y-%m-%d").to_string());
+                (status, f.value.clone(), reason, as_of, f.cited.clone(), fix)
             }
         };
         if status == Status::Fail {
@@ -201,7 +221,7 @@ fn evaluate_card(card: &Scorecard, r: &EntityRef, facts: &Facts, now: DateTime<U
             reason,
             as_of,
             cited,
-            fix: check.fix.clone(),
+            fix,
         });
     }
     let mut levels: Vec<Level> = checks.iter().map(|c| c.level).collect();

@@ -246,15 +246,7 @@ fn summary(
     let mut points: Vec<&TrendPoint> = history.iter().filter(|p| p.label != current.label).collect();
     points.push(&current);
     s.push_str("\n## Trend\n\nMean score per scorecard, one point per evidence date (from the previous reports in git history).\n\n");
-    s.push_str("```mermaid\nxychart-beta\n    title \"Mean score per scorecard\"\n");
-    let labels: Vec<String> = points.iter().map(|p| format!("\"{}\"", p.label)).collect();
-    let _ = writeln!(s, "    x-axis [{}]", labels.join(", "));
-    s.push_str("    y-axis \"score\" 0 --> 100\n");
-    for (card, _) in &eval.scorecards {
-        let ys: Vec<String> = points.iter().map(|p| p.scores.get(card).copied().unwrap_or(0).to_string()).collect();
-        let _ = writeln!(s, "    line [{}]", ys.join(", "));
-    }
-    s.push_str("```\n\n");
+    s.push_str(&trend_chart(&eval.scorecards, &points));
     s.push_str("| date |");
     for (_, title) in &eval.scorecards {
         let _ = write!(s, " {} |", cell(title));
@@ -272,6 +264,55 @@ fn summary(
     s.push('\n');
     s.push_str(&encode_point(&current));
     s.push('\n');
+    s
+}
+
+/// Colours of the trend lines, in scorecard order, each with the square that names it in the legend (mermaid's
+/// xychart draws no legend of its own, so the palette is fixed and the legend is written beside the chart).
+const SERIES: [(&str, &str); 8] = [
+    ("#1f77b4", "🟦"),
+    ("#ff7f0e", "🟧"),
+    ("#2ca02c", "🟩"),
+    ("#d62728", "🟥"),
+    ("#9467bd", "🟪"),
+    ("#8c564b", "🟫"),
+    ("#e6b800", "🟨"),
+    ("#000000", "⬛"),
+];
+
+/// The trend chart with its legend, or, with fewer than two points, a sentence saying there is no trend yet.
+fn trend_chart(scorecards: &[(String, String)], points: &[&TrendPoint]) -> String {
+    let mut s = String::new();
+    if points.len() < 2 {
+        let first = points.first().map_or("", |p| p.label.as_str());
+        let _ = writeln!(
+            s,
+            "One point so far ({first}): the chart draws its lines once a report with newer evidence adds a second.\n"
+        );
+        return s;
+    }
+    // More scorecards than colours: the palette repeats, and so do the squares in the legend.
+    let palette: Vec<&str> = scorecards.iter().zip(SERIES.iter().cycle()).map(|(_, (hex, _))| *hex).collect();
+    let _ = writeln!(
+        s,
+        "```mermaid\n%%{{init: {{\"themeVariables\": {{\"xyChart\": {{\"plotColorPalette\": \"{}\"}}}}}}}}%%",
+        palette.join(", ")
+    );
+    s.push_str("xychart-beta\n    title \"Mean score per scorecard\"\n");
+    let labels: Vec<String> = points.iter().map(|p| format!("\"{}\"", p.label)).collect();
+    let _ = writeln!(s, "    x-axis [{}]", labels.join(", "));
+    s.push_str("    y-axis \"score\" 0 --> 100\n");
+    for (card, _) in scorecards {
+        let ys: Vec<String> = points.iter().map(|p| p.scores.get(card).copied().unwrap_or(0).to_string()).collect();
+        let _ = writeln!(s, "    line [{}]", ys.join(", "));
+    }
+    s.push_str("```\n\n");
+    let legend: Vec<String> = scorecards
+        .iter()
+        .zip(SERIES.iter().cycle())
+        .map(|((_, title), (_, square))| format!("{square} {title}"))
+        .collect();
+    let _ = writeln!(s, "Lines: {}\n", legend.join(" · "));
     s
 }
 

@@ -66,3 +66,81 @@ fn demo_runs_the_main_job_end_to_end() {
     assert!(out.join("forge/repos/acme/platform.git").exists());
     Paved::new(&["audit", "verify", "--repo", out.join("platform").to_str().expect("utf8")]).run().expect_code(0);
 }
+
+/// The demo is an organisation one can keep using: every service repo follows its paved path with an answers file,
+/// `paths sync` opens real migration PRs, and the scorecards read a history in which the teams really work.
+#[test]
+fn demo_is_a_living_platform() {
+    let _demo = crate::util::demo_lock();
+    let dir = Dir::new();
+    let out = dir.join("demo");
+    let o = out.to_str().expect("utf8");
+    Paved::new(&["demo", "--out", o]).run().expect_code(0);
+    let platform = out.join("platform");
+    let repo = platform.to_str().expect("utf8");
+
+    // Every service with a repo reports the version it follows (only experimental ones are not created yet); the
+    // ones behind their allowed range get a migration PR.
+    let status = Paved::new(&["paths", "status", "--repo", repo, "--format", "json"]).run().expect_code(0).json();
+    let services = status["services"].as_array().expect("services");
+    let with_repo: Vec<&serde_json::Value> = services.iter().filter(|s| s["state"] != "missing").collect();
+    assert!(with_repo.len() >= 14, "{status:#}");
+    for s in &with_repo {
+        assert!(s["current"].is_string() && s.get("error").is_none(), "a version for every service: {s:#}");
+    }
+    let behind: Vec<&str> =
+        services.iter().filter(|s| s["state"] == "behind").filter_map(|s| s["repo"].as_str()).collect();
+    assert!(!behind.is_empty(), "the demo has services behind their path: {status:#}");
+    let sync = Paved::new(&["paths", "sync", "--repo", repo, "--format", "json"]).run().expect_code(0).json();
+    let results = sync["results"].as_array().expect("results");
+    let migrated: Vec<&str> = results
+        .iter()
+        .filter(|r| r["kind"] == "path.migrate" && r["outcome"].as_str().is_some_and(|o| o.starts_with("opened #")))
+        .filter_map(|r| r["target"].as_str())
+        .collect();
+    assert_eq!(migrated, behind, "one migration PR per service behind: {sync:#}");
+    let pr = out.join(format!("forge/pulls/{}/1.json", behind[0]));
+    assert!(pr.exists(), "the migration PR is on the forge: {}", pr.display());
+
+    // The teams commit: ownership is fresh for a team whose members committed in the last 30 days.
+    let payments = std::fs::read_to_string(platform.join("scorecards/services/default/payments-api.md")).expect("page");
+    assert!(payments.contains("| The owning team was active in the last 30 days | Bronze | 1 | ✅ pass"), "{payments}");
+    // KEV is matched against a real catalog: a known exploited CVE fails, a clean scan passes.
+    let legacy = std::fs::read_to_string(platform.join("scorecards/services/default/legacy-billing.md")).expect("page");
+    assert!(legacy.contains("CVE-2022-22965 (in CISA KEV"), "{legacy}");
+    let orders = std::fs::read_to_string(platform.join("scorecards/services/default/order-service.md")).expect("page");
+    assert!(orders.contains("0 KEV CVEs"), "{orders}");
+    // The metrics pipeline's SLI exports give error budgets.
+    assert!(orders.contains("% left"), "{orders}");
+    // Deployments and incidents spread over weeks: DORA and time to first deploy have many points.
+    let dora = std::fs::read_to_string(platform.join("scorecards/dora.md")).expect("DORA page");
+    let counts: Vec<(u32, u32)> = dora
+        .lines()
+        .filter_map(|l| {
+            let (_, rest) = l.strip_prefix("- `acme/")?.split_once("`: ")?;
+            let (d, i) = rest.split_once(" deployment(s), ")?;
+            Some((d.parse().ok()?, i.trim_end_matches(" incident(s)").parse().ok()?))
+        })
+        .collect();
+    assert!(counts.iter().filter(|(d, _)| *d > 1).count() >= 10, "deployments on most service repos: {dora}");
+    assert!(counts.iter().map(|(_, i)| i).sum::<u32>() >= 5, "incidents on the forge: {dora}");
+    let outcomes = std::fs::read_to_string(platform.join("scorecards/outcomes.md")).expect("outcomes page");
+    let median = outcomes.lines().find(|l| l.starts_with("Median: ")).expect("time to first deploy");
+    let over: u32 = median.rsplit(" over ").next().and_then(|r| r.split(' ').next()?.parse().ok()).expect("count");
+    assert!(over >= 10, "{median}");
+    // A team that went quiet shows stale ownership, with the fix for it.
+    let ranking =
+        std::fs::read_to_string(platform.join("scorecards/services/default/ranking-service.md")).expect("page");
+    let owner = ranking.lines().find(|l| l.starts_with("| The owning team was active")).expect("ownership row");
+    assert!(owner.contains("❌ fail") && owner.contains("more than 30 days ago"), "{owner}");
+    // Each team's page says something different.
+    let team =
+        |t: &str| std::fs::read_to_string(platform.join(format!("scorecards/teams/default/{t}.md"))).expect("team");
+    assert_ne!(
+        team("payments").lines().skip(3).collect::<Vec<_>>(),
+        team("search").lines().skip(3).collect::<Vec<_>>()
+    );
+    // The history is the teams' own, dated relative to when the demo ran.
+    let authors = crate::util::git(&platform, &["log", "--format=%ae"]);
+    assert!(authors.lines().any(|a| a == "jane.okafor@acme.example" || a == "marco.silva@acme.example"), "{authors}");
+}

@@ -183,7 +183,7 @@ fn reconcile_commits_reports_once_and_the_trend_grows_with_new_evidence() {
     let first = reconcile(repo.path(), NOW);
     let summary = std::fs::read_to_string(repo.join("scorecards/README.md")).expect("the org summary is committed");
     assert!(summary.contains("## Levels per team") && summary.contains("## Worst offenders"), "{summary}");
-    assert!(summary.contains("```mermaid\nxychart-beta"), "{summary}");
+    assert!(summary.contains("One point so far (2026-11-27)") && !summary.contains("xychart"), "{summary}");
     assert!(summary.contains("## What changed\n\nFirst report.\n"), "{summary}");
     let page = std::fs::read_to_string(repo.join("scorecards/services/default/legacy-billing.md")).expect("page");
     assert!(
@@ -191,6 +191,11 @@ fn reconcile_commits_reports_once_and_the_trend_grows_with_new_evidence() {
         "{page}"
     );
     assert!(page.contains("Upgrade the affected packages"), "how to fix: {page}");
+    // How to fix follows the reason: without an SLI export the budget is unknown, not exhausted.
+    let orders = std::fs::read_to_string(repo.join("scorecards/services/default/order-service.md")).expect("page");
+    let budget = orders.lines().find(|l| l.starts_with("| Error budget remaining")).expect("the budget row");
+    assert!(budget.contains("no SLI export") && budget.contains("Have the metrics pipeline export"), "{budget}");
+    assert!(!budget.contains("exhausted"), "{budget}");
     assert!(repo.join("scorecards/teams/default/payments.md").exists());
     let dora = std::fs::read_to_string(repo.join("scorecards/dora.md")).expect("the DORA page is committed");
     assert!(dora.contains("| **organisation** | 253 |"), "{dora}");
@@ -224,6 +229,10 @@ fn reconcile_commits_reports_once_and_the_trend_grows_with_new_evidence() {
     let after = summary.lines().filter(|l| l.starts_with("| 2026-")).count();
     assert_eq!(after, before + 1, "one more trend point:\n{summary}");
     assert!(summary.contains("x-axis [\"2026-11-27\", \"2026-11-29\"]"), "{summary}");
+    assert!(
+        summary.contains("xychart-beta") && summary.contains("Lines: 🟦 Cost · 🟧 "),
+        "a legend names each line: {summary}"
+    );
     assert!(
         summary.contains("- component:default/inventory-sync · Production readiness: none (29%) → none (57%)"),
         "what changed since the last report:\n{summary}"
