@@ -58,8 +58,7 @@ impl RepoOptions {
 pub fn open_snapshot(options: &RepoOptions) -> anyhow::Result<Snapshot> {
     let repo = &options.repo;
     anyhow::ensure!(repo.exists(), "{} does not exist", repo.display());
-    let is_git = repo.join(".git").exists() || (repo.join("HEAD").is_file() && repo.join("objects").is_dir());
-    let snapshot = match (&options.rev, is_git && !options.worktree) {
+    let snapshot = match (&options.rev, is_git_repo(repo) && !options.worktree) {
         (Some(rev), _) => Snapshot::git(repo, rev)?,
         (None, true) => Snapshot::git(repo, "HEAD")
             .with_context(|| format!("reading HEAD of {} (use --worktree for uncommitted files)", repo.display()))?,
@@ -169,12 +168,11 @@ pub fn forge(options: &RepoOptions, loaded: &Loaded) -> anyhow::Result<Option<Bo
 
 /// Take the platform's lock (see [`crate::lock`]) before a run that writes the platform repo or its state
 /// observes anything; hold the lease until its bot commit, audit records and push are done. The lock lives in the
-/// state directory, found from `platform.yaml` at the snapshot the run reads, so the run's plan is computed from
+/// state directory, found from `platform.yaml` where the run will read it, so the run's plan is computed from
 /// what the last writer left.
 pub fn lock_platform(options: &RepoOptions) -> anyhow::Result<crate::lock::Lease> {
     use crate::lock::PlatformLock;
-    let snapshot = open_snapshot(options)?;
-    let configured = snapshot.get("platform.yaml").and_then(|e| snapshot.read_text(e).ok()).and_then(|text| {
+    let configured = platform_yaml(options).and_then(|text| {
         let doc: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
         doc.get("spec")?.get("state")?.as_str().map(str::to_owned)
     });
@@ -183,6 +181,24 @@ pub fn lock_platform(options: &RepoOptions) -> anyhow::Result<crate::lock::Lease
         eprintln!("note: waiting up to {:?} for the platform lock held by {holder}", options.lock_wait);
     };
     Ok(crate::lock::FileLock::in_state_dir(&dir).acquire(options.lock_wait, &mut waiting)?)
+}
+
+/// The text of `platform.yaml` where `options` read the repo (at a revision, or in the work tree), reading only
+/// that file: the daemon asks on every pass, and listing a large repo's tree each time would cost more than the pass.
+fn platform_yaml(options: &RepoOptions) -> Option<String> {
+    let in_git = options.rev.is_some() || (is_git_repo(&options.repo) && !options.worktree);
+    if !in_git {
+        return std::fs::read_to_string(options.repo.join("platform.yaml")).ok();
+    }
+    let repo = gix::open(&options.repo).ok()?;
+    let spec = format!("{}:platform.yaml", options.rev.as_deref().unwrap_or("HEAD"));
+    let blob = repo.rev_parse_single(spec.as_str()).ok()?.object().ok()?;
+    String::from_utf8(blob.detach().data).ok()
+}
+
+/// Is `dir` a git repository, with a work tree or bare?
+fn is_git_repo(dir: &Path) -> bool {
+    dir.join(".git").exists() || (dir.join("HEAD").is_file() && dir.join("objects").is_dir())
 }
 
 /// Is `dir` a git work tree (bot changes are committed) rather than a plain directory?

@@ -54,3 +54,28 @@ fn concurrent_reconciles_take_turns_and_the_audit_log_stays_intact() {
     let settled = Paved::new(&["reconcile", "--repo", s(repo.path())]).run().expect_code(0);
     assert!(settled.stdout().contains("No changes"), "{}", settled.stdout());
 }
+
+#[test]
+fn the_state_and_its_lock_are_where_platform_yaml_says() {
+    let home = Dir::new();
+    let repo = example_copy();
+    crate::util::copy_tree(repo.path(), &home.join("platform"));
+    let platform = home.join("platform");
+    let yaml = std::fs::read_to_string(platform.join("platform.yaml")).expect("platform.yaml");
+    let yaml = yaml.replacen("spec:\n", "spec:\n  state: ../platform-state\n", 1);
+    std::fs::write(platform.join("platform.yaml"), yaml).expect("write");
+    git_init_commit(&platform);
+    let state = home.join("platform-state");
+    let held =
+        paved::lock::FileLock::in_state_dir(&state).acquire(Duration::ZERO, &mut |_| panic!("free")).expect("lock");
+    Paved::new(&["reconcile", "--repo", "platform", "--lock-timeout", "0s"])
+        .current_dir(home.path())
+        .run()
+        .expect_code(2);
+    drop(held);
+    Paved::new(&["reconcile", "--repo", "platform"]).current_dir(home.path()).run().expect_code(0);
+    assert!(state.join("paved-state.json").is_file(), "the state is where spec.state names it");
+    assert!(!platform.join(".paved").exists(), "and not at the default");
+    let plan = Paved::new(&["plan"]).current_dir(&platform).run().expect_code(0);
+    assert!(plan.stdout().contains("No changes"), "{}", plan.stdout());
+}
