@@ -398,9 +398,10 @@ impl Printer {
             "  {}/scorecards/README.md   scorecards from evidence (teams/, services/, dora.md, outcomes.md, adoption.md)",
             platform
         );
-        println!("  {}/audit/             hash-chained audit log (paved audit verify --repo {0})", platform);
+        let paved = invocation();
+        println!("  {platform}/audit/             hash-chained audit log ({paved} audit verify --repo {platform})");
         println!("  git -C {} log -1 --format=%B   the bot commit and its Paved-Action trailers", platform);
-        println!("  paved plan --repo {platform}           (no changes now)");
+        println!("  {paved} plan --repo {platform}           (no changes now)");
     }
 }
 
@@ -504,6 +505,16 @@ fn shown(path: &std::path::Path) -> String {
         Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
         _ => path.display().to_string(),
     }
+}
+
+/// How to run this paved again from the current directory: `paved` when that is what PATH finds, else this
+/// binary's path (after `cargo run`, `paved` is usually not on PATH, or is another build).
+fn invocation() -> String {
+    let Ok(me) = std::env::current_exe().and_then(|p| p.canonicalize()) else { return "paved".to_owned() };
+    let on_path = std::env::var_os("PATH")
+        .and_then(|dirs| std::env::split_paths(&dirs).map(|d| d.join("paved")).find(|p| p.is_file()))
+        .and_then(|p| p.canonicalize().ok());
+    if on_path.as_ref() == Some(&me) { "paved".to_owned() } else { shown(&me) }
 }
 
 /// An error and its causes on one line, each cause said once: many errors (ours, std's, libraries') already

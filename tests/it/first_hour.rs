@@ -35,6 +35,17 @@ fn the_demo_and_the_commands_it_suggests_work_as_typed() {
     assert!(text.contains("Second reconcile: No changes"), "{text}");
     // It suggests commands with the paths as typed from here, and they are true.
     assert!(text.contains("paved plan --repo paved-demo/platform"), "{text}");
+    // The commands it suggests, run exactly as printed, in a new shell in the same directory.
+    let plan_line = text.lines().find(|l| l.contains(" plan --repo ")).expect("a suggested plan");
+    let audit_line = text.lines().find(|l| l.contains(" audit verify --repo ")).expect("a suggested audit verify");
+    let suggested = [
+        plan_line.trim().trim_end_matches("(no changes now)").trim(),
+        audit_line.split_once('(').and_then(|(_, c)| c.strip_suffix(')')).expect("in parentheses"),
+    ];
+    for command in suggested {
+        let out = std::process::Command::new("sh").args(["-c", command]).current_dir(here).output().expect("sh");
+        assert!(out.status.success(), "`{command}`: {}", String::from_utf8_lossy(&out.stderr));
+    }
     assert!(!here.join("paved-demo/forge/repos/acme/paved-demo").exists(), "nested folders from a relative path");
 
     let plan = Paved::new(&["plan", "--repo", "paved-demo/platform"]).current_dir(here).run().expect_code(0);
