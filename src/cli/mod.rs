@@ -788,10 +788,10 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
         }
         Command::Init { dir } => {
             let made = ops::init::init(&dir)?;
-            let d = dir.display();
+            let (d, paved) = (output::shown(&dir), output::invocation());
             p.line(&format!(
                 "Created a platform repo with {} files in {d}: a git repository on main, first commit {:.12}.\n\
-                 Next:\n  paved validate --repo {d}   # every problem at path:line:col\n  paved plan --repo {d}       \
+                 Next:\n  {paved} validate --repo {d}   # every problem at path:line:col\n  {paved} plan --repo {d}       \
                  # what reconcile would do",
                 made.files, made.commit
             ));

@@ -499,7 +499,7 @@ fn print_json_stream(value: &impl serde::Serialize) {
 }
 
 /// A path as a person in the current directory would type it: relative when it lies below it.
-fn shown(path: &std::path::Path) -> String {
+pub(super) fn shown(path: &std::path::Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
     match path.strip_prefix(&cwd) {
         Ok(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
@@ -509,7 +509,7 @@ fn shown(path: &std::path::Path) -> String {
 
 /// How to run this paved again from the current directory: `paved` when that is what PATH finds, else this
 /// binary's path (after `cargo run`, `paved` is usually not on PATH, or is another build).
-fn invocation() -> String {
+pub(super) fn invocation() -> String {
     let Ok(me) = std::env::current_exe().and_then(|p| p.canonicalize()) else { return "paved".to_owned() };
     let on_path = std::env::var_os("PATH")
         .and_then(|dirs| std::env::split_paths(&dirs).map(|d| d.join("paved")).find(|p| p.is_file()))
