@@ -6,6 +6,7 @@
 //! writes status and audit in one bot commit, the second finds nothing to do.
 
 use super::RepoOptions;
+use super::demo_dates;
 use super::demo_story;
 use super::reconcile::{Reconciled, reconcile};
 use crate::forge::Forge;
@@ -72,6 +73,7 @@ pub fn demo(out: &Path) -> anyhow::Result<Demo> {
     let forge_dir = out.join("forge");
     library::extract(&library::EXAMPLE, &platform).context("writing the example platform repo")?;
     let now = super::scorecard::now()?;
+    demo_dates::redate_evidence(&platform, now).context("re-dating the example's evidence")?;
     let history = story_history(&platform, now)?;
 
     let options = RepoOptions { forge: Some(forge_dir.clone()), ..RepoOptions::new(platform.clone()) };

@@ -163,7 +163,7 @@ pub struct History {
 }
 
 /// Every file below `dir`, repo-relative with `/`, sorted.
-fn files_under(root: &Path, dir: &str) -> Vec<String> {
+pub(super) fn files_under(root: &Path, dir: &str) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let path = entry.path();

@@ -4,6 +4,7 @@
 pub mod audit_verify;
 pub mod daemon;
 pub mod demo;
+pub mod demo_dates;
 pub mod demo_story;
 pub mod incremental;
 pub mod init;

@@ -144,3 +144,44 @@ fn demo_is_a_living_platform() {
     let authors = crate::util::git(&platform, &["log", "--format=%ae"]);
     assert!(authors.lines().any(|a| a == "jane.okafor@acme.example" || a == "marco.silva@acme.example"), "{authors}");
 }
+
+/// The failing checks of every scorecard page of a demo run at `now`, as `page: check`.
+fn failing_checks(dir: &Dir, now: &str) -> std::collections::BTreeSet<String> {
+    let out = dir.join(&format!("demo-{}", &now[..10]));
+    Paved::new(&["demo", "--out", out.to_str().expect("utf8")]).env("PAVED_NOW", now).run().expect_code(0);
+    let pages = out.join("platform/scorecards/services");
+    let mut failing = std::collections::BTreeSet::new();
+    let namespaces = std::fs::read_dir(&pages).expect("service pages").map(|n| n.expect("namespace").path());
+    for path in namespaces.flat_map(|n| std::fs::read_dir(n).expect("namespace").map(|e| e.expect("entry").path())) {
+        let page = std::fs::read_to_string(&path).expect("page");
+        let name = path.strip_prefix(&pages).expect("under pages").to_string_lossy().into_owned();
+        for row in page.lines().filter(|l| l.contains("| ❌ fail |")) {
+            let check = row.split('|').nth(1).unwrap_or_default().trim();
+            failing.insert(format!("{name}: {check}: {}", if row.contains("older than") { "stale" } else { "fails" }));
+        }
+    }
+    failing
+}
+
+/// The example's evidence is re-dated to the moment the demo runs: months after the example's dates, the same
+/// checks fail as on its reference date (none for stale evidence), and the re-signed provenance still verifies.
+#[test]
+fn demo_evidence_stays_fresh_whenever_it_runs() {
+    let _demo = crate::util::demo_lock();
+    let dir = Dir::new();
+    // The example's reference date (src/ops/demo_dates.rs), and three and a half months later (before the
+    // security-posture exemption of legacy-billing ends on 2027-03-31).
+    let reference = failing_checks(&dir, "2026-11-28T09:00:00Z");
+    let later = failing_checks(&dir, "2027-03-15T09:00:00Z");
+    assert!(!reference.is_empty() && !reference.iter().any(|c| c.ends_with(": stale")), "{reference:#?}");
+    assert_eq!(later, reference, "the same checks fail months later");
+    let platform = dir.join("demo-2027-03-15/platform");
+    assert!(platform.join("evidence/billing/2027-02.focus.csv").exists(), "the billing months moved with now");
+    for service in ["default/payments-api", "default/order-service", "platform/genai-gateway"] {
+        let page = std::fs::read_to_string(platform.join(format!("scorecards/services/{service}.md"))).expect("page");
+        let row = page.lines().find(|l| l.contains("provenance signed by a trusted key")).expect("provenance row");
+        assert!(row.contains("✅ pass") && row.contains("signed by trusted key acme-ci-2026"), "{row}");
+    }
+    let config = std::fs::read_to_string(platform.join("platform.yaml")).expect("platform.yaml");
+    assert!(config.contains("paved demo: a demo is its own organisation"), "{config}");
+}
