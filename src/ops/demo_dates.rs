@@ -135,7 +135,7 @@ impl DemoKey {
     }
 }
 
-/// Re-date the evidence of the example extracted in `platform` for `now`, re-sign its DSSE envelopes with a key
+/// Re-date the evidence of the example extracted in `platform` (and its scorecards' exemption expiries) for `now`, re-sign its DSSE envelopes with a key
 /// generated now and trust that key in place of the example's in `platform.yaml`.
 pub fn redate_evidence(platform: &Path, now: DateTime<Utc>) -> anyhow::Result<()> {
     let shift = Shift::to(now);
@@ -161,6 +161,20 @@ pub fn redate_evidence(platform: &Path, now: DateTime<Utc>) -> anyhow::Result<()
         if let Some(moved) = moved.filter(|m| m != name) {
             std::fs::rename(&path, path.with_file_name(moved)).with_context(|| format!("renaming {rel}"))?;
         }
+    }
+    // Exemptions expire on dates chosen against the same evidence: they move with it.
+    for rel in files_under(platform, "scorecards").into_iter().filter(|f| f.ends_with(".yaml")) {
+        let path = platform.join(&rel);
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let mut body: String = text
+            .lines()
+            .map(|l| if l.trim_start().starts_with("expires:") { shift.text(l, false) } else { l.to_owned() })
+            .collect::<Vec<_>>()
+            .join("\n");
+        if text.ends_with('\n') {
+            body.push('\n');
+        }
+        std::fs::write(&path, body).with_context(|| format!("re-dating {rel}"))?;
     }
     if !ids.is_empty() {
         let file = platform.join("platform.yaml");

@@ -169,14 +169,13 @@ fn failing_checks(dir: &Dir, now: &str) -> std::collections::BTreeSet<String> {
 fn demo_evidence_stays_fresh_whenever_it_runs() {
     let _demo = crate::util::demo_lock();
     let dir = Dir::new();
-    // The example's reference date (src/ops/demo_dates.rs), and three and a half months later (before the
-    // security-posture exemption of legacy-billing ends on 2027-03-31).
+    // The example's reference date (src/ops/demo_dates.rs), and years later (the exemptions' expiries move too).
     let reference = failing_checks(&dir, "2026-11-28T09:00:00Z");
-    let later = failing_checks(&dir, "2027-03-15T09:00:00Z");
+    let later = failing_checks(&dir, "2029-06-30T09:00:00Z");
     assert!(!reference.is_empty() && !reference.iter().any(|c| c.ends_with(": stale")), "{reference:#?}");
-    assert_eq!(later, reference, "the same checks fail months later");
-    let platform = dir.join("demo-2027-03-15/platform");
-    assert!(platform.join("evidence/billing/2027-02.focus.csv").exists(), "the billing months moved with now");
+    assert_eq!(later, reference, "the same checks fail years later");
+    let platform = dir.join("demo-2029-06-30/platform");
+    assert!(platform.join("evidence/billing/2029-05.focus.csv").exists(), "the billing months moved with now");
     for service in ["default/payments-api", "default/order-service", "platform/genai-gateway"] {
         let page = std::fs::read_to_string(platform.join(format!("scorecards/services/{service}.md"))).expect("page");
         let row = page.lines().find(|l| l.contains("provenance signed by a trusted key")).expect("provenance row");
