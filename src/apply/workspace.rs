@@ -16,6 +16,11 @@ pub enum WorkspaceError {
     #[error("refusing to write `{0}`: paved writes only bot-owned paths (status/, audit/, scorecards/*.md)")]
     NotBotOwned(String),
     #[error(
+        "refusing to commit `{0}`: it would change or remove audit records HEAD holds, and the audit log is \
+         append-only (design rule 9)"
+    )]
+    NotAppend(String),
+    #[error(
         "the branch moved from {expected} to {found} while paved was applying: nothing was committed over it; the \
          next reconcile plans again from {found}"
     )]
@@ -153,6 +158,7 @@ impl Workspace for GitWorktree {
             // Checked before writing, so a stale apply leaves the work tree as it found it.
             return Err(WorkspaceError::Moved { expected: expected.to_owned(), found });
         }
+        self.refuse_audit_rewrites(changes)?;
         write_files(&self.dir, changes)?;
         crash_point("before-commit");
         let mut paths: Vec<&str> = changes.iter().map(FileChange::path).collect();
@@ -258,6 +264,32 @@ impl GitWorktree {
         crate::forge::pack::write(&repo, blobs).map_err(|e| io(&e))
     }
 
+    /// Every change to `audit/` must keep what HEAD holds there as its beginning: a record is never changed,
+    /// removed or reordered once committed, whichever code path asks for the commit.
+    fn refuse_audit_rewrites(&self, changes: &[FileChange]) -> Result<(), WorkspaceError> {
+        let audit: Vec<&FileChange> = changes.iter().filter(|c| c.path().starts_with("audit/")).collect();
+        if audit.is_empty() {
+            return Ok(());
+        }
+        let paths: Vec<&str> = audit.iter().map(|c| c.path()).collect();
+        let at_head = self.head_blobs(&paths)?;
+        let repo = gix::open(&self.dir)
+            .map_err(|e| WorkspaceError::Io { path: self.dir.clone(), source: std::io::Error::other(e) })?;
+        for change in audit {
+            let Some(id) = at_head.get(change.path()) else { continue };
+            let held = repo
+                .find_object(*id)
+                .map_err(|e| WorkspaceError::Io { path: self.dir.clone(), source: std::io::Error::other(e) })?
+                .detach()
+                .data;
+            let appends = matches!(change, FileChange::Write { after, .. } if after.as_bytes().starts_with(&held));
+            if !appends {
+                return Err(WorkspaceError::NotAppend(change.path().to_owned()));
+            }
+        }
+        Ok(())
+    }
+
     /// The blob id HEAD has at each of `paths` that it has (none on an unborn branch).
     fn head_blobs<'p>(&self, paths: &[&'p str]) -> Result<HashMap<&'p str, gix::ObjectId>, WorkspaceError> {
         let io = |e: &dyn std::fmt::Display| WorkspaceError::Io {
@@ -289,6 +321,25 @@ mod tests {
 
     fn write(path: &str, after: &str) -> FileChange {
         FileChange::Write { path: path.to_owned(), before: None, after: after.to_owned() }
+    }
+
+    #[test]
+    fn a_bot_commit_only_appends_to_the_audit_log() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        git(root, &["init", "-q", "-b", "main"]);
+        std::fs::write(root.join("platform.yaml"), "x\n").expect("write");
+        git(root, &["add", "--all"]);
+        git(root, &["commit", "-q", "-m", "one"]);
+        let ws = GitWorktree { dir: root.to_path_buf() };
+        ws.commit(&[write("audit/2026-12.jsonl", "{\"a\":1}\n")], "bot", "paved", None).expect("first record");
+        ws.commit(&[write("audit/2026-12.jsonl", "{\"a\":1}\n{\"b\":2}\n")], "bot", "paved", None).expect("append");
+        let rewrite = ws.commit(&[write("audit/2026-12.jsonl", "{\"a\":9}\n{\"b\":2}\n")], "bot", "paved", None);
+        assert!(matches!(rewrite, Err(WorkspaceError::NotAppend(_))), "{rewrite:?}");
+        let delete = FileChange::Delete { path: "audit/2026-12.jsonl".into(), before: String::new() };
+        assert!(matches!(ws.commit(&[delete], "bot", "paved", None), Err(WorkspaceError::NotAppend(_))));
+        let kept = std::fs::read_to_string(root.join("audit/2026-12.jsonl")).expect("audit");
+        assert_eq!(kept, "{\"a\":1}\n{\"b\":2}\n", "nothing was written");
     }
 
     #[test]

@@ -302,9 +302,14 @@ impl Printer {
         match self.format {
             Format::Json => println!(
                 "{}",
-                serde_json::json!({ "ok": true, "records": v.records, "files": v.files, "head": v.tail.hash })
+                serde_json::json!({
+                    "ok": true, "records": v.records, "files": v.files, "head": v.tail.hash, "commits": v.commits
+                })
             ),
-            _ => println!("audit log intact: {} record(s) in {} file(s), head {:.12}", v.records, v.files, v.tail.hash),
+            _ => println!(
+                "audit log intact: {} record(s) in {} file(s), head {:.12}; only appended to across {} commit(s)",
+                v.records, v.files, v.tail.hash, v.commits
+            ),
         }
     }
 

@@ -261,3 +261,25 @@ fn a_stale_rev_or_missing_revision_is_a_clear_error() {
     let run = Paved::new(&["plan", "--repo", s(repo.path()), "--rev", "no-such-branch"]).run().expect_code(2);
     assert!(run.stderr().contains("revision `no-such-branch` not found"), "{}", run.stderr());
 }
+
+/// The chain at HEAD cannot show a record removed from its end, nor a rewrite whose hashes were recomputed;
+/// `audit verify` walks the history and names the commit that changed what an earlier one wrote.
+#[test]
+fn audit_verify_catches_a_rewrite_that_keeps_the_chain_valid() {
+    let repo = example_copy();
+    git_init_commit(repo.path());
+    Paved::new(&["reconcile", "--repo", s(repo.path())]).run().expect_code(0);
+    let ok = Paved::new(&["audit", "verify", "--repo", s(repo.path())]).run().expect_code(0);
+    assert!(ok.stdout().contains("only appended to across"), "{}", ok.stdout());
+    let file = std::fs::read_dir(repo.join("audit")).expect("audit").next().expect("a file").expect("entry").path();
+    let text = std::fs::read_to_string(&file).expect("audit file");
+    let kept: Vec<&str> = text.lines().collect();
+    assert!(kept.len() > 1, "several records");
+    // Drop the last record: what is left is still a valid chain.
+    std::fs::write(&file, kept[..kept.len() - 1].join("\n") + "\n").expect("write");
+    git(repo.path(), &["commit", "--quiet", "-am", "tidy the audit log"]);
+    let broken = Paved::new(&["audit", "verify", "--repo", s(repo.path())]).run().expect_code(1);
+    let out = broken.stdout();
+    let commit = git(repo.path(), &["rev-parse", "--short=12", "HEAD"]);
+    assert!(out.contains(&commit) && out.contains("tidy the audit log") && out.contains("append-only"), "{out}");
+}
