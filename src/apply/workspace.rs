@@ -323,14 +323,20 @@ mod tests {
         FileChange::Write { path: path.to_owned(), before: None, after: after.to_owned() }
     }
 
+    /// A work tree on `main` whose one commit holds `platform.yaml`.
+    fn repo_with_one_commit() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        git(dir.path(), &["init", "-q", "-b", "main"]);
+        std::fs::write(dir.path().join("platform.yaml"), "x\n").expect("write");
+        git(dir.path(), &["add", "--all"]);
+        git(dir.path(), &["commit", "-q", "-m", "one"]);
+        dir
+    }
+
     #[test]
     fn a_bot_commit_only_appends_to_the_audit_log() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = repo_with_one_commit();
         let root = dir.path();
-        git(root, &["init", "-q", "-b", "main"]);
-        std::fs::write(root.join("platform.yaml"), "x\n").expect("write");
-        git(root, &["add", "--all"]);
-        git(root, &["commit", "-q", "-m", "one"]);
         let ws = GitWorktree { dir: root.to_path_buf() };
         ws.commit(&[write("audit/2026-12.jsonl", "{\"a\":1}\n")], "bot", "paved", None).expect("first record");
         ws.commit(&[write("audit/2026-12.jsonl", "{\"a\":1}\n{\"b\":2}\n")], "bot", "paved", None).expect("append");
@@ -344,12 +350,8 @@ mod tests {
 
     #[test]
     fn a_bot_commit_moves_the_branch_only_from_the_commit_it_was_planned_on() {
-        let dir = tempfile::tempdir().expect("tempdir");
+        let dir = repo_with_one_commit();
         let root = dir.path();
-        git(root, &["init", "-q", "-b", "main"]);
-        std::fs::write(root.join("platform.yaml"), "x\n").expect("write");
-        git(root, &["add", "--all"]);
-        git(root, &["commit", "-q", "-m", "one"]);
         let planned_on = git(root, &["rev-parse", "HEAD"]);
         std::fs::write(root.join("platform.yaml"), "y\n").expect("write");
         git(root, &["commit", "-q", "-am", "someone else's commit"]);

@@ -108,26 +108,23 @@ impl Snapshot {
     /// Files of a working directory (`.git/` excluded).
     pub fn worktree(root: &Path) -> Result<Self, Error> {
         let (entries, reader) = worktree::list(root)?;
-        let root = root.to_path_buf();
-        Ok(Snapshot {
-            basis: Basis::Worktree(root.clone()),
-            root,
+        Ok(Self::of_worktree(root, entries, reader))
+    }
+
+    fn of_worktree(root: &Path, entries: Vec<Entry>, reader: worktree::WorktreeSource) -> Self {
+        Snapshot {
+            basis: Basis::Worktree(root.to_path_buf()),
+            root: root.to_path_buf(),
             entries: Arc::new(entries),
             reader: Arc::new(reader),
-        })
+        }
     }
 
     /// The files at `paths` (relative to `root`) of a working directory, those that exist, and no others: for
     /// checking a few files (`paved validate --file`) without listing the directory around them.
     pub fn worktree_files(root: &Path, paths: &[String]) -> Result<Self, Error> {
         let (entries, reader) = worktree::list_paths(root, paths)?;
-        let root = root.to_path_buf();
-        Ok(Snapshot {
-            basis: Basis::Worktree(root.clone()),
-            root,
-            entries: Arc::new(entries),
-            reader: Arc::new(reader),
-        })
+        Ok(Self::of_worktree(root, entries, reader))
     }
 
     /// Files of the tree at `rev` in the git repository at `repo`.
