@@ -41,6 +41,11 @@ fn backend_err(op: String) -> impl FnOnce(postgres::Error) -> Error {
     move |e| Error::Backend { backend: "postgres", message: format!("{op}: {}", describe(&e)) }
 }
 
+/// Run `sql`; a failure says `what` was being done (never the statement, which may hold a password).
+fn execute(client: &mut postgres::Client, sql: &str, what: String) -> Result<(), Error> {
+    client.batch_execute(sql).map_err(backend_err(what))
+}
+
 fn describe(e: &postgres::Error) -> String {
     let Some(db) = e.as_db_error() else {
         return match std::error::Error::source(e) {
@@ -100,30 +105,40 @@ impl Backend for Postgres {
         };
         // Identifiers are [a-z0-9_] and the password hex: quoting them is enough; nothing else is interpolated.
         if role_exists {
-            client
-                .batch_execute(&format!("ALTER ROLE \"{name}\" WITH LOGIN PASSWORD '{password}'"))
-                .map_err(backend_err(format!("setting the password of role {name}")))?;
+            execute(
+                &mut client,
+                &format!("ALTER ROLE \"{name}\" WITH LOGIN PASSWORD '{password}'"),
+                format!("setting the password of role {name}"),
+            )?;
         } else {
-            client
-                .batch_execute(&format!("CREATE ROLE \"{name}\" WITH LOGIN PASSWORD '{password}'"))
-                .map_err(backend_err(format!("creating role {name}")))?;
+            execute(
+                &mut client,
+                &format!("CREATE ROLE \"{name}\" WITH LOGIN PASSWORD '{password}'"),
+                format!("creating role {name}"),
+            )?;
         }
         let db_exists = client
             .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
             .map_err(backend_err(format!("looking up database {name}")))?
             .is_some();
         if db_exists {
-            client
-                .batch_execute(&format!("ALTER DATABASE \"{name}\" OWNER TO \"{name}\""))
-                .map_err(backend_err(format!("giving database {name} to role {name}")))?;
+            execute(
+                &mut client,
+                &format!("ALTER DATABASE \"{name}\" OWNER TO \"{name}\""),
+                format!("giving database {name} to role {name}"),
+            )?;
         } else {
-            client
-                .batch_execute(&format!("CREATE DATABASE \"{name}\" OWNER \"{name}\""))
-                .map_err(backend_err(format!("creating database {name}")))?;
+            execute(
+                &mut client,
+                &format!("CREATE DATABASE \"{name}\" OWNER \"{name}\""),
+                format!("creating database {name}"),
+            )?;
         }
-        client
-            .batch_execute(&format!("REVOKE ALL ON DATABASE \"{name}\" FROM PUBLIC"))
-            .map_err(backend_err(format!("revoking public access to database {name}")))?;
+        execute(
+            &mut client,
+            &format!("REVOKE ALL ON DATABASE \"{name}\" FROM PUBLIC"),
+            format!("revoking public access to database {name}"),
+        )?;
 
         let host = config.get_hosts().first().map(|h| match h {
             postgres::config::Host::Tcp(h) => h.clone(),
@@ -146,12 +161,12 @@ impl Backend for Postgres {
     fn destroy(&self, target: &Target, secrets: &SecretStore) -> Result<(), Error> {
         let (mut client, _) = self.connect().map_err(Error::Unavailable)?;
         let name = self.name(target);
-        client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .map_err(backend_err(format!("dropping database {name}")))?;
-        client
-            .batch_execute(&format!("DROP ROLE IF EXISTS \"{name}\""))
-            .map_err(backend_err(format!("dropping role {name}")))?;
+        execute(
+            &mut client,
+            &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+            format!("dropping database {name}"),
+        )?;
+        execute(&mut client, &format!("DROP ROLE IF EXISTS \"{name}\""), format!("dropping role {name}"))?;
         secrets.remove(&target.team, &target.name);
         Ok(())
     }
