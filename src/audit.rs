@@ -123,6 +123,16 @@ pub fn verify<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result
     Ok((tail, count))
 }
 
+/// The hash of record `seq` in `files` (in chain order), if the log holds it: what a verified chain head is
+/// looked up by after the history was rewritten.
+pub fn hash_at<'a>(files: impl IntoIterator<Item = &'a str>, seq: u64) -> Option<String> {
+    files
+        .into_iter()
+        .flat_map(str::lines)
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find_map(|v| (v.get("seq")?.as_u64()? == seq).then(|| v.get("hash")?.as_str().map(str::to_owned)).flatten())
+}
+
 /// The action of the last record for each target. An apply whose action is already a target's last record is a
 /// replay of an apply that was interrupted after its audit record was written, and must not be recorded twice.
 /// One pass over the log: asked per action, a search from the end re-read the whole log for every target it had

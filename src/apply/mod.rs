@@ -41,6 +41,9 @@ pub struct ApplyReport {
     pub skipped_audit: Vec<String>,
     pub commit: Option<String>,
     pub audit_file: Option<String>,
+    /// The head of the audit chain once the bot commit landed.
+    #[serde(skip)]
+    pub audit_tail: Option<Tail>,
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +164,7 @@ pub fn apply(
         changes.insert(0, FileChange::Write { path: audit_path.clone(), before: None, after: audit_text });
         report.audit_file = Some(audit_path);
     }
+    report.audit_tail = Some(tail);
     let subject = format!(
         "paved: reconcile {} action(s) at {}",
         plan.actions.len(),

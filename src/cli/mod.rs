@@ -420,6 +420,8 @@ pub enum PrCmd {
         by: String,
         #[command(flatten)]
         target: PrTarget,
+        #[command(flatten)]
+        lock: LockArgs,
     },
     /// Compute the PR's plan and post it: one comment (edited in place) and the `paved/policy` check.
     Plan {
@@ -427,6 +429,8 @@ pub enum PrCmd {
         number: u64,
         #[command(flatten)]
         target: PrTarget,
+        #[command(flatten)]
+        lock: LockArgs,
     },
     /// Close a pull request without merging.
     Close {
@@ -573,6 +577,17 @@ pub enum AuditCmd {
         #[command(flatten)]
         format: FormatArgs,
     },
+    /// After a history rewrite on purpose (a force-push that purged a leaked secret, say) dropped records paved had
+    /// verified: record the loss in the chain, attributed to you, so writers go on from the new history.
+    AcceptRewrite {
+        /// Who accepts the loss (default: $USER); recorded in the audit log.
+        #[arg(long = "by", default_value = "operator", env = "USER")]
+        by: String,
+        #[command(flatten)]
+        repo: RepoArg,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
 }
 
 impl Command {
@@ -599,7 +614,8 @@ impl Command {
                 | PrCmd::Plan { target, .. }
                 | PrCmd::Close { target, .. },
             ) => target.at.format.format.into(),
-            Command::Init { .. }
+            Command::Audit(AuditCmd::AcceptRewrite { .. })
+            | Command::Init { .. }
             | Command::Daemon(_)
             | Command::Scaffold { .. }
             | Command::Bench(_)
@@ -786,6 +802,16 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
                 }
             }
         }
+        Command::Audit(AuditCmd::AcceptRewrite { by, repo, lock }) => {
+            let options = repo_options(&repo, Given { lock: Some(&lock), ..Given::default() });
+            let done = ops::audit_verify::accept_rewrite(&options, &by)?;
+            p.line(&format!(
+                "recorded the loss of audit records up to {} (verified at {:.12}) as record {}, in commit {:.12}; \
+                 writers verify from here",
+                done.lost.seq, done.lost.commit, done.seq, done.commit
+            ));
+            Ok(exit::OK)
+        }
         Command::Init { dir } => {
             let made = ops::init::init(&dir)?;
             let (d, paved) = (output::shown(&dir), output::invocation());
@@ -911,16 +937,21 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
 }
 
 /// The local forge of the platform repo `at` names, with the loaded platform.
+/// The platform and its local forge. With `lock` (a command that writes the forge's platform repo: merge, plan),
+/// the platform's lock is taken before anything is read, and held while the lease lives.
 fn local_forge(
     at: &OnForge,
     cache: &ParseCache,
-) -> anyhow::Result<(RepoOptions, crate::model::Loaded, crate::forge::local::LocalForge)> {
-    let options = repo_options(&at.repo, Given { forge: Some(&at.forge), ..Given::default() }.worktree_by_default());
+    lock: Option<&LockArgs>,
+) -> anyhow::Result<(RepoOptions, crate::model::Loaded, crate::forge::local::LocalForge, Option<crate::lock::Lease>)> {
+    let options =
+        repo_options(&at.repo, Given { forge: Some(&at.forge), lock, ..Given::default() }.worktree_by_default());
+    let lease = lock.map(|_| ops::lock_platform(&options)).transpose()?;
     let loaded = ops::load(&options, cache)?;
     let forge = ops::local_forge(&options, &loaded).ok_or_else(|| {
         anyhow::anyhow!("no local forge configured: set platform.yaml spec.forge.path or pass --forge DIR")
     })?;
-    Ok((options, loaded, forge))
+    Ok((options, loaded, forge, lease))
 }
 
 enum ForgeRecord {
@@ -934,7 +965,7 @@ fn run_forge_record(cmd: ForgeRecord, cache: &ParseCache, p: &Printer) -> anyhow
         ForgeRecord::Deployment(DeploymentCmd::Record { forge, .. })
         | ForgeRecord::Incident(IncidentCmd::Open { forge, .. } | IncidentCmd::Close { forge, .. }) => forge,
     };
-    let (_, loaded, forge) = local_forge(at_forge, cache)?;
+    let (_, loaded, forge, _) = local_forge(at_forge, cache, None)?;
     let at = |t: Option<String>| -> anyhow::Result<String> {
         match t {
             None => Ok(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()),
@@ -978,7 +1009,11 @@ fn run_pr(cmd: PrCmd, cache: &ParseCache, p: &Printer) -> anyhow::Result<u8> {
         | PrCmd::Plan { target, .. }
         | PrCmd::Close { target, .. } => target,
     };
-    let (options, loaded, forge) = local_forge(&target.at, cache)?;
+    let lock = match &cmd {
+        PrCmd::Merge { lock, .. } | PrCmd::Plan { lock, .. } => Some(lock),
+        _ => None,
+    };
+    let (options, loaded, forge, _lease) = local_forge(&target.at, cache, lock)?;
     let repo =
         target.on.clone().or_else(|| loaded.model.platform.spec.repos.platform.clone()).ok_or_else(|| {
             anyhow::anyhow!("which repo? pass --on owner/name or set platform.yaml spec.repos.platform")

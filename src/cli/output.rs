@@ -303,13 +303,22 @@ impl Printer {
             Format::Json => println!(
                 "{}",
                 serde_json::json!({
-                    "ok": true, "records": v.records, "files": v.files, "head": v.tail.hash, "commits": v.commits
+                    "ok": true, "records": v.records, "files": v.files, "head": v.tail.hash, "commits": v.commits,
+                    "rewrittenSince": v.rewritten_since,
                 })
             ),
-            _ => println!(
-                "audit log intact: {} record(s) in {} file(s), head {:.12}; only appended to across {} commit(s)",
-                v.records, v.files, v.tail.hash, v.commits
-            ),
+            _ => {
+                println!(
+                    "audit log intact: {} record(s) in {} file(s), head {:.12}; only appended to across {} commit(s)",
+                    v.records, v.files, v.tail.hash, v.commits
+                );
+                if let Some(commit) = &v.rewritten_since {
+                    println!(
+                        "note: the history no longer holds commit {commit:.12}, which paved last verified (a \
+                         force-push); every record verified then is still in the chain"
+                    );
+                }
+            }
         }
     }
 

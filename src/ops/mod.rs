@@ -173,15 +173,18 @@ pub fn forge(options: &RepoOptions, loaded: &Loaded) -> anyhow::Result<Option<Bo
 /// what the last writer left.
 pub fn lock_platform(options: &RepoOptions) -> anyhow::Result<crate::lock::Lease> {
     use crate::lock::PlatformLock;
-    let configured = platform_yaml(options).and_then(|text| {
-        let doc: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
-        doc.get("spec")?.get("state")?.as_str().map(str::to_owned)
-    });
-    let dir = reconcile::state_dir_for(options, configured.as_deref());
+    let dir = reconcile::state_dir_for(options, configured_state(options).as_deref());
     let mut waiting = |holder: &crate::lock::Holder| {
         eprintln!("note: waiting up to {:?} for the platform lock held by {holder}", options.lock_wait);
     };
     Ok(crate::lock::FileLock::in_state_dir(&dir).acquire(options.lock_wait, &mut waiting)?)
+}
+
+/// The state directory `platform.yaml` names (`spec.state`), read without loading the platform.
+pub(crate) fn configured_state(options: &RepoOptions) -> Option<String> {
+    let text = platform_yaml(options)?;
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
+    doc.get("spec")?.get("state")?.as_str().map(str::to_owned)
 }
 
 /// The text of `platform.yaml` where `options` read the repo (at a revision, or in the work tree), reading only

@@ -329,17 +329,38 @@ pub fn reconcile_shown(
     progress: &dyn Progress,
 ) -> anyhow::Result<Reconciled> {
     let _lease = if dry_run { None } else { Some(super::lock_platform(options)?) };
-    let Prepared { snapshot, planned, .. } = prepare_with(options, cache, Texts::Kept, progress)?;
-    if dry_run || options.rev.is_some() && !super::is_worktree(&options.repo) {
-        anyhow::ensure!(
-            dry_run,
-            "reconcile writes bot commits into a work tree; {} is not one (use --dry-run)",
-            options.repo.display()
-        );
-        return Ok(Reconciled { planned, report: None });
+    let mut attempt = 1;
+    loop {
+        let Prepared { snapshot, planned, .. } = prepare_with(options, cache, Texts::Kept, progress)?;
+        if dry_run || options.rev.is_some() && !super::is_worktree(&options.repo) {
+            anyhow::ensure!(
+                dry_run,
+                "reconcile writes bot commits into a work tree; {} is not one (use --dry-run)",
+                options.repo.display()
+            );
+            return Ok(Reconciled { planned, report: None });
+        }
+        match apply_planned_shown(options, &snapshot, &planned, actor, progress) {
+            // Someone committed between plan and commit (the lock keeps paved out, not people): nothing was
+            // written over theirs; plan again from their commit. Backends converge, so re-applying is safe.
+            Err(e) if attempt < MAX_ATTEMPTS && basis_moved(&e) => {
+                tracing::info!(attempt, error = %e, "the branch moved under the plan; planning again");
+                attempt += 1;
+            }
+            report => return Ok(Reconciled { planned, report: Some(report?) }),
+        }
     }
-    let report = apply_planned_shown(options, &snapshot, &planned, actor, progress)?;
-    Ok(Reconciled { planned, report: Some(report) })
+}
+
+/// How many times a reconcile plans again when the branch moves under it before giving up.
+const MAX_ATTEMPTS: u32 = 3;
+
+/// Did `e` refuse a commit because the branch is no longer where the plan was made?
+fn basis_moved(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<apply::Error>(),
+        Some(apply::Error::Stale { .. } | apply::Error::Workspace(apply::WorkspaceError::Moved { .. }))
+    )
 }
 
 /// Apply `planned`, made from `snapshot`, to the work tree at `options.repo`: the second half of a reconcile.
@@ -363,8 +384,15 @@ fn apply_planned_shown(
     let state = &planned.context.state_dir;
     provision::state::prepare(state, &planned.context.platform, Some(&options.repo))
         .map_err(|e| anyhow::anyhow!("preparing the state directory {}: {e}", state.display()))?;
+    if let Err(broken) = super::audit_verify::verify_since_watermark(&options.repo, state, snapshot)? {
+        anyhow::bail!("the audit log's history is broken, so paved appends nothing to it: {broken}");
+    }
     let workspace = apply::workspace::for_dir(&options.repo);
     let apply_options =
         ApplyOptions { actor: actor.to_owned(), now: chrono::Utc::now(), provisioning: Some(planned.context.clone()) };
-    Ok(apply::apply(&planned.plan, snapshot, workspace.as_ref(), &apply_options, progress)?)
+    let report = apply::apply(&planned.plan, snapshot, workspace.as_ref(), &apply_options, progress)?;
+    if let (Some(commit), Some(tail)) = (&report.commit, &report.audit_tail) {
+        super::audit_verify::advance_watermark(state, commit, tail)?;
+    }
+    Ok(report)
 }

@@ -290,22 +290,35 @@ fn a_webhook_flood_gives_a_few_passes_not_a_thousand() {
 }
 
 #[test]
-fn a_rewritten_default_branch_is_reconciled_again_once() {
+fn a_rewritten_default_branch_is_caught_and_reconciled_again_once_the_loss_is_accepted() {
     let (repo, forge, logs) = setup();
     let mut daemon = Daemon::start(repo.path(), Some(forge.path()), &logs, "rewrite", &[]);
     daemon.wait_ready();
     assert_eq!(bot_commits(repo.path()).len(), 1);
-    // History rewritten under the daemon (as a force-pushed default branch would be): the bot commit is gone.
+    // History rewritten under the daemon (as a force-pushed default branch would be): the bot commit is gone, and
+    // with it audit records the daemon had verified.
     let initial = git(repo.path(), &["rev-list", "--max-parents=0", "HEAD"]);
     git(repo.path(), &["reset", "--hard", "--quiet", &initial]);
     assert!(!repo.join("status").exists());
-    let again = wait_for(Duration::from_secs(15), || {
-        bot_commits(repo.path()).len() == 1 && repo.join("status/forge/unclaimed-repos.yaml").exists()
-    });
+    let caught = wait_for(Duration::from_secs(15), || daemon.logs().contains("history was rewritten"));
+    assert!(caught, "the rewrite was not caught\n{}", daemon.logs());
+    assert!(bot_commits(repo.path()).is_empty(), "nothing is appended to a log that lost records");
+    let verify = Paved::new(&["audit", "verify", "--repo", s(repo.path())]).run().expect_code(1);
+    assert!(verify.stdout().contains("accept-rewrite"), "says how to go on: {}", verify.stdout());
+    // An operator accepts the loss: it is recorded in the chain, and the daemon goes on from the new history.
+    let accepted = Paved::new(&["audit", "accept-rewrite", "--by", "ops.oncall"]).current_dir(repo.path()).run();
+    let accepted = accepted.expect_code(0);
+    assert!(accepted.stdout().contains("recorded the loss"), "{}", accepted.stdout());
+    let again = wait_for(Duration::from_secs(30), || repo.join("status/forge/unclaimed-repos.yaml").exists());
     assert!(again, "the lost status was not written again\n{}", daemon.logs());
     std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(bot_commits(repo.path()).len(), 1, "written once\n{}", daemon.logs());
+    assert_eq!(bot_commits(repo.path()).len(), 2, "the loss record, then the status written once\n{}", daemon.logs());
     Paved::new(&["audit", "verify", "--repo", s(repo.path())]).run().expect_code(0);
+    let text: String = std::fs::read_dir(repo.join("audit"))
+        .expect("audit")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("read"))
+        .collect();
+    assert!(text.contains("\"kind\":\"accept-rewrite\"") && text.contains("ops.oncall"), "{text}");
 }
 
 #[test]

@@ -79,3 +79,42 @@ fn the_state_and_its_lock_are_where_platform_yaml_says() {
     let plan = Paved::new(&["plan"]).current_dir(&platform).run().expect_code(0);
     assert!(plan.stdout().contains("No changes"), "{}", plan.stdout());
 }
+
+#[test]
+fn commands_that_write_the_forge_take_the_platform_lock_before_reading() {
+    let repo = example_copy();
+    git_init_commit(repo.path());
+    let held = paved::lock::FileLock::in_state_dir(&repo.join(".paved/state"))
+        .acquire(Duration::ZERO, &mut |_| panic!("the lock is free"))
+        .expect("lock");
+    for command in [["pr", "merge", "1"], ["pr", "plan", "1"]] {
+        let busy = Paved::new(&[command[0], command[1], command[2], "--lock-timeout", "0s"])
+            .current_dir(repo.path())
+            .run()
+            .expect_code(2);
+        assert!(busy.stderr().contains("holds the platform lock"), "{}: {}", command.join(" "), busy.stderr());
+    }
+    drop(held);
+}
+
+#[test]
+fn a_force_push_that_drops_audit_records_is_caught_by_the_next_writer() {
+    let repo = example_copy();
+    git_init_commit(repo.path());
+    Paved::new(&["reconcile"]).current_dir(repo.path()).run().expect_code(0);
+    let verified = git(repo.path(), &["rev-parse", "HEAD"]);
+    assert!(
+        repo.join(".paved/state/audit-verified.json").is_file(),
+        "the writer keeps the chain head it verified in the state"
+    );
+    // A force-push drops the bot commit and its audit records, as if they had never been.
+    git(repo.path(), &["reset", "--quiet", "--hard", "HEAD~1"]);
+    git(repo.path(), &["commit", "--quiet", "--allow-empty", "-m", "rewritten history"]);
+    let refused = Paved::new(&["reconcile"]).current_dir(repo.path()).run();
+    assert_ne!(refused.code(), 0, "{}", refused.stdout());
+    let err = refused.stderr();
+    assert!(err.contains("history was rewritten") && err.contains(&verified[..12]), "names the lost commit: {err}");
+    assert_eq!(git(repo.path(), &["log", "--oneline"]).lines().count(), 2, "nothing was appended to a broken log");
+    let verify = Paved::new(&["audit", "verify"]).current_dir(repo.path()).run().expect_code(1);
+    assert!(verify.stdout().contains("is gone or changed"), "{}", verify.stdout());
+}
