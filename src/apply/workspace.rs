@@ -1,6 +1,7 @@
 //! Where bot changes land: a git work tree (committed with the git CLI, which keeps index and work tree in step)
 //! or a plain directory (files written in place).
 
+use crate::lock::Lease;
 use crate::plan::FileChange;
 use crate::source::blob_id;
 use std::collections::HashMap;
@@ -46,12 +47,25 @@ pub trait Workspace {
 }
 
 /// Pick the workspace for a directory: a git work tree when `dir/.git` exists.
-pub fn for_dir(dir: &Path) -> Box<dyn Workspace> {
+///
+/// Writing needs the platform's lock (design rule 8): the lease is the proof, and the workspace cannot outlive
+/// it, so no caller, however the layers above are rearranged, can write the platform repo without holding it.
+pub fn for_dir<'l>(dir: &Path, lease: &'l Lease) -> Box<dyn Workspace + 'l> {
     if dir.join(".git").exists() {
-        Box::new(GitWorktree { dir: dir.to_path_buf() })
+        Box::new(GitWorktree { dir: dir.to_path_buf(), _lease: lease })
     } else {
-        Box::new(PlainDir { dir: dir.to_path_buf() })
+        Box::new(PlainDir { dir: dir.to_path_buf(), _lease: lease })
     }
+}
+
+/// The commit the work tree at `dir` is on (`None` for a plain directory): reading needs no lock.
+pub fn head_of(dir: &Path) -> Result<Option<String>, WorkspaceError> {
+    if !dir.join(".git").exists() {
+        return Ok(None);
+    }
+    // In-process: this is asked on every apply and after every commit.
+    let head = gix::open(dir).and_then(|r| Ok(r.head_id()?.to_string()));
+    head.map(Some).map_err(|e| WorkspaceError::Io { path: dir.to_path_buf(), source: std::io::Error::other(e) })
 }
 
 /// Fault injection for crash-safety tests: abort the process (as `kill -9` would) at the named point when
@@ -90,11 +104,12 @@ fn write_files(dir: &Path, changes: &[FileChange]) -> Result<(), WorkspaceError>
 }
 
 /// A plain directory: files are written in place, nothing is committed.
-pub struct PlainDir {
-    pub dir: PathBuf,
+pub struct PlainDir<'l> {
+    dir: PathBuf,
+    _lease: &'l Lease,
 }
 
-impl Workspace for PlainDir {
+impl Workspace for PlainDir<'_> {
     fn head(&self) -> Result<Option<String>, WorkspaceError> {
         Ok(None)
     }
@@ -111,11 +126,12 @@ impl Workspace for PlainDir {
 }
 
 /// A git work tree: files are written, staged and committed on the current branch.
-pub struct GitWorktree {
-    pub dir: PathBuf,
+pub struct GitWorktree<'l> {
+    dir: PathBuf,
+    _lease: &'l Lease,
 }
 
-impl GitWorktree {
+impl GitWorktree<'_> {
     fn git(&self, args: &[&str], author: &str) -> Result<String, WorkspaceError> {
         // No auto maintenance after a bot commit: the next fetch of the work tree runs it (`git fetch` does).
         Ok(crate::gitcli::Git::new(&self.dir).author(author).no_maintenance().run(args)?)
@@ -137,11 +153,9 @@ fn message_file(dir: &Path, message: &str) -> Result<tempfile::NamedTempFile, Wo
     Ok(file)
 }
 
-impl Workspace for GitWorktree {
+impl Workspace for GitWorktree<'_> {
     fn head(&self) -> Result<Option<String>, WorkspaceError> {
-        // In-process: this is asked on every apply and after every commit.
-        let head = gix::open(&self.dir).and_then(|r| Ok(r.head_id()?.to_string()));
-        head.map(Some).map_err(|e| WorkspaceError::Io { path: self.dir.clone(), source: std::io::Error::other(e) })
+        head_of(&self.dir)
     }
 
     fn commit(
@@ -185,7 +199,7 @@ impl Workspace for GitWorktree {
     }
 }
 
-impl GitWorktree {
+impl GitWorktree<'_> {
     /// Commit `paths` (NUL-separated) as `git commit --only` would, through a temporary index, and move the
     /// branch with `git update-ref NEW OLD`: a compare-and-swap against `basis` (or HEAD as read here), so a
     /// commit made meanwhile by anyone is never written over. (`git add` and `git commit` of 25,000 paths also
@@ -323,6 +337,13 @@ mod tests {
         FileChange::Write { path: path.to_owned(), before: None, after: after.to_owned() }
     }
 
+    /// The platform lock of the test repo at `root` (its state kept in `.git`, out of the work tree).
+    fn lease(root: &Path) -> Lease {
+        use crate::lock::PlatformLock;
+        let lock = crate::lock::FileLock::in_state_dir(&root.join(".git/paved-state"));
+        lock.acquire(std::time::Duration::ZERO, &mut |_| panic!("the test's own lock is free")).expect("lock")
+    }
+
     /// A work tree on `main` whose one commit holds `platform.yaml`.
     fn repo_with_one_commit() -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -337,7 +358,8 @@ mod tests {
     fn a_bot_commit_only_appends_to_the_audit_log() {
         let dir = repo_with_one_commit();
         let root = dir.path();
-        let ws = GitWorktree { dir: root.to_path_buf() };
+        let lease = lease(root);
+        let ws = GitWorktree { dir: root.to_path_buf(), _lease: &lease };
         ws.commit(&[write("audit/2026-12.jsonl", "{\"a\":1}\n")], "bot", "paved", None).expect("first record");
         ws.commit(&[write("audit/2026-12.jsonl", "{\"a\":1}\n{\"b\":2}\n")], "bot", "paved", None).expect("append");
         let rewrite = ws.commit(&[write("audit/2026-12.jsonl", "{\"a\":9}\n{\"b\":2}\n")], "bot", "paved", None);
@@ -356,7 +378,8 @@ mod tests {
         std::fs::write(root.join("platform.yaml"), "y\n").expect("write");
         git(root, &["commit", "-q", "-am", "someone else's commit"]);
         let theirs = git(root, &["rev-parse", "HEAD"]);
-        let ws = GitWorktree { dir: root.to_path_buf() };
+        let lease = lease(root);
+        let ws = GitWorktree { dir: root.to_path_buf(), _lease: &lease };
         let stale = ws.commit(&[write("status/a.yaml", "a: 1\n")], "bot", "paved", Some(&planned_on));
         assert!(matches!(stale, Err(WorkspaceError::Moved { ref found, .. }) if *found == theirs), "{stale:?}");
         assert_eq!(git(root, &["rev-parse", "HEAD"]), theirs, "their commit stays");
@@ -379,7 +402,8 @@ mod tests {
         // The user has staged something of their own.
         std::fs::write(root.join("platform.yaml"), "y\n").expect("write");
         git(root, &["add", "platform.yaml"]);
-        let ws = GitWorktree { dir: root.to_path_buf() };
+        let lease = lease(root);
+        let ws = GitWorktree { dir: root.to_path_buf(), _lease: &lease };
         let before = ws.head().expect("head");
 
         let changes = [write("status/a.yaml", "a: 2\n"), write("status/b.yaml", "b: 1\n")];
@@ -404,7 +428,8 @@ mod tests {
     fn a_bot_commit_of_thousands_of_files_is_linear_and_takes_only_its_paths() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
-        let ws = GitWorktree { dir: root.to_path_buf() };
+        let lease = lease(root);
+        let ws = GitWorktree { dir: root.to_path_buf(), _lease: &lease };
         git(root, &["init", "-q", "-b", "main"]);
         // 3,000 paths and a 300 KB message: over the kernel's 128 KiB for one argument, as a first reconcile of a
         // few thousand entities makes them; first on an unborn branch (a repo with no commit yet).

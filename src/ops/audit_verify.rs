@@ -270,7 +270,7 @@ pub struct Accepted {
 /// Nothing to accept (no watermark, or the history still holds it); a chain or history that is broken apart from
 /// the rewrite (repair that first); the lock, I/O and git failures.
 pub fn accept_rewrite(options: &RepoOptions, by: &str) -> anyhow::Result<Accepted> {
-    let _lease = super::lock_platform(options)?;
+    let lease = super::lock_platform(options)?;
     let state = super::reconcile::state_dir_for(options, super::configured_state(options).as_deref());
     let Some(lost) = Watermark::read(&state)? else {
         anyhow::bail!("no verified audit head is kept in {}: there is nothing to accept", state.display());
@@ -323,7 +323,7 @@ pub fn accept_rewrite(options: &RepoOptions, by: &str) -> anyhow::Result<Accepte
          loss.\n\nPaved-Action: {}\n",
         lost.seq, lost.commit, record.action
     );
-    let workspace = crate::apply::workspace::for_dir(&options.repo);
+    let workspace = crate::apply::workspace::for_dir(&options.repo, &lease);
     let made = workspace.commit(&[change], &message, "paved", Some(commit))?;
     let made = made.ok_or_else(|| anyhow::anyhow!("the record of the loss made no commit"))?;
     advance_watermark(&state, &made, &audit::Tail { hash: record.hash.clone(), seq: record.seq })?;

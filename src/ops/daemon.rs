@@ -96,7 +96,7 @@ struct PassContext {
 
 impl PassContext {
     fn head(&self) -> Option<String> {
-        crate::apply::workspace::for_dir(&self.options.repo).head().ok().flatten()
+        crate::apply::workspace::head_of(&self.options.repo).ok().flatten()
     }
 
     /// Level-triggered PR plans: every open PR on the platform repo gets its plan comment and `paved/policy`
@@ -158,8 +158,8 @@ impl PassContext {
     /// review on its timer, which takes the lock itself.
     fn pass_inner(&self, triggers: &Triggers) -> anyhow::Result<Outcome> {
         let outcome = {
-            let _lease = super::lock_platform(&self.options)?;
-            self.pass_locked(triggers)?
+            let lease = super::lock_platform(&self.options)?;
+            self.pass_locked(triggers, &lease)?
         };
         self.sunset_review_if_due();
         Ok(outcome)
@@ -167,7 +167,7 @@ impl PassContext {
 
     /// The whole reconcile, unless only the watch or the poll fired and the commit it would read has not moved
     /// (paved reconciles commits; an edit not yet committed, or paved's own bot commit, changes nothing).
-    fn pass_locked(&self, triggers: &Triggers) -> anyhow::Result<Outcome> {
+    fn pass_locked(&self, triggers: &Triggers, lease: &crate::lock::Lease) -> anyhow::Result<Outcome> {
         let why: Vec<&str> = triggers.iter().map(|t| t.as_str()).collect();
         let why = why.join(",");
         if self.sync_remote {
@@ -192,7 +192,7 @@ impl PassContext {
             }
         }
         let started = Instant::now();
-        let done = self.reconcile(triggers)?;
+        let done = self.reconcile(triggers, lease)?;
         let elapsed = started.elapsed();
         self.metrics.reconcile_duration.observe(elapsed.as_secs_f64());
         for kind in &done.actions {
@@ -223,7 +223,7 @@ impl PassContext {
     }
 
     /// Plan (patching the last plan unless this is a resync or a retry) and apply.
-    fn reconcile(&self, triggers: &Triggers) -> anyhow::Result<Reconciled> {
+    fn reconcile(&self, triggers: &Triggers, lease: &crate::lock::Lease) -> anyhow::Result<Reconciled> {
         let mut planner = self.planner.lock().expect("no panics while the planner is locked");
         if triggers.contains(&Trigger::Requeue) {
             // The resync: drift that came without a commit (a resource changed by hand) is only seen by a full
@@ -238,7 +238,7 @@ impl PassContext {
         let (Some(planned), Some(snapshot)) = (planner.planned(), planner.snapshot()) else {
             anyhow::bail!("the planner returned no plan");
         };
-        let report = apply_planned(&self.options, snapshot, planned, "paved");
+        let report = apply_planned(&self.options, snapshot, planned, "paved", lease);
         let diagnostics = &planned.loaded.diagnostics;
         let done = report.map(|report| Reconciled {
             how,

@@ -143,7 +143,7 @@ pub fn sync(
     actor: &str,
     progress: &dyn Progress,
 ) -> anyhow::Result<PathsRun> {
-    let _lease = if execute { Some(super::lock_platform(repo)?) } else { None };
+    let lease = if execute { Some(super::lock_platform(repo)?) } else { None };
     let snapshot = open_snapshot(repo)?;
     let loaded = crate::model::load(&snapshot, cache, &LoadOptions { strict: repo.strict });
     let forge = local_forge(repo, &loaded)
@@ -154,9 +154,9 @@ pub fn sync(
     let tagged = if execute { tag_releases(&snapshot, &loaded)? } else { Vec::new() };
     let options = PathsOptions { actor: actor.to_owned(), workdir: None };
     let report = execute.then(|| exec::execute(&plan, &snapshot, &forge, &options, progress));
-    let campaigns = match &report {
-        Some(report) if repo.rev.is_none() || super::is_worktree(&repo.repo) => {
-            write_campaigns(repo, &snapshot, &plan, report, actor)?
+    let campaigns = match (&report, &lease) {
+        (Some(report), Some(lease)) if repo.rev.is_none() || super::is_worktree(&repo.repo) => {
+            write_campaigns(repo, &snapshot, &plan, report, actor, lease)?
         }
         _ => Vec::new(),
     };
@@ -170,6 +170,7 @@ fn write_campaigns(
     plan: &PathsPlan,
     report: &PathsReport,
     actor: &str,
+    lease: &crate::lock::Lease,
 ) -> anyhow::Result<Vec<String>> {
     use crate::plan::campaign;
     use crate::plan::paths::CampaignState;
@@ -217,7 +218,7 @@ fn write_campaigns(
     }
     let written: Vec<String> = changes.iter().map(|c| c.path().to_owned()).collect();
     let message = format!("paved: update {} campaign page(s)\n\n{}\n", changes.len(), trailers.join("\n"));
-    crate::apply::workspace::for_dir(&repo.repo).commit(&changes, &message, actor, snapshot.basis.commit())?;
+    crate::apply::workspace::for_dir(&repo.repo, lease).commit(&changes, &message, actor, snapshot.basis.commit())?;
     Ok(written)
 }
 

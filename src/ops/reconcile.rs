@@ -328,19 +328,20 @@ pub fn reconcile_shown(
     actor: &str,
     progress: &dyn Progress,
 ) -> anyhow::Result<Reconciled> {
-    let _lease = if dry_run { None } else { Some(super::lock_platform(options)?) };
+    let lease = if dry_run { None } else { Some(super::lock_platform(options)?) };
+    let writable = options.rev.is_none() || super::is_worktree(&options.repo);
     let mut attempt = 1;
     loop {
         let Prepared { snapshot, planned, .. } = prepare_with(options, cache, Texts::Kept, progress)?;
-        if dry_run || options.rev.is_some() && !super::is_worktree(&options.repo) {
+        let Some(lease) = lease.as_ref().filter(|_| writable) else {
             anyhow::ensure!(
                 dry_run,
                 "reconcile writes bot commits into a work tree; {} is not one (use --dry-run)",
                 options.repo.display()
             );
             return Ok(Reconciled { planned, report: None });
-        }
-        match apply_planned_shown(options, &snapshot, &planned, actor, progress) {
+        };
+        match apply_planned_shown(options, &snapshot, &planned, actor, lease, progress) {
             // Someone committed between plan and commit (the lock keeps paved out, not people): nothing was
             // written over theirs; plan again from their commit. Backends converge, so re-applying is safe.
             Err(e) if attempt < MAX_ATTEMPTS && basis_moved(&e) => {
@@ -363,14 +364,16 @@ fn basis_moved(e: &anyhow::Error) -> bool {
     )
 }
 
-/// Apply `planned`, made from `snapshot`, to the work tree at `options.repo`: the second half of a reconcile.
+/// Apply `planned`, made from `snapshot`, to the work tree at `options.repo`, holding the platform's `lease`:
+/// the second half of a reconcile.
 pub fn apply_planned(
     options: &RepoOptions,
     snapshot: &Snapshot,
     planned: &Planned,
     actor: &str,
+    lease: &crate::lock::Lease,
 ) -> anyhow::Result<ApplyReport> {
-    apply_planned_shown(options, snapshot, planned, actor, &Silent)
+    apply_planned_shown(options, snapshot, planned, actor, lease, &Silent)
 }
 
 /// [`apply_planned`], counting the actions applied on `progress`.
@@ -379,6 +382,7 @@ fn apply_planned_shown(
     snapshot: &Snapshot,
     planned: &Planned,
     actor: &str,
+    lease: &crate::lock::Lease,
     progress: &dyn Progress,
 ) -> anyhow::Result<ApplyReport> {
     let state = &planned.context.state_dir;
@@ -387,7 +391,7 @@ fn apply_planned_shown(
     if let Err(broken) = super::audit_verify::verify_since_watermark(&options.repo, state, snapshot)? {
         anyhow::bail!("the audit log's history is broken, so paved appends nothing to it: {broken}");
     }
-    let workspace = apply::workspace::for_dir(&options.repo);
+    let workspace = apply::workspace::for_dir(&options.repo, lease);
     let apply_options =
         ApplyOptions { actor: actor.to_owned(), now: chrono::Utc::now(), provisioning: Some(planned.context.clone()) };
     let report = apply::apply(&planned.plan, snapshot, workspace.as_ref(), &apply_options, progress)?;

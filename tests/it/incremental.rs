@@ -188,9 +188,10 @@ fn applying_patched_plans_converges() {
     let opts = options(&repo, &dir.join("state"));
     let cache = ParseCache::new();
     let mut warm = WarmPlanner::new(opts.clone());
+    let lease = paved::ops::lock_platform(&opts).expect("the platform lock");
     let apply = |warm: &mut WarmPlanner| {
         let (planned, snapshot) = (warm.planned().expect("a plan"), warm.snapshot().expect("a snapshot"));
-        let report = reconcile::apply_planned(&opts, snapshot, planned, "paved").expect("apply");
+        let report = reconcile::apply_planned(&opts, snapshot, planned, "paved", &lease).expect("apply");
         warm.applied();
         report
     };
@@ -246,9 +247,10 @@ fn a_plan_without_texts_shows_the_same_plan_and_cannot_be_applied() {
     assert_eq!(cli.expect_code(0).stdout(), format!("{}\n", render::json(&kept.plan)), "`paved plan` shows it");
 
     let snapshot = paved::ops::open_snapshot(&opts).expect("snapshot");
-    let error = reconcile::apply_planned(&opts, &snapshot, &dropped, "paved").expect_err("refused");
+    let lease = paved::ops::lock_platform(&opts).expect("the platform lock");
+    let error = reconcile::apply_planned(&opts, &snapshot, &dropped, "paved", &lease).expect_err("refused");
     assert!(error.to_string().contains("kept no file texts"), "{error}");
     let head = git(&repo, &["rev-parse", "HEAD"]);
-    reconcile::apply_planned(&opts, &snapshot, &kept, "paved").expect("the plan with texts applies");
+    reconcile::apply_planned(&opts, &snapshot, &kept, "paved", &lease).expect("the plan with texts applies");
     assert_ne!(git(&repo, &["rev-parse", "HEAD"]), head, "and commits");
 }
