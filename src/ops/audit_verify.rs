@@ -1,6 +1,7 @@
-//! `paved audit verify`: recompute the audit hash chain at the commit read, and check that every commit in its
-//! history only appended to `audit/`: no record changed, removed or reordered after the commit that wrote it. The
-//! chain alone cannot show a rewrite whose author recomputed the hashes after it; the history can.
+//! `paved audit verify`: recompute the audit hash chain at the commit read (which also finds a success recorded
+//! twice, see `audit::verify`), and check that every commit in its history only appended to `audit/`: no record
+//! changed, removed or reordered after the commit that wrote it. The chain alone cannot show a rewrite whose
+//! author recomputed the hashes after it; the history can.
 
 use super::{RepoOptions, open_snapshot};
 use crate::audit;
