@@ -86,10 +86,11 @@ pub fn file_for(time: &chrono::DateTime<chrono::Utc>) -> String {
 ///
 /// # Errors
 /// The first line that is not valid JSON, whose hash does not match its content, or whose `prev` does not match
-/// the previous record.
+/// the previous record; or a success recorded twice (see [`Successes`]).
 pub fn verify<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<(Tail, usize), Broken> {
     let mut tail = Tail::default();
     let mut count = 0;
+    let mut successes = Successes::default();
     for (path, text) in files {
         for (i, line) in text.lines().enumerate() {
             let broken = |message: String| Broken { path: path.to_owned(), line: i + 1, message };
@@ -116,6 +117,7 @@ pub fn verify<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result
             if seq != tail.seq + 1 {
                 return Err(broken(format!("sequence jumps from {} to {seq}", tail.seq)));
             }
+            successes.check(&value, path, i + 1).map_err(broken)?;
             tail = Tail { hash: actual, seq };
             count += 1;
         }
@@ -133,14 +135,64 @@ pub fn hash_at<'a>(files: impl IntoIterator<Item = &'a str>, seq: u64) -> Option
         .find_map(|v| (v.get("seq")?.as_u64()? == seq).then(|| v.get("hash")?.as_str().map(str::to_owned)).flatten())
 }
 
-/// The action of the last record for each target. An apply whose action is already a target's last record is a
-/// replay of an apply that was interrupted after its audit record was written, and must not be recorded twice.
+/// The check that each success is recorded once: an `applied` record whose action id is the same as the one
+/// before it for the same target, itself `applied`, is the replay of a success recorded twice. An action id is
+/// a hash of the desired content, so it may rightly succeed again later (a status back to an earlier text, a
+/// target deleted twice over the years), but only after another record for its target; this is exactly what
+/// [`last_actions`] lets `apply` skip, so paved never writes what this refuses.
+#[derive(Default)]
+struct Successes {
+    /// Per target: the last record's action, result and where it is.
+    last: HashMap<String, (String, String, String, usize)>,
+}
+
+impl Successes {
+    fn check(&mut self, value: &serde_json::Value, path: &str, line: usize) -> Result<(), String> {
+        let field = |name: &str| value.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        let (target, action, result) = (field("target"), field("action"), field("result"));
+        if let Some((last_action, last_result, at_path, at_line)) = self.last.get(&target)
+            && *last_action == action
+            && last_result == APPLIED
+            && result == APPLIED
+        {
+            return Err(format!(
+                "action {action} on {target} is recorded as applied twice (first at {at_path}:{at_line}): one \
+                 success has one record; a replayed apply recorded it again, so find the run that wrote this line"
+            ));
+        }
+        self.last.insert(target, (action, result, path.to_owned(), line));
+        Ok(())
+    }
+}
+
+/// The `result` of a record whose action succeeded.
+pub const APPLIED: &str = "applied";
+/// The `result` of a record whose action failed.
+pub const FAILED: &str = "failed";
+
+/// The last record of one target: its action id and whether it succeeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Last {
+    pub action: String,
+    pub applied: bool,
+}
+
+impl Last {
+    /// Is an apply of `action` now a replay of a success already recorded (so recording it again would make two
+    /// records of one success)? A replay after a recorded failure is a new attempt, and is recorded.
+    pub fn is_recorded_success(&self, action: &str) -> bool {
+        self.applied && self.action == action
+    }
+}
+
+/// The last record of each target. An apply whose action is already a target's last record, and succeeded, is
+/// a replay of an apply that was interrupted after its audit record was written, and must not be recorded twice.
 /// One pass over the log: asked per action, a search from the end re-read the whole log for every target it had
 /// never recorded, so a reconcile of N entities after a log of M records parsed N x M records.
-pub fn last_actions(records_text: &str) -> HashMap<String, String> {
+pub fn last_actions(records_text: &str) -> HashMap<String, Last> {
     let mut last = HashMap::new();
     for record in records_text.lines().filter_map(|l| serde_json::from_str::<Record>(l).ok()) {
-        last.insert(record.target, record.action);
+        last.insert(record.target, Last { action: record.action, applied: record.result == APPLIED });
     }
     last
 }
@@ -166,15 +218,45 @@ mod tests {
     }
 
     fn chain(n: u64) -> String {
+        sealed((1..=n).map(record))
+    }
+
+    fn sealed(records: impl IntoIterator<Item = Record>) -> String {
         let mut tail = Tail::default();
         let mut out = String::new();
-        for i in 1..=n {
-            let mut r = record(i);
+        for mut r in records {
             out.push_str(&r.seal(&tail));
             out.push('\n');
             tail = Tail { hash: r.hash.clone(), seq: r.seq };
         }
         out
+    }
+
+    /// A record of action `action` with `result`, on target `x` or `y`.
+    fn attempt(action: u64, target: &str, result: &str) -> Record {
+        Record { target: format!("component:default/{target}"), result: result.into(), ..record(action) }
+    }
+
+    #[test]
+    fn a_success_recorded_twice_is_found_where_it_is() {
+        let text = sealed([attempt(1, "x", FAILED), attempt(1, "x", APPLIED), attempt(2, "y", APPLIED)]);
+        assert!(verify([("audit/2026-11.jsonl", text.as_str())]).is_ok(), "failed then applied is two attempts");
+        let text = sealed([attempt(1, "x", APPLIED), attempt(2, "y", APPLIED), attempt(1, "x", APPLIED)]);
+        let err = verify([("audit/2026-11.jsonl", text.as_str())]).expect_err("recorded twice");
+        assert_eq!(err.line, 3, "{err}");
+        assert!(err.message.contains("applied twice") && err.message.contains("audit/2026-11.jsonl:1"), "{err}");
+        // The same content applied again after another change of its target is a new success.
+        let text = sealed([attempt(1, "x", APPLIED), attempt(2, "x", APPLIED), attempt(1, "x", APPLIED)]);
+        assert!(verify([("audit/2026-11.jsonl", text.as_str())]).is_ok());
+    }
+
+    #[test]
+    fn the_last_record_tells_a_replay_of_a_success_from_a_new_attempt() {
+        let text = sealed([attempt(1, "x", APPLIED), attempt(2, "y", FAILED)]);
+        let last = last_actions(&text);
+        assert!(last["component:default/x"].is_recorded_success("a1"));
+        assert!(!last["component:default/x"].is_recorded_success("a2"));
+        assert!(!last["component:default/y"].is_recorded_success("a2"), "a retry after a failure is recorded");
     }
 
     #[test]

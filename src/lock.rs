@@ -165,3 +165,9 @@ mod tests {
         assert!(second.fencing() > token, "fencing tokens only grow");
     }
 }
+
+/// A lease on a lock in `state`, for unit tests that write a workspace (which takes one).
+#[cfg(test)]
+pub(crate) fn lease_for_tests(state: &Path) -> Lease {
+    FileLock::in_state_dir(state).acquire(Duration::ZERO, &mut |_| panic!("a test's own lock is free")).expect("lock")
+}

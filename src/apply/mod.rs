@@ -16,6 +16,7 @@ pub mod workspace;
 pub use workspace::{Workspace, WorkspaceError};
 
 use crate::audit::{self, Record, Tail};
+use crate::model::platform::BackendKind;
 use crate::plan::{ActionKind, FileChange, Plan, PlannedAction};
 use crate::source::Snapshot;
 use serde::Serialize;
@@ -67,16 +68,25 @@ fn provision(action: &PlannedAction, options: &ApplyOptions) -> (Vec<FileChange>
             Some(backend) => {
                 let secrets = crate::provision::SecretStore::new(&ctx.state_dir);
                 match action.kind {
-                    ActionKind::Deprovision => backend.destroy(&op.target, &secrets).map(|_| Vec::new()),
-                    _ => backend.apply(&op.target, &secrets).map(|a| a.repo_files),
+                    ActionKind::Deprovision => backend.destroy(&op.target, &secrets).map(|_| None),
+                    _ => backend.apply(&op.target, &secrets).map(Some),
                 }
                 .map_err(|e| e.to_string())
             }
         },
     };
     match (result, &action.change) {
-        (Ok(files), change) => {
-            let mut changes = vec![change.clone()];
+        (Ok(applied), change) => {
+            let applied = applied.unwrap_or_default();
+            let mut changes = vec![match change {
+                // Terraform's outputs are known only now: the status records them.
+                FileChange::Write { path, before, after } if op.target.backend == BackendKind::Terraform => {
+                    let after = crate::plan::requests::applied_status(after, &applied, &op.target);
+                    FileChange::Write { path: path.clone(), before: before.clone(), after }
+                }
+                change => change.clone(),
+            }];
+            let files = applied.repo_files;
             changes.extend(files.into_iter().map(|(path, after)| FileChange::Write { path, before: None, after }));
             if action.kind == ActionKind::Deprovision && op.target.capability == "secret" {
                 let (file, list) = crate::provision::secret::repo_paths(&op.target);
@@ -135,8 +145,9 @@ pub fn apply(
             None => report.applied.push(action.id.to_string()),
             Some(e) => report.failed.push((action.id.to_string(), e.clone())),
         }
-        // A replay of an interrupted apply whose audit record already landed must not be recorded twice.
-        if last_recorded.get(&action.target).map(String::as_str) == Some(action.id.as_str()) {
+        // A replay of an interrupted apply whose success was already recorded must not be recorded twice; every
+        // other attempt (a first one, or one after a recorded failure) gets its record.
+        if last_recorded.get(&action.target).is_some_and(|last| last.is_recorded_success(action.id.as_str())) {
             report.skipped_audit.push(action.id.to_string());
             continue;
         }
@@ -148,7 +159,7 @@ pub fn apply(
             kind: action.kind.as_str().to_owned(),
             target: action.target.clone(),
             basis: plan.basis.desired.clone(),
-            result: if error.is_some() { "failed" } else { "applied" }.to_owned(),
+            result: if error.is_some() { audit::FAILED } else { audit::APPLIED }.to_owned(),
             details: audit_details(action, error.as_deref()),
             prev: String::new(),
             hash: String::new(),
@@ -217,4 +228,70 @@ fn audit_state(snapshot: &Snapshot) -> Result<(Vec<(String, String)>, Tail), Err
     }
     let (tail, _) = audit::verify(files.iter().map(|(p, t)| (p.as_str(), t.as_str()))).map_err(Error::AuditBroken)?;
     Ok((files, tail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{ActionId, Basis, ProvisionOp, Texts};
+
+    const STATUS: &str = "status/requests/payments/scratch.yaml";
+
+    /// One apply of the action `id` on a plain directory: with `fails`, its provisioning half fails (there is
+    /// no provisioning context); otherwise it only writes its status.
+    fn attempt(dir: &std::path::Path, id: ActionId, fails: bool) -> ApplyReport {
+        let target = serde_json::from_value(serde_json::json!({
+            "team": "payments", "name": "scratch", "capability": "scratch-store", "backend": "terraform"
+        }))
+        .expect("a target");
+        let action = PlannedAction {
+            id,
+            kind: ActionKind::Provision,
+            target: "request:payments/scratch".into(),
+            reason: "new request".into(),
+            change: FileChange::Write { path: STATUS.into(), before: None, after: "phase: Ready\n".into() },
+            provision: fails.then(|| Box::new(ProvisionOp { target, previous_applied: None })),
+        };
+        let plan = Plan {
+            basis: Basis { desired: "worktree".into(), observed: String::new() },
+            actions: vec![action],
+            errored: false,
+            complete: true,
+            texts: Texts::Kept,
+        };
+        let snapshot = Snapshot::worktree(dir).expect("snapshot");
+        let options = ApplyOptions {
+            actor: "paved".into(),
+            now: chrono::DateTime::parse_from_rfc3339("2026-12-07T10:00:00Z").expect("time").to_utc(),
+            provisioning: None,
+        };
+        let lease = crate::lock::lease_for_tests(&dir.join(".state"));
+        let workspace = workspace::for_dir(dir, &lease);
+        apply(&plan, &snapshot, workspace.as_ref(), &options, &crate::progress::Silent).expect("applied")
+    }
+
+    fn results(dir: &std::path::Path) -> Vec<(String, String)> {
+        let text = std::fs::read_to_string(dir.join("audit/2026-12.jsonl")).expect("audit log");
+        assert!(audit::verify([("audit/2026-12.jsonl", text.as_str())]).is_ok(), "{text}");
+        text.lines().map(|l| serde_json::from_str::<Record>(l).expect("record")).map(|r| (r.action, r.result)).collect()
+    }
+
+    #[test]
+    fn each_attempt_is_recorded_and_each_success_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let id = ActionId::new(ActionKind::Provision, "request:payments/scratch", b"size: 10");
+        let failed = attempt(dir.path(), id, true);
+        assert_eq!(failed.failed.len(), 1, "{failed:?}");
+        let again = attempt(dir.path(), id, true);
+        assert!(again.skipped_audit.is_empty(), "a second failure is a second attempt: {again:?}");
+        let succeeded = attempt(dir.path(), id, false);
+        assert_eq!((succeeded.applied.len(), succeeded.skipped_audit.len()), (1, 0), "{succeeded:?}");
+        let ids = |r: &[&str]| r.iter().map(|r| (id.to_string(), (*r).to_owned())).collect::<Vec<_>>();
+        assert_eq!(results(dir.path()), ids(&["failed", "failed", "applied"]));
+
+        // A replay of the recorded success (a crash after its record landed) is not recorded again.
+        let replay = attempt(dir.path(), id, false);
+        assert_eq!(replay.skipped_audit, vec![id.to_string()]);
+        assert_eq!(results(dir.path()), ids(&["failed", "failed", "applied"]));
+    }
 }

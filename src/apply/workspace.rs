@@ -339,9 +339,7 @@ mod tests {
 
     /// The platform lock of the test repo at `root` (its state kept in `.git`, out of the work tree).
     fn lease(root: &Path) -> Lease {
-        use crate::lock::PlatformLock;
-        let lock = crate::lock::FileLock::in_state_dir(&root.join(".git/paved-state"));
-        lock.acquire(std::time::Duration::ZERO, &mut |_| panic!("the test's own lock is free")).expect("lock")
+        crate::lock::lease_for_tests(&root.join(".git/paved-state"))
     }
 
     /// A work tree on `main` whose one commit holds `platform.yaml`.

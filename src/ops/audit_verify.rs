@@ -1,6 +1,7 @@
-//! `paved audit verify`: recompute the audit hash chain at the commit read, and check that every commit in its
-//! history only appended to `audit/`: no record changed, removed or reordered after the commit that wrote it. The
-//! chain alone cannot show a rewrite whose author recomputed the hashes after it; the history can.
+//! `paved audit verify`: recompute the audit hash chain at the commit read (which also finds a success recorded
+//! twice, see `audit::verify`), and check that every commit in its history only appended to `audit/`: no record
+//! changed, removed or reordered after the commit that wrote it. The chain alone cannot show a rewrite whose
+//! author recomputed the hashes after it; the history can.
 //!
 //! Writers verify incrementally ([`verify_since_watermark`]): every apply checks only the commits made since the
 //! last one it verified, whose chain head it keeps in the state directory ([`Watermark`]). The state outlives the
@@ -301,7 +302,7 @@ pub fn accept_rewrite(options: &RepoOptions, by: &str) -> anyhow::Result<Accepte
         kind: "accept-rewrite".into(),
         target: "audit".into(),
         basis: commit.to_owned(),
-        result: "applied".into(),
+        result: audit::APPLIED.into(),
         details: serde_json::json!({
             "reason": format!(
                 "the history was rewritten: records up to {} (head {:.12}), verified at commit {:.12}, are gone; \

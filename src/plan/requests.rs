@@ -89,6 +89,11 @@ pub fn target_for(model: &Model, r: &Request, backend: BackendKind) -> Target {
     if r.spec.capability == "secret" {
         t.recipients = age_recipients(model, r);
     }
+    if backend == BackendKind::Terraform {
+        t.environment = r.spec.environment;
+        t.deletion_protection = r.spec.deletion_protection;
+        t.module_version = model.modules.get(&r.spec.capability).map(|m| m.version.to_string());
+    }
     t
 }
 
@@ -281,11 +286,15 @@ pub fn plan_request(
     status.phase = "Ready".into();
     status.message = "provisioned".into();
     status.applied = Some(wanted.clone());
-    status.outputs = expected_outputs(ctx, &target);
+    // Terraform's outputs are known only once applied: the apply records them (and where the sensitive ones
+    // are), and the plan keeps what the last apply recorded.
+    if backend != BackendKind::Terraform {
+        status.outputs = expected_outputs(ctx, &target);
+        status.secrets = matches!(r.spec.capability.as_str(), "database" | "sandbox-ai-key" | "tls-certificate")
+            .then(|| provision::SecretStore::reference(&r.team, &r.name));
+    }
     // The plan keeps the target for an apply that may not come: not the parse the outputs read.
     target.parameters.release();
-    status.secrets = matches!(r.spec.capability.as_str(), "database" | "sandbox-ai-key" | "tls-certificate")
-        .then(|| provision::SecretStore::reference(&r.team, &r.name));
     status.target = Some(target.clone());
     let Some(reason) = reason else {
         push_status(actions, key, path, before, &status);
@@ -369,6 +378,16 @@ fn push_status(
         change: FileChange::Write { path, before: before.cloned(), after },
         provision: None,
     });
+}
+
+/// The status to write when the terraform backend applied `planned`: with the outputs it reported, and where its
+/// sensitive outputs are when it stored any (their values never reach the status).
+pub fn applied_status(planned_after: &str, applied: &provision::Applied, target: &Target) -> String {
+    let mut status = parse(planned_after).unwrap_or_default();
+    status.outputs = applied.outputs.clone();
+    status.secrets =
+        (!applied.secrets.is_empty()).then(|| provision::SecretStore::reference(&target.team, &target.name));
+    render(&status)
 }
 
 /// The status to write when applying `planned` failed: phase Failed, the error, and the previous applied digest,

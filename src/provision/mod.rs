@@ -118,6 +118,14 @@ pub struct Target {
     /// For secrets: the age public keys of the recipient groups, resolved from the catalog.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<String>,
+    /// For the terraform backend, the request context its root module passes and the version of the module it
+    /// calls (set only there, so other backends' statuses keep their text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<crate::model::request::Environment>,
+    #[serde(default, rename = "deletionProtection", skip_serializing_if = "std::ops::Not::not")]
+    pub deletion_protection: bool,
+    #[serde(default, rename = "moduleVersion", skip_serializing_if = "Option::is_none")]
+    pub module_version: Option<String>,
 }
 
 impl Target {
@@ -130,6 +138,9 @@ impl Target {
             backend,
             parameters: Parameters::from(parameters),
             recipients: Vec::new(),
+            environment: None,
+            deletion_protection: false,
+            module_version: None,
         }
     }
     pub fn key(&self) -> String {

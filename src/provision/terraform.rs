@@ -81,21 +81,35 @@ impl Terraform {
         ))
     }
 
-    /// Write the root module for `t` (the module source is the platform repo's own copy).
+    /// Write the root module for `t` (the module source is the platform repo's own copy), passing every variable
+    /// the module declares in any of its `.tf` files.
     fn prepare(&self, t: &Target) -> Result<PathBuf, Error> {
+        use crate::render::{terraform, tf_module};
         let root = self.repo_root.as_ref().ok_or_else(|| err("no platform repo to take the module from"))?;
         let module_dir = root.join("modules").join(&t.capability);
         let source = std::fs::canonicalize(&module_dir).map_err(|e| err(format!("{}: {e}", module_dir.display())))?;
-        let variables = std::fs::read_to_string(source.join("variables.tf")).unwrap_or_default();
-        let declared = crate::render::terraform::declared_variables(&variables);
-        let outputs = std::fs::read_to_string(source.join("outputs.tf")).unwrap_or_default();
-        let mut text = crate::render::terraform::root_module_for(t, &source.display().to_string(), &declared);
-        text.push_str(&crate::render::terraform::output_blocks(&crate::render::terraform::declared_outputs(&outputs)));
+        let declared = tf_module::read_dir(&source, &format!("modules/{}", t.capability)).map_err(err)?;
+        let version = module_version(t, &source);
+        let mut text = terraform::root_module_for(t, version, &source.display().to_string(), &declared).map_err(err)?;
+        text.push_str(&terraform::output_blocks(&declared.outputs));
         let dir = self.dir(t);
         std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
         std::fs::write(dir.join("main.tf"), text).map_err(|source| Error::Io { path: dir.join("main.tf"), source })?;
         Ok(dir)
     }
+}
+
+/// The version of the module `t` calls: as planned; for a target recorded before paved kept it, as the module's
+/// `module.yaml` says.
+fn module_version(t: &Target, source: &Path) -> semver::Version {
+    let planned = t.module_version.as_deref().and_then(|v| semver::Version::parse(v).ok());
+    planned
+        .or_else(|| {
+            let text = std::fs::read_to_string(source.join("module.yaml")).ok()?;
+            let doc: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
+            semver::Version::parse(doc["spec"]["version"].as_str()?).ok()
+        })
+        .unwrap_or(semver::Version::new(0, 0, 0))
 }
 
 impl Backend for Terraform {

@@ -1,5 +1,6 @@
 //! Rendering: paved paths (this module: one version of a path plus its answers gives a tree of files), and the
-//! Terraform root module of a request ([`terraform`], every value an escaped HCL literal via [`hcl`]).
+//! Terraform root module of a request ([`terraform`], every value an escaped HCL literal via [`hcl`], passing what
+//! the module declares in [`tf_module`]).
 //!
 //! A path's files come from the platform repo ([`PathFiles::from_snapshot`]) or from the standard library built
 //! into the binary ([`PathFiles::embedded`]). Its current version is `paths/<name>/path.yaml` with `template/`;
@@ -16,6 +17,7 @@
 
 pub mod hcl;
 pub mod terraform;
+pub mod tf_module;
 
 use crate::model::envelope::decode_kind;
 use crate::model::library::PathSpec;

@@ -3,50 +3,14 @@
 //! diff between a PR's base and head renderings is exactly the infrastructure change under review.
 
 use super::hcl;
+use super::tf_module::Declared;
 use crate::model::library::Module;
 use crate::model::request::Request;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-/// Variable names a module declares, read from its `variables.tf` (`variable "x" {`).
-pub fn declared_variables(variables_tf: &str) -> BTreeSet<String> {
-    variables_tf
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("variable \""))
-        .filter_map(|rest| rest.split('"').next())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Outputs a module declares in `outputs.tf`, with whether each is sensitive (`output "x" { … sensitive = true }`).
-pub fn declared_outputs(outputs_tf: &str) -> Vec<(String, bool)> {
-    let mut out = Vec::new();
-    let mut current: Option<(String, bool)> = None;
-    let mut depth = 0i32;
-    for line in outputs_tf.lines() {
-        let t = line.trim();
-        if depth == 0
-            && let Some(name) = t.strip_prefix("output \"").and_then(|r| r.split('"').next())
-        {
-            current = Some((name.to_owned(), false));
-        }
-        if let Some((_, sensitive)) = current.as_mut()
-            && t.replace(' ', "") == "sensitive=true"
-        {
-            *sensitive = true;
-        }
-        depth += t.matches('{').count() as i32 - t.matches('}').count() as i32;
-        if depth == 0
-            && let Some(done) = current.take()
-        {
-            out.push(done);
-        }
-    }
-    out
-}
-
-/// Root-module outputs re-exporting the module's, so `terraform output -json` reports them.
-pub fn output_blocks(outputs: &[(String, bool)]) -> String {
+/// Root-module outputs re-exporting the module's (name to sensitive), so `terraform output -json` reports them.
+pub fn output_blocks(outputs: &BTreeMap<String, bool>) -> String {
     let mut text = String::new();
     for (name, sensitive) in outputs {
         if hcl::is_identifier(name) {
@@ -68,10 +32,10 @@ pub fn variable_for(parameter: &str) -> String {
     }
 }
 
-/// Render the root module of a provisioning target (what the terraform backend applies): the same text as
-/// [`root_module`], from the target's recorded parameters.
-pub fn root_module_for(target: &crate::provision::Target, source: &str, declared: &BTreeSet<String>) -> String {
-    let request = Request {
+/// The request a provisioning target was planned from, as far as its root module needs it: its parameters as
+/// recorded, and the context (environment, deletion protection) the target carries.
+fn request_of(target: &crate::provision::Target) -> Request {
+    Request {
         path: format!("requests/{}/{}.yaml", target.team, target.name),
         team: target.team.clone(),
         name: target.name.clone(),
@@ -82,30 +46,58 @@ pub fn root_module_for(target: &crate::provision::Target, source: &str, declared
                 .ok()
                 .and_then(|v| v.as_mapping().map(crate::model::request::Params::from))
                 .unwrap_or_default(),
+            environment: target.environment,
+            deletion_protection: target.deletion_protection,
             ..Default::default()
         }),
         positions: Default::default(),
-    };
+    }
+}
+
+/// Render the root module of a provisioning target (what the terraform backend applies): the same text as
+/// [`root_module`], from the target's recorded parameters and context, for the module at `version`.
+///
+/// # Errors
+/// A variable the module requires (it has no default) that neither a parameter nor the request context gives:
+/// Terraform would stop on it, so the message says where it is declared and what to add.
+pub fn root_module_for(
+    target: &crate::provision::Target,
+    version: semver::Version,
+    source: &str,
+    declared: &Declared,
+) -> Result<String, String> {
+    let request = request_of(target);
     let module = Module {
         name: target.capability.clone(),
         dir: source.to_owned(),
         owner: None,
-        version: semver::Version::new(0, 0, 0),
+        version,
         spec: Default::default(),
     };
-    root_module(&request, &module, source, declared)
+    let (passed, _) = arguments(&request, declared);
+    let missing: Vec<String> = declared
+        .variables
+        .iter()
+        .filter(|(name, v)| v.required && !passed.iter().any(|(p, _)| p == *name))
+        .map(|(name, v)| format!("{name} (declared at {})", v.at))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "module `{}` requires variables that request {} does not give: {}; add them to the request's \
+             parameters (and the module's module.yaml), or give them a default in the module",
+            module.name,
+            request.path,
+            missing.join(", ")
+        ));
+    }
+    Ok(root_module(&request, &module, source, declared))
 }
 
-/// Render the root module. `source` is the module's path as Terraform will see it; `declared` the module's
-/// variables (parameters the module does not declare are left out and listed in a comment).
-pub fn root_module(request: &Request, module: &Module, source: &str, declared: &BTreeSet<String>) -> String {
-    let mut out = format!(
-        "# Rendered by paved from {} ({} module {}). Do not edit.\n\nmodule \"request\" {{\n  source = {}\n\n",
-        request.path,
-        module.name,
-        module.version,
-        hcl::string(source)
-    );
+/// The module arguments of `request` (variable, HCL literal), sorted, and the parameters the module does not
+/// declare. The request context (name, team, environment, deletion protection) is passed to a module that
+/// declares it, unless a parameter of that name is; a context the request does not set is left to the
+/// module's default rather than passed as `null`.
+fn arguments(request: &Request, declared: &Declared) -> (Vec<(String, String)>, Vec<String>) {
     let mut lines: Vec<(String, String)> = Vec::new();
     let parameters = request.spec.parameters.to_mapping();
     let params: BTreeSet<String> = parameters.keys().filter_map(|k| k.as_str()).map(variable_for).collect();
@@ -117,7 +109,7 @@ pub fn root_module(request: &Request, module: &Module, source: &str, declared: &
         ("deletion_protection", serde_yaml::Value::Bool(request.spec.deletion_protection)),
     ];
     for (var, value) in context {
-        if declared.contains(var) && !params.contains(var) {
+        if declared.variables.contains_key(var) && !params.contains(var) && !value.is_null() {
             lines.push((var.to_owned(), hcl::literal(&value)));
         }
     }
@@ -125,13 +117,27 @@ pub fn root_module(request: &Request, module: &Module, source: &str, declared: &
     for (k, v) in &parameters {
         let Some(name) = k.as_str() else { continue };
         let var = variable_for(name);
-        if declared.contains(&var) && hcl::is_identifier(&var) {
+        if declared.variables.contains_key(&var) && hcl::is_identifier(&var) {
             lines.push((var, hcl::literal(v)));
         } else {
             skipped.push(name.to_owned());
         }
     }
     lines.sort();
+    (lines, skipped)
+}
+
+/// Render the root module. `source` is the module's path as Terraform will see it; `declared` what the module
+/// declares (parameters the module does not declare are left out and listed in a comment).
+pub fn root_module(request: &Request, module: &Module, source: &str, declared: &Declared) -> String {
+    let mut out = format!(
+        "# Rendered by paved from {} ({} module {}). Do not edit.\n\nmodule \"request\" {{\n  source = {}\n\n",
+        request.path,
+        module.name,
+        module.version,
+        hcl::string(source)
+    );
+    let (lines, skipped) = arguments(request, declared);
     let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, v) in &lines {
         let _ = writeln!(out, "  {k:<width$} = {v}");

@@ -14,7 +14,7 @@ use crate::model::entity_ref::EntityRef;
 use crate::model::request::Request;
 use crate::model::{LoadOptions, Loaded, Model, load};
 use crate::policy::{self, PolicySet, Verdict};
-use crate::render::terraform;
+use crate::render::{terraform, tf_module};
 use crate::source::Snapshot;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -150,16 +150,24 @@ fn policy_files(snapshot: &Snapshot) -> Vec<(String, gix::ObjectId)> {
         .collect()
 }
 
-/// Render a request's root module with the base branch's module code.
+/// Render a request's root module with the base branch's module code (what it declares in any of its `.tf`
+/// files). A module paved cannot read renders as the reason, so the review shows it.
 fn rendered(base: &Side, request: &Request) -> Option<String> {
     let module = base.loaded.model.modules.get(&request.spec.capability)?;
-    let variables = base
-        .snapshot
-        .get(&format!("{}/variables.tf", module.dir))
-        .and_then(|e| base.snapshot.read_text(e).ok())
-        .unwrap_or_default();
-    let declared = terraform::declared_variables(&variables);
-    Some(terraform::root_module(request, module, &format!("../../{}", module.dir), &declared))
+    let prefix = format!("{}/", module.dir);
+    let mut files = Vec::new();
+    for entry in base.snapshot.under(&module.dir) {
+        if entry.path.ends_with(".tf") && !entry.path[prefix.len()..].contains('/') {
+            match base.snapshot.read_text(entry) {
+                Ok(text) => files.push((entry.path.clone(), text)),
+                Err(f) => return Some(format!("# paved cannot read the module: {}\n", f.at(&entry.path))),
+            }
+        }
+    }
+    Some(match tf_module::read(files) {
+        Ok(declared) => terraform::root_module(request, module, &format!("../../{}", module.dir), &declared),
+        Err(e) => format!("# paved cannot read the module: {e}\n"),
+    })
 }
 
 fn unified(before: &str, after: &str, path: &str) -> String {

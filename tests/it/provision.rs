@@ -553,6 +553,166 @@ fn the_terraform_backend_plans_applies_changes_and_destroys_for_real() {
     assert!(!p.repo.join("status/requests/payments/scratch.yaml").exists());
 }
 
+/// A module in the shape issue 21 found failing: every variable declared in `main.tf` (no `variables.tf`), one of
+/// them the request's environment, and outputs (one sensitive) in the same file. `main_tf` is its main.tf.
+fn main_tf_module(p: &Platform, main_tf: &str) {
+    p.repo.write(
+        "modules/scratch-store/module.yaml",
+        "apiVersion: paved.dev/v1\nkind: Module\nmetadata:\n  name: scratch-store\n  owner: group:platform-core\nspec:\n  version: 1.4.2\n  description: A scratch store made of terraform_data, for tests.\n  parameters:\n    - {name: size, type: integer, minimum: 1, maximum: 1000, default: 10}\n  outputs:\n    - {name: id}\n    - {name: environment}\n    - {name: token, sensitive: true}\n  backends: [terraform]\n",
+    );
+    p.repo.write("modules/scratch-store/main.tf", main_tf);
+    p.repo.write(
+        "requests/payments/scratch.yaml",
+        "apiVersion: paved.dev/v1\nkind: Request\nmetadata:\n  name: scratch\nspec:\n  capability: scratch-store\n  moduleVersion: 1\n  environment: development\n  owner: group:payments\n  parameters:\n    size: 10\n",
+    );
+}
+
+const MAIN_TF: &str = r#"variable "name" {
+  type = string
+}
+
+variable "team" {
+  type = string
+}
+
+variable "environment" {
+  type = string
+  validation {
+    condition     = contains(["development", "staging", "production"], var.environment)
+    error_message = "One of development, staging, production: } is not a brace that closes anything."
+  }
+}
+
+variable "size" {
+  type = number
+}
+
+variable "label" {
+  type    = string
+  default = "scratch"
+}
+
+resource "terraform_data" "store" {
+  input = { name = var.name, team = var.team, environment = var.environment, size = var.size, label = var.label }
+}
+
+resource "terraform_data" "token" {
+  input = sha256("${var.team}/${var.name}/${var.environment}")
+}
+
+output "id" {
+  value = terraform_data.store.id
+}
+
+output "environment" {
+  value = terraform_data.store.output.environment
+}
+
+output "token" {
+  value     = terraform_data.token.output
+  sensitive = true
+}
+"#;
+
+/// The audit records of `target`, in order.
+fn audit_records(p: &Platform, target: &str) -> Vec<serde_json::Value> {
+    let mut files: Vec<_> = std::fs::read_dir(p.repo.join("audit")).expect("audit").filter_map(Result::ok).collect();
+    files.sort_by_key(|e| e.file_name());
+    files
+        .iter()
+        .flat_map(|e| std::fs::read_to_string(e.path()).expect("read").lines().map(str::to_owned).collect::<Vec<_>>())
+        .map(|l| serde_json::from_str::<serde_json::Value>(&l).expect("a record"))
+        .filter(|r| r["target"] == target)
+        .collect()
+}
+
+#[test]
+fn a_terraform_module_with_variables_in_main_tf_gets_them_all_and_reports_its_outputs() {
+    let test = "a_terraform_module_with_variables_in_main_tf_gets_them_all_and_reports_its_outputs";
+    if !terraform_or_skip(test) {
+        return;
+    }
+    let p = Platform::new("pvt-tfmain");
+    main_tf_module(&p, MAIN_TF);
+    p.commit("a scratch store whose variables are in main.tf");
+    let run = p.paved(&["reconcile"]);
+    let status = std::fs::read_to_string(p.repo.join("status/requests/payments/scratch.yaml")).expect("status");
+    assert!(status.contains("phase: Ready"), "{status}\n{}", run.stderr());
+    run.expect_code(0);
+
+    // Every variable reached the module, the environment as the request says, under the module's version.
+    let root = std::fs::read_to_string(p.state.join("terraform/payments/scratch/main.tf")).expect("root module");
+    assert!(root.contains("(scratch-store module 1.4.2)"), "{root}");
+    assert!(root.contains("environment = \"development\"") && !root.contains("null"), "{root}");
+    assert!(!root.contains("Not passed"), "{root}");
+    let state = std::fs::read_to_string(p.state.join("terraform/payments/scratch/terraform.tfstate")).expect("state");
+    let state: serde_json::Value = serde_json::from_str(&state).expect("state json");
+    let store = state["resources"].as_array().expect("resources").iter().find(|r| r["name"] == "store").cloned();
+    let input = store.expect("the store")["instances"][0]["attributes"]["output"]["value"].clone();
+    assert_eq!((input["environment"].as_str(), input["size"].as_u64()), (Some("development"), Some(10)), "{input}");
+
+    // The outputs reach the status; the sensitive one only the secret store.
+    let parsed: serde_json::Value = serde_yaml::from_str(&status).expect("status yaml");
+    assert_eq!(parsed["outputs"]["environment"], "development", "{status}");
+    assert!(parsed["outputs"]["id"].as_str().is_some_and(|id| !id.is_empty()), "{status}");
+    assert!(parsed["outputs"].get("token").is_none(), "{status}");
+    assert!(parsed["secrets"].as_str().is_some(), "the status says where the sensitive output is: {status}");
+    let token = p.secret("payments/scratch", "token");
+    assert_eq!(token.len(), 64);
+    let log = git(p.repo.path(), &["log", "-p", "--all"]);
+    assert!(!log.contains(&token), "the sensitive output is in no commit, status or audit record");
+
+    let records = audit_records(&p, "request:payments/scratch");
+    assert_eq!(records.len(), 1, "{records:#?}");
+    assert_eq!(records[0]["result"], "applied");
+    assert_eq!(records[0]["details"]["target"]["moduleVersion"], "1.4.2", "{:#}", records[0]);
+
+    // Nothing flaps: the next pass finds nothing to do.
+    let plan = p.paved(&["plan", "--format", "json"]).expect_code(0).json();
+    let again: Vec<_> = plan["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter(|a| a["target"] == "request:payments/scratch")
+        .collect();
+    assert!(again.is_empty(), "{again:#?}");
+}
+
+#[test]
+fn a_terraform_request_that_fails_then_succeeds_is_audited_twice_under_one_action_id() {
+    let test = "a_terraform_request_that_fails_then_succeeds_is_audited_twice_under_one_action_id";
+    if !terraform_or_skip(test) {
+        return;
+    }
+    let p = Platform::new("pvt-tfretry");
+    // The module's first version refers to a resource it does not have: Terraform refuses it.
+    main_tf_module(&p, &MAIN_TF.replace("terraform_data.store.id", "terraform_data.missing.id"));
+    p.commit("a scratch store on a broken module");
+    p.paved(&["reconcile"]).expect_code(1);
+    let status = std::fs::read_to_string(p.repo.join("status/requests/payments/scratch.yaml")).expect("status");
+    assert!(status.contains("phase: Failed") && status.contains("undeclared resource"), "{status}");
+
+    // The module is fixed (same version: the request's desired state, so its action id, is unchanged).
+    main_tf_module(&p, MAIN_TF);
+    p.commit("fix the module");
+    p.paved(&["reconcile"]).expect_code(0);
+    let status = std::fs::read_to_string(p.repo.join("status/requests/payments/scratch.yaml")).expect("status");
+    assert!(status.contains("phase: Ready"), "{status}");
+
+    let records = audit_records(&p, "request:payments/scratch");
+    let results: Vec<(&str, &str)> =
+        records.iter().map(|r| (r["action"].as_str().expect("id"), r["result"].as_str().expect("result"))).collect();
+    assert_eq!(results.len(), 2, "one record per attempt: {results:?}");
+    assert_eq!(results[0].0, results[1].0, "the same action id: {results:?}");
+    assert_eq!((results[0].1, results[1].1), ("failed", "applied"));
+    let verified = Paved::new(&["audit", "verify", "--repo", s(p.repo.path())]).run().expect_code(0);
+    assert!(verified.stdout().contains("intact"), "{}", verified.stdout());
+
+    // A further pass records nothing more.
+    p.paved(&["reconcile"]).expect_code(0);
+    assert_eq!(audit_records(&p, "request:payments/scratch").len(), 2);
+}
+
 #[test]
 fn a_failed_database_says_what_failed_with_the_servers_message_and_sqlstate() {
     let test = "a_failed_database_says_what_failed_with_the_servers_message_and_sqlstate";
