@@ -271,22 +271,14 @@ impl Backend for Postgres {
                 )?;
                 p.clone()
             }
-            (None, true) => {
+            (None, exists) => {
                 let password = random_token(24);
-                execute(
-                    &mut client,
-                    &format!("ALTER ROLE \"{name}\" WITH LOGIN PASSWORD '{password}'"),
-                    format!("setting a new password for role {name}"),
-                )?;
-                password
-            }
-            (None, false) => {
-                let password = random_token(24);
-                execute(
-                    &mut client,
-                    &format!("CREATE ROLE \"{name}\" WITH LOGIN PASSWORD '{password}'"),
-                    format!("creating role {name}"),
-                )?;
+                let (verb, what) = if exists {
+                    ("ALTER", format!("setting a new password for role {name}"))
+                } else {
+                    ("CREATE", format!("creating role {name}"))
+                };
+                execute(&mut client, &format!("{verb} ROLE \"{name}\" WITH LOGIN PASSWORD '{password}'"), what)?;
                 password
             }
         };
