@@ -37,15 +37,70 @@ pub struct PlatformSpec {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NativeConfig {
-    /// PostgreSQL admin connection, libpq style: `host=127.0.0.1 port=5432 user=postgres`.
+    /// PostgreSQL admin connection(s), libpq style: one server (`host=127.0.0.1 port=5432 user=postgres`) or one
+    /// per major version (`{"15": "host=…", "16": "host=…"}`); a database request is served by the server of the
+    /// major version it asks for.
     #[serde(default)]
-    pub postgres: Option<String>,
+    pub postgres: Option<PostgresServers>,
     /// NATS server URL, e.g. `nats://127.0.0.1:4222`.
     #[serde(default)]
     pub nats: Option<String>,
     /// The DNS zone file directory and the Kubernetes / flagd output directory default to the state directory.
     #[serde(default)]
     pub output_dir: Option<String>,
+}
+
+/// `spec.native.postgres`: the PostgreSQL servers databases are made on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum PostgresServers {
+    /// One server, whatever its version: a request naming another major version is refused.
+    One(String),
+    /// A server per major version (the key, e.g. `16`).
+    ByMajor(BTreeMap<u32, String>),
+}
+
+impl<'de> Deserialize<'de> for PostgresServers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PostgresServers;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a libpq connection string, or a map from PostgreSQL major version to connection string \
+                     (e.g. {\"15\": \"host=127.0.0.1 port=5432 user=postgres\"})",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(PostgresServers::One(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut servers = BTreeMap::new();
+                // YAML reads `15:` as a number and `"15":` as a string: both name major version 15.
+                while let Some(key) = map.next_key::<serde_yaml::Value>()? {
+                    let major = match &key {
+                        serde_yaml::Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+                        serde_yaml::Value::String(s) => s.parse().ok(),
+                        _ => None,
+                    };
+                    let Some(major) = major.filter(|m| *m >= 10) else {
+                        return Err(serde::de::Error::custom(format!(
+                            "`{}` is not a PostgreSQL major version (10 or later, e.g. \"16\")",
+                            serde_yaml::to_string(&key).unwrap_or_default().trim()
+                        )));
+                    };
+                    if servers.insert(major, map.next_value::<String>()?).is_some() {
+                        return Err(serde::de::Error::custom(format!("major version {major} is named twice")));
+                    }
+                }
+                if servers.is_empty() {
+                    return Err(serde::de::Error::custom("names no server; give at least one major version"));
+                }
+                Ok(PostgresServers::ByMajor(servers))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// Where evidence that does not live in the platform repo is read from.
@@ -144,4 +199,34 @@ pub struct Schedules {
 pub struct Sunset {
     #[serde(default)]
     pub min_consumers: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn native(yaml: &str) -> Result<NativeConfig, String> {
+        serde_yaml::from_str(yaml).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn postgres_is_one_server_or_one_per_major_version() {
+        let one = native("postgres: \"host=a\"").expect("one server");
+        assert_eq!(one.postgres, Some(PostgresServers::One("host=a".into())));
+        let many = native("postgres:\n  15: host=a\n  \"16\": host=b\n").expect("number and string keys");
+        assert_eq!(
+            many.postgres,
+            Some(PostgresServers::ByMajor([(15, "host=a".into()), (16, "host=b".into())].into()))
+        );
+        for (yaml, says) in [
+            ("postgres: {latest: host=a}", "`latest` is not a PostgreSQL major version"),
+            ("postgres: {9: host=a}", "`9` is not a PostgreSQL major version"),
+            ("postgres: {15: host=a, \"15\": host=b}", "major version 15 is named twice"),
+            ("postgres: {}", "names no server"),
+            ("postgres: [host=a]", "a libpq connection string, or a map from PostgreSQL major version"),
+        ] {
+            let err = native(yaml).expect_err(yaml);
+            assert!(err.contains(says), "{yaml}: {err}");
+        }
+    }
 }

@@ -51,6 +51,10 @@ pub struct RequestStatus {
     pub verdict: Option<Verdict>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub outputs: BTreeMap<String, String>,
+    /// Parameters the backend accepted but does not enforce, with what the request gets instead (a Ready status
+    /// never claims what was not done).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_enforced: BTreeMap<String, String>,
     /// Where the secrets are (never the secrets themselves).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secrets: Option<String>,
@@ -143,6 +147,17 @@ fn expected_outputs(ctx: &provision::Context, t: &Target) -> BTreeMap<String, St
     }
 }
 
+/// The target's parameters with the module's defaults for those the request leaves out: what the request gets.
+fn with_defaults(model: &Model, r: &Request, target: &Target) -> serde_json::Map<String, serde_json::Value> {
+    let mut params = target.parameters.as_object().cloned().unwrap_or_default();
+    for p in model.modules.get(&r.spec.capability).map(|m| m.spec.parameters.as_slice()).unwrap_or_default() {
+        if let (false, Some(default)) = (params.contains_key(&p.name), &p.default) {
+            params.insert(p.name.clone(), serde_json::to_value(default).unwrap_or_default());
+        }
+    }
+    params
+}
+
 fn render(status: &RequestStatus) -> String {
     super::status::render(status)
 }
@@ -227,6 +242,7 @@ pub fn plan_request(
         requested_by: r.requested_by.clone(),
         verdict: None,
         outputs: old.as_ref().map(|o| o.outputs.clone()).unwrap_or_default(),
+        not_enforced: old.as_ref().map(|o| o.not_enforced.clone()).unwrap_or_default(),
         secrets: old.as_ref().and_then(|o| o.secrets.clone()),
         target: old.as_ref().and_then(|o| o.target.clone()),
     };
@@ -269,7 +285,7 @@ pub fn plan_request(
         push_status(actions, key, path, before, &status);
         return;
     }
-    if let Observation::Unavailable { reason } = &observation {
+    if let Observation::Unavailable { reason } | Observation::Unsatisfiable { reason } = &observation {
         status.phase = "Blocked".into();
         status.message = reason.clone();
         push_status(actions, key, path, before, &status);
@@ -284,7 +300,13 @@ pub fn plan_request(
         _ => None,
     };
     status.phase = "Ready".into();
-    status.message = "provisioned".into();
+    status.not_enforced = provision::not_enforced(&r.spec.capability, backend, || with_defaults(model, r, &target));
+    status.message = if status.not_enforced.is_empty() {
+        "provisioned".into()
+    } else {
+        let names: Vec<&str> = status.not_enforced.keys().map(String::as_str).collect();
+        format!("provisioned; not enforced by this backend: {} (see notEnforced)", names.join(", "))
+    };
     status.applied = Some(wanted.clone());
     // Terraform's outputs are known only once applied: the apply records them (and where the sensitive ones
     // are), and the plan keeps what the last apply recorded.

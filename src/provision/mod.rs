@@ -8,6 +8,7 @@
 pub mod files;
 pub mod nats;
 pub mod parameters;
+pub mod pg_verifier;
 pub mod postgres;
 pub mod secret;
 pub mod secrets;
@@ -45,6 +46,9 @@ pub enum Observation {
     Present { drift: Option<String> },
     /// The backend cannot be reached: requests on it are Blocked with this reason and fix.
     Unavailable { reason: String },
+    /// The backend is there but cannot do what the request asks (a PostgreSQL major version no configured server
+    /// runs): the request is Blocked with this reason and fix, and nothing is made.
+    Unsatisfiable { reason: String },
 }
 
 /// What applying yields.
@@ -70,7 +74,7 @@ pub struct Context {
     pub state_dir: PathBuf,
     /// Where file-producing backends write (zone files, manifests, flag definitions).
     pub output_dir: PathBuf,
-    pub postgres: Option<String>,
+    pub postgres: Option<crate::model::platform::PostgresServers>,
     pub nats: Option<String>,
     /// The platform repo's work tree, for backends whose product is committed there.
     pub repo_root: Option<PathBuf>,
@@ -189,6 +193,23 @@ pub fn backend_for(capability: &str, kind: BackendKind, ctx: &Context) -> Option
         | ("sandbox-ai-key", BackendKind::Native)
         | ("iam-role", BackendKind::Native) => Some(Box::new(files::FileBackend::new(capability, ctx)?)),
         _ => None,
+    }
+}
+
+/// What a native backend accepts in `parameters` (the request's, with the module's defaults filled in) but
+/// cannot enforce, parameter name to what the request gets instead: a Ready status names each, so it never claims
+/// what was not done. A parameter a backend cannot serve at all is refused in observation instead
+/// ([`Observation::Unsatisfiable`]).
+/// `parameters` is called only for a backend that has such parameters (planning 50,000 requests builds no map
+/// for the others).
+pub fn not_enforced(
+    capability: &str,
+    kind: BackendKind,
+    parameters: impl FnOnce() -> serde_json::Map<String, serde_json::Value>,
+) -> BTreeMap<String, String> {
+    match (capability, kind) {
+        ("database", BackendKind::Native) => postgres::not_enforced(&parameters()),
+        _ => BTreeMap::new(),
     }
 }
 

@@ -2,6 +2,10 @@
 //! requested redelivery limit, and — with `deadLetter` — a dead-letter stream capturing the server's
 //! max-deliveries advisories for that consumer (the standard JetStream dead-letter pattern).
 //!
+//! Every parameter of the queue module is enforced and observed: subjects and retention on the stream, the
+//! redelivery limit on the consumer (updated in place when it changes), the dead-letter stream made, kept in step
+//! or removed as `deadLetter` says; a difference in any is drift.
+//!
 //! Subjects are namespaced by platform (`<platform>.<subject>`), so two platforms sharing a server never overlap.
 //! The async client runs on a small current-thread runtime; each call is bounded by a timeout.
 
@@ -64,47 +68,105 @@ impl Nats {
     }
 }
 
+/// What a request asks of its stream, consumer and dead-letter stream, every parameter of the queue module
+/// (`kind` has the one value `stream`).
+#[derive(Debug, PartialEq)]
+struct Wanted {
+    subjects: Vec<String>,
+    max_age: Duration,
+    max_deliver: i64,
+    dead_letter: bool,
+}
+
+/// What the server has of a request's streams and consumer.
+struct Seen {
+    subjects: Vec<String>,
+    max_age: Duration,
+    /// The durable consumer's redelivery limit; `None` when it is missing.
+    max_deliver: Option<i64>,
+    /// The dead-letter stream's retention; `None` when it is missing.
+    dead_letter_age: Option<Duration>,
+}
+
+impl Nats {
+    fn wanted(&self, t: &Target) -> Wanted {
+        let hours = t.parameters.get("retentionHours").and_then(|v| v.as_u64()).unwrap_or(168);
+        Wanted {
+            subjects: self.subjects(t),
+            max_age: Duration::from_secs(hours * 3600),
+            max_deliver: t.parameters.get("maxDeliver").and_then(|v| v.as_i64()).unwrap_or(5),
+            dead_letter: t.parameters.get("deadLetter").and_then(|v| v.as_bool()).unwrap_or(true),
+        }
+    }
+}
+
+/// How what the server has differs from what the request asks, every difference named; `None` when it does not.
+fn drift(want: &Wanted, seen: &Seen) -> Option<String> {
+    let hours = |d: &Duration| d.as_secs() / 3600;
+    let mut found = Vec::new();
+    if seen.subjects != want.subjects {
+        found.push(format!("stream subjects are {:?}, request asks {:?}", seen.subjects, want.subjects));
+    }
+    if seen.max_age != want.max_age {
+        found.push(format!(
+            "messages are kept {}h, request asks {}h (retentionHours)",
+            hours(&seen.max_age),
+            hours(&want.max_age)
+        ));
+    }
+    match seen.max_deliver {
+        None => found.push("the durable consumer is missing".to_owned()),
+        Some(n) if n != want.max_deliver => {
+            found.push(format!("the consumer delivers {n} times, request asks {} (maxDeliver)", want.max_deliver))
+        }
+        Some(_) => {}
+    }
+    match (seen.dead_letter_age, want.dead_letter) {
+        (None, true) => found.push("the dead-letter stream is missing".to_owned()),
+        (Some(_), false) => found.push("a dead-letter stream exists, request asks for none (deadLetter)".to_owned()),
+        (Some(age), true) if age != want.max_age => found.push(format!(
+            "dead letters are kept {}h, request asks {}h (retentionHours)",
+            hours(&age),
+            hours(&want.max_age)
+        )),
+        _ => {}
+    }
+    (!found.is_empty()).then(|| found.join("; "))
+}
+
 impl Backend for Nats {
     fn observe(&self, t: &Target) -> Observation {
         let name = Self::stream_name(&self.platform, t);
-        let want = self.subjects(t);
         let result = self.block_on(async {
             let js = self.connect().await.map_err(|e| format!("unavailable:{e}"))?;
-            match js.get_stream(&name).await {
-                Err(_) => Ok(None),
-                Ok(mut s) => {
-                    let info = s.info().await.map_err(|e| e.to_string())?;
-                    let mut have = info.config.subjects.clone();
-                    have.sort();
-                    let consumer = s.get_consumer::<consumer::pull::Config>(&name.to_ascii_lowercase()).await.is_ok();
-                    Ok(Some((have, consumer)))
-                }
-            }
+            let Ok(mut s) = js.get_stream(&name).await else { return Ok(None) };
+            let config = s.info().await.map_err(|e| e.to_string())?.config.clone();
+            let mut subjects = config.subjects;
+            subjects.sort();
+            let max_deliver = s.consumer_info(name.to_ascii_lowercase()).await.ok().map(|c| c.config.max_deliver);
+            let dead_letter_age = match js.get_stream(format!("{name}_DLQ")).await {
+                Ok(mut dlq) => Some(dlq.info().await.map_err(|e| e.to_string())?.config.max_age),
+                Err(_) => None,
+            };
+            Ok(Some(Seen { subjects, max_age: config.max_age, max_deliver, dead_letter_age }))
         });
         match result {
             Err(e) => Observation::Unavailable { reason: e.trim_start_matches("unavailable:").to_owned() },
             Ok(None) => Observation::Absent,
-            Ok(Some((have, _))) if have != want => {
-                Observation::Present { drift: Some(format!("stream subjects are {have:?}, request asks {want:?}")) }
-            }
-            Ok(Some((_, false))) => Observation::Present { drift: Some("the durable consumer is missing".into()) },
-            Ok(Some(_)) => Observation::Present { drift: None },
+            Ok(Some(seen)) => Observation::Present { drift: drift(&self.wanted(t), &seen) },
         }
     }
 
     fn apply(&self, t: &Target, _secrets: &SecretStore) -> Result<Applied, Error> {
         let name = Self::stream_name(&self.platform, t);
         let consumer_name = name.to_ascii_lowercase();
-        let subjects = self.subjects(t);
-        let hours = t.parameters.get("retentionHours").and_then(|v| v.as_u64()).unwrap_or(168);
-        let max_deliver = t.parameters.get("maxDeliver").and_then(|v| v.as_i64()).unwrap_or(5);
-        let dead_letter = t.parameters.get("deadLetter").and_then(|v| v.as_bool()).unwrap_or(true);
+        let want = self.wanted(t);
         self.block_on(async {
             let js = self.connect().await?;
             let config = stream::Config {
                 name: name.clone(),
-                subjects: subjects.clone(),
-                max_age: Duration::from_secs(hours * 3600),
+                subjects: want.subjects.clone(),
+                max_age: want.max_age,
                 ..Default::default()
             };
             match js.get_stream(&name).await {
@@ -116,29 +178,28 @@ impl Backend for Nats {
                 }
             }
             let stream = js.get_stream(&name).await.map_err(|e| e.to_string())?;
+            // Create or update: a changed maxDeliver reaches the existing consumer.
             stream
-                .get_or_create_consumer(
-                    &consumer_name,
-                    consumer::pull::Config {
-                        durable_name: Some(consumer_name.clone()),
-                        max_deliver,
-                        ..Default::default()
-                    },
-                )
+                .create_consumer(consumer::pull::Config {
+                    durable_name: Some(consumer_name.clone()),
+                    max_deliver: want.max_deliver,
+                    ..Default::default()
+                })
                 .await
                 .map_err(|e| e.to_string())?;
-            if dead_letter {
-                let dlq = stream::Config {
-                    name: format!("{name}_DLQ"),
-                    subjects: vec![format!("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{name}.*")],
-                    max_age: Duration::from_secs(hours * 3600),
-                    ..Default::default()
-                };
-                if js.get_stream(&dlq.name).await.is_err() {
-                    js.create_stream(dlq).await.map_err(|e| e.to_string())?;
-                }
+            let dlq = stream::Config {
+                name: format!("{name}_DLQ"),
+                subjects: vec![format!("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{name}.*")],
+                max_age: want.max_age,
+                ..Default::default()
+            };
+            match (js.get_stream(&dlq.name).await.is_ok(), want.dead_letter) {
+                (false, true) => js.create_stream(dlq).await.map(|_| ()).map_err(|e| e.to_string()),
+                (true, true) => js.update_stream(dlq).await.map(|_| ()).map_err(|e| e.to_string()),
+                // Turning dead letters off removes the stream that kept them, as the request now says.
+                (true, false) => js.delete_stream(&dlq.name).await.map(|_| ()).map_err(|e| e.to_string()),
+                (false, false) => Ok(()),
             }
-            Ok(())
         })
         .map_err(err)?;
         Ok(Applied::default())

@@ -736,3 +736,220 @@ fn a_failed_database_says_what_failed_with_the_servers_message_and_sqlstate() {
     assert!(status.contains("permission denied") && status.contains("SQLSTATE 42501"), "the server's words: {status}");
     assert!(!status.contains("db error"), "{status}");
 }
+
+/// The audit records of a platform repo, one JSON value per line.
+fn audit_records(p: &Platform) -> Vec<serde_json::Value> {
+    let mut files: Vec<_> =
+        std::fs::read_dir(p.repo.join("audit")).expect("audit").filter_map(Result::ok).map(|e| e.path()).collect();
+    files.sort();
+    files
+        .iter()
+        .flat_map(|f| std::fs::read_to_string(f).expect("read").lines().map(str::to_owned).collect::<Vec<_>>())
+        .map(|l| serde_json::from_str(&l).expect("an audit record is JSON"))
+        .collect()
+}
+
+/// The verifier PostgreSQL keeps for `role`.
+fn verifier(admin: &mut postgres::Client, role: &str) -> String {
+    admin.query_one("SELECT rolpassword FROM pg_authid WHERE rolname = $1", &[&role]).expect("the role").get(0)
+}
+
+/// Replace `from` with `to` in the repo file `rel` (which must contain it).
+fn edit(p: &Platform, rel: &str, from: &str, to: &str) {
+    let text = std::fs::read_to_string(p.repo.join(rel)).expect("read");
+    assert!(text.contains(from), "{rel} has no `{from}`");
+    p.repo.write(rel, &text.replacen(from, to, 1));
+}
+
+/// Credentials are observed, not assumed: the local server trusts loopback, so a login proves nothing; the
+/// stored password is compared with the role's SCRAM verifier, and a mismatch is drift that a reconcile heals
+/// with a new password, audited.
+#[test]
+fn a_password_changed_out_of_band_is_drift_and_reconcile_rotates_it() {
+    let test = "a_password_changed_out_of_band_is_drift_and_reconcile_rotates_it";
+    let Some(mut admin) = postgres_or_skip(test) else { return };
+    let p = Platform::new("pvt-cred");
+    p.paved(&["reconcile"]).expect_code(0);
+    let db = p.db("payments", "payments-db");
+    let first = p.secret("payments/payments-db", "password");
+    use paved::provision::pg_verifier::{Check, check};
+    assert_eq!(check(&verifier(&mut admin, &db), &db, &first), Check::Matches, "the stored password is the role's");
+
+    admin.batch_execute(&format!("ALTER ROLE \"{db}\" PASSWORD 'changed-by-hand'")).expect("alter role");
+    let plan = p.paved(&["plan", "--format", "json"]).expect_code(0);
+    let actions = plan.json()["actions"].as_array().expect("actions").clone();
+    assert_eq!(actions.len(), 1, "{}", plan.stdout());
+    assert_eq!(actions[0]["kind"], "request.provision");
+    assert_eq!(actions[0]["target"], "request:payments/payments-db");
+    let reason = actions[0]["reason"].as_str().expect("reason");
+    assert_eq!(reason, format!("drift: stored password no longer authenticates role {db}"));
+    assert!(!plan.stdout().contains(&first) && !plan.stdout().contains("changed-by-hand"), "no password in a plan");
+
+    p.paved(&["reconcile"]).expect_code(0);
+    let second = p.secret("payments/payments-db", "password");
+    assert_ne!(second, first, "the stale password is not handed out again");
+    assert_eq!(check(&verifier(&mut admin, &db), &db, &second), Check::Matches, "the new password is the role's");
+    assert!(p.secret("payments/payments-db", "connectionString").contains(&second));
+    let records = audit_records(&p);
+    let heal = records
+        .iter()
+        .filter(|r| r["target"] == "request:payments/payments-db" && r["result"] == "applied")
+        .find(|r| r["details"]["reason"].as_str().is_some_and(|s| s.starts_with("drift: stored password")))
+        .unwrap_or_else(|| panic!("an audit record of the heal: {records:#?}"));
+    assert_eq!(heal["kind"], "request.provision");
+    let audit_text = serde_json::to_string(&records).expect("json");
+    assert!(!audit_text.contains(&second) && !audit_text.contains(&first), "no password in the audit log");
+    let again = p.paved(&["plan", "--format", "json"]).expect_code(0).json();
+    assert_eq!(again["actions"], serde_json::json!([]), "healed: {again:#}");
+
+    // A stored password that went missing is drift too: the role gets a new one, and the store keeps it.
+    std::fs::remove_file(p.state.join("secrets/payments/payments-db.json")).expect("rm");
+    let plan = p.paved(&["plan", "--format", "json"]).expect_code(0).json();
+    assert_eq!(
+        plan["actions"][0]["reason"],
+        format!("drift: no password for role {db} in the secret store"),
+        "{plan:#}"
+    );
+    p.paved(&["reconcile"]).expect_code(0);
+    let third = p.secret("payments/payments-db", "password");
+    assert_eq!(check(&verifier(&mut admin, &db), &db, &third), Check::Matches);
+    Paved::new(&["audit", "verify", "--repo", s(p.repo.path())]).run().expect_code(0);
+}
+
+/// A major version no configured server runs is Blocked with the fix and nothing is made; with a server per
+/// major version, the request's version picks the server; what one server cannot enforce is named.
+#[test]
+fn a_database_version_no_server_runs_is_blocked_and_unenforced_parameters_are_named() {
+    let test = "a_database_version_no_server_runs_is_blocked_and_unenforced_parameters_are_named";
+    let Some(mut admin) = postgres_or_skip(test) else { return };
+    let major: String = admin.query_one("SHOW server_version_num", &[]).expect("version").get(0);
+    let have = (major.parse::<u32>().expect("a number") / 10000).to_string();
+    let other = if have == "16" { "17" } else { "16" };
+    let p = Platform::new("pvt-ver");
+    let request = "requests/payments/payments-db.yaml";
+    edit(&p, request, "version: \"15\"", &format!("version: \"{other}\""));
+    p.commit("ask for another major version");
+    p.paved(&["reconcile"]).expect_code(0);
+    let path = p.repo.join("status/requests/payments/payments-db.yaml");
+    let status = std::fs::read_to_string(&path).expect("status");
+    assert!(status.contains("phase: Blocked"), "{status}");
+    assert!(
+        status.contains(&format!("PostgreSQL {other} requested, the configured server (127.0.0.1:5432) is {have}."))
+            && status.contains(&format!("configure a {other} server in platform.yaml spec.native.postgres"))
+            && status.contains(&format!("request version {have}")),
+        "the reason and the fix: {status}"
+    );
+    let db = p.db("payments", "payments-db");
+    let exists = |admin: &mut postgres::Client| {
+        admin.query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&db]).expect("q").is_some()
+            || admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&db]).expect("q").is_some()
+    };
+    assert!(!exists(&mut admin), "nothing was made");
+    assert!(!p.state.join("secrets/payments/payments-db.json").exists(), "no credential for what was not made");
+
+    // The database of the server's own version is Ready, and names what a shared server does not enforce.
+    let orders = std::fs::read_to_string(p.repo.join("status/requests/payments/orders-db.yaml")).expect("status");
+    assert!(orders.contains("phase: Ready"), "{orders}");
+    assert!(
+        orders.contains("provisioned; not enforced by this backend: backupRetentionDays, sizeGb (see notEnforced)"),
+        "{orders}"
+    );
+    assert!(
+        orders.contains("200 GiB requested; no storage quota")
+            && orders.contains("30 days requested; no automated backups"),
+        "{orders}"
+    );
+
+    // One server per major version: a version with no server, then a server that does not run what it is named for.
+    let platform = std::fs::read_to_string(p.repo.join("platform.yaml")).expect("read");
+    let one = "postgres: \"host=127.0.0.1 port=5432 user=postgres\"";
+    p.repo.write(
+        "platform.yaml",
+        &platform.replace(one, &format!("postgres: {{\"{have}\": \"host=127.0.0.1 port=5432 user=postgres\"}}")),
+    );
+    p.commit("a server per major version");
+    p.paved(&["reconcile"]).expect_code(0);
+    let status = std::fs::read_to_string(&path).expect("status");
+    assert!(status.contains(&format!("spec.native.postgres configures servers only for {have}")), "{status}");
+    p.repo.write(
+        "platform.yaml",
+        &platform.replace(
+            one,
+            &format!("postgres:\n      {have}: host=127.0.0.1 port=5432 user=postgres\n      {other}: host=127.0.0.1 port=5432 user=postgres"),
+        ),
+    );
+    p.commit("name the same server for two versions");
+    p.paved(&["reconcile"]).expect_code(0);
+    let status = std::fs::read_to_string(&path).expect("status");
+    assert!(
+        status.contains("phase: Blocked")
+            && status.contains(&format!("names 127.0.0.1:5432 for {other}; point it at a {other} server")),
+        "{status}"
+    );
+    assert!(!exists(&mut admin), "still nothing made");
+
+    // Asking for the version the server runs picks it, and the database is made.
+    edit(&p, request, &format!("version: \"{other}\""), &format!("version: \"{have}\""));
+    p.commit("ask for the server's version");
+    p.paved(&["reconcile"]).expect_code(0);
+    let status = std::fs::read_to_string(&path).expect("status");
+    assert!(status.contains("phase: Ready"), "{status}");
+    assert!(exists(&mut admin), "made on the server of its version");
+}
+
+/// Every queue parameter reaches NATS and is observed: a consumer changed out of band is drift, and a changed
+/// request updates the existing consumer and streams in place.
+#[test]
+fn queue_parameters_are_enforced_and_observed() {
+    if !nats_or_skip("queue_parameters_are_enforced_and_observed") {
+        return;
+    }
+    let p = Platform::new("pvt-qparams");
+    let _streams = Streams(p.name.clone());
+    p.paved(&["reconcile"]).expect_code(0);
+    let stream = "PVT_QPARAMS_PAYMENTS_ORDER_EVENTS_STREAM";
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let js = rt.block_on(async {
+        async_nats::jetstream::new(async_nats::connect("nats://127.0.0.1:4222").await.expect("connect"))
+    });
+    let seen = |js: &async_nats::jetstream::Context| {
+        rt.block_on(async {
+            let mut s = js.get_stream(stream).await.expect("stream");
+            let age = s.info().await.expect("info").config.max_age;
+            let deliver = s.consumer_info(stream.to_ascii_lowercase()).await.expect("consumer").config.max_deliver;
+            let dlq = js.get_stream(format!("{stream}_DLQ")).await.is_ok();
+            (age.as_secs() / 3600, deliver, dlq)
+        })
+    };
+    assert_eq!(seen(&js), (168, 5, true));
+
+    // Out of band: the consumer's redelivery limit changed.
+    rt.block_on(async {
+        let s = js.get_stream(stream).await.expect("stream");
+        s.create_consumer(async_nats::jetstream::consumer::pull::Config {
+            durable_name: Some(stream.to_ascii_lowercase()),
+            max_deliver: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("update the consumer");
+    });
+    let plan = p.paved(&["plan", "--format", "json"]).expect_code(0).json();
+    assert_eq!(
+        plan["actions"][0]["reason"], "drift: the consumer delivers 50 times, request asks 5 (maxDeliver)",
+        "{plan:#}"
+    );
+    p.paved(&["reconcile"]).expect_code(0);
+    assert_eq!(seen(&js), (168, 5, true), "healed");
+
+    // A changed request reaches the existing consumer and streams.
+    let request = "requests/payments/order-events-stream.yaml";
+    edit(&p, request, "retentionHours: 168", "retentionHours: 24");
+    edit(&p, request, "maxDeliver: 5", "maxDeliver: 9");
+    edit(&p, request, "deadLetter: true", "deadLetter: false");
+    p.commit("shorter retention, more deliveries, no dead letters");
+    p.paved(&["reconcile"]).expect_code(0);
+    assert_eq!(seen(&js), (24, 9, false));
+    let again = p.paved(&["plan", "--format", "json"]).expect_code(0).json();
+    assert_eq!(again["actions"], serde_json::json!([]), "{again:#}");
+}
