@@ -1,8 +1,8 @@
 //! The native database backend: a PostgreSQL database and its owning login role, on the server configured in
-//! `platform.yaml` (`spec.native.postgres`). Names are [`physical_name`](super::physical_name)s, so nothing from
+//! `platform.yaml` (`spec.native.postgres`). Names are [`naming`](super::naming) names, so nothing from
 //! a request reaches SQL as syntax; the generated password is alphanumeric and goes only to the secret store.
 
-use super::{Applied, Backend, Context, Error, Observation, SecretStore, Target, physical_name, random_token};
+use super::{Applied, Backend, Context, Error, Observation, SecretStore, Target, random_token};
 use postgres::{Client, NoTls};
 use std::time::Duration;
 
@@ -30,7 +30,7 @@ impl Postgres {
     }
 
     fn name(&self, target: &Target) -> String {
-        physical_name(&self.platform, target, '_')
+        target.physical(&self.platform)
     }
 }
 
@@ -174,7 +174,7 @@ impl Backend for Postgres {
 
 /// The outputs a database request will have, known before it is applied (for the plan's status diff).
 pub fn expected_outputs(ctx: &Context, target: &Target) -> Vec<(String, String)> {
-    let name = physical_name(&ctx.platform, target, '_');
+    let name = target.physical(&ctx.platform);
     let config: Option<postgres::Config> = ctx.postgres.as_deref().and_then(|c| c.parse().ok());
     let host = config.as_ref().and_then(|c| c.get_hosts().first().cloned()).map(|h| match h {
         postgres::config::Host::Tcp(h) => h,
