@@ -55,7 +55,9 @@ pub fn check(model: &Model, snapshot: &Snapshot) -> Diagnostics {
     for r in model.requests.values().filter(|r| involved.contains(r.path.as_str())) {
         let status = Status::read(snapshot, &r.key());
         for c in claims(model, platform, r, status.as_ref()) {
-            held.entry((c.space.clone(), c.name.clone())).or_default().push((c, status.as_ref().is_some_and(|s| s.applied)));
+            held.entry((c.space.clone(), c.name.clone()))
+                .or_default()
+                .push((c, status.as_ref().is_some_and(|s| s.applied)));
         }
     }
     for holders in held.values().filter(|h| h.len() > 1) {
@@ -181,7 +183,13 @@ fn chosen(r: &Request) -> Vec<Claim<'_>> {
             let zone = param("zone").unwrap_or_else(|| "internal".to_owned());
             let Some(name) = param("name") else { return Vec::new() };
             let fqdn = format!("{}.{}", name.to_ascii_lowercase(), zone.to_ascii_lowercase());
-            vec![Claim { space: "dns-record/name".into(), name: fqdn, what: "DNS record", field: "spec.parameters.name", request: r }]
+            vec![Claim {
+                space: "dns-record/name".into(),
+                name: fqdn,
+                what: "DNS record",
+                field: "spec.parameters.name",
+                request: r,
+            }]
         }
         _ => Vec::new(),
     }

@@ -159,7 +159,7 @@ pub fn observe_requests(
     }
     let first = first_provisioned(&audit());
     for holders in &shared {
-        let mut keys: Vec<&(String, &'static str, String)> = holders.iter().collect();
+        let mut keys: Vec<&Holder> = holders.iter().collect();
         keys.sort_by_key(|(key, ..)| (first.get(&format!("request:{key}")).copied().unwrap_or(u64::MAX), key.clone()));
         let (owner, ..) = keys[0];
         for (key, what, name) in &keys[1..] {
@@ -177,14 +177,13 @@ pub fn observe_requests(
     }
 }
 
+/// A request holding a name: its key, what the name is, and the name.
+type Holder = (String, &'static str, String);
+
 /// The names held by more than one request, each with its holders (key, what, name): desired requests and
 /// removed ones still provisioned. Only names an older paved gave can be held twice, so statuses are parsed only
 /// for requests one of whose possible names (new or legacy) another request could hold.
-fn holders(
-    model: &crate::model::Model,
-    ctx: &crate::provision::Context,
-    observed: &Observed,
-) -> Vec<Vec<(String, &'static str, String)>> {
+fn holders(model: &crate::model::Model, ctx: &crate::provision::Context, observed: &Observed) -> Vec<Vec<Holder>> {
     use crate::plan::requests::{backend_of, key_of_status_path, named_target, parse_status, recorded_target};
     use crate::provision::naming;
     let platform = ctx.platform.as_str();
@@ -212,7 +211,7 @@ fn holders(
         }
     }
     let involved: BTreeSet<&str> = candidates.values().filter(|k| k.len() > 1).flatten().copied().collect();
-    let mut held: BTreeMap<(String, String), Vec<(String, &'static str, String)>> = BTreeMap::new();
+    let mut held: BTreeMap<(String, String), Vec<Holder>> = BTreeMap::new();
     let mut add = |key: &str, hs: Vec<naming::Held>| {
         for h in hs {
             held.entry((h.space, h.name.clone())).or_default().push((key.to_owned(), h.what, h.name));

@@ -137,7 +137,8 @@ fn recorded(s: &RequestStatus) -> provision::naming::Recorded<'_> {
 /// records none, and the legacy names are what exists.
 pub fn recorded_target(status: &RequestStatus, platform: &str) -> Option<Target> {
     let t = status.target.clone()?;
-    let names = provision::naming::resolve(&t.capability, t.backend, platform, &t.team, &t.name, Some(recorded(status)));
+    let names =
+        provision::naming::resolve(&t.capability, t.backend, platform, &t.team, &t.name, Some(recorded(status)));
     Some(t.named(names))
 }
 
@@ -367,16 +368,18 @@ pub fn plan_removed(
         return;
     }
     let target = format!("request:{}", old.request);
+    let delete_status = |target: String, reason: String| PlannedAction {
+        id: ActionId::new(ActionKind::DeleteStatus, &target, b""),
+        kind: ActionKind::DeleteStatus,
+        target,
+        reason: reason.into(),
+        change: FileChange::Delete { path: path.to_owned(), before: before.clone() },
+        provision: None,
+    };
     if let Some(Observation::Taken { what, name, owner }) = observed.requests.get(&old.request) {
         // What it names is another request's: the status goes, the resource stays.
-        actions.push(PlannedAction {
-            id: ActionId::new(ActionKind::DeleteStatus, &target, b""),
-            kind: ActionKind::DeleteStatus,
-            target,
-            reason: format!("{} was removed; the {what} `{name}` it named is {owner}'s and stays", old.source).into(),
-            change: FileChange::Delete { path: path.to_owned(), before: before.clone() },
-            provision: None,
-        });
+        let reason = format!("{} was removed; the {what} `{name}` it named is {owner}'s and stays", old.source);
+        actions.push(delete_status(target, reason));
         return;
     }
     let recorded = recorded_target(&old, &judged.context.platform);
@@ -397,14 +400,7 @@ pub fn plan_removed(
             change: FileChange::Delete { path: path.to_owned(), before: before.clone() },
             provision: Some(Box::new(ProvisionOp { target: t.clone(), previous_applied: old.applied.clone() })),
         }),
-        _ => actions.push(PlannedAction {
-            id: ActionId::new(ActionKind::DeleteStatus, &target, b""),
-            kind: ActionKind::DeleteStatus,
-            target,
-            reason: format!("{} was removed; nothing was provisioned", old.source).into(),
-            change: FileChange::Delete { path: path.to_owned(), before: before.clone() },
-            provision: None,
-        }),
+        _ => actions.push(delete_status(target, format!("{} was removed; nothing was provisioned", old.source))),
     }
 }
 

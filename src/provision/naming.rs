@@ -66,11 +66,8 @@ pub fn name(rule: &Rule, platform: &str, team: &str, name: &str) -> String {
     let keeps = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || rule.extra.contains(c);
     let clean = |s: &str| !s.is_empty() && s.chars().all(keeps);
     let plain = parts.join(&rule.sep.to_string());
-    let out = if parts.iter().all(|p| clean(p)) && plain.len() <= rule.max {
-        plain
-    } else {
-        hashed(rule, &parts, keeps)
-    };
+    let out =
+        if parts.iter().all(|p| clean(p)) && plain.len() <= rule.max { plain } else { hashed(rule, &parts, keeps) };
     if rule.upper { out.to_ascii_uppercase() } else { out }
 }
 
@@ -246,7 +243,9 @@ mod tests {
     fn valid(rule: &Rule, n: &str) -> bool {
         let lower = n.to_ascii_lowercase();
         n.len() <= rule.max
-            && lower.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == rule.sep || rule.extra.contains(c))
+            && lower
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == rule.sep || rule.extra.contains(c))
             && lower.starts_with(|c: char| c.is_ascii_alphanumeric())
             && (rule.upper || n == lower)
     }
@@ -321,7 +320,12 @@ mod tests {
             let cut = name(&rule, "acme", "t", &over);
             assert!(cut.len() <= rule.max, "{}: {cut}", rule.what);
             assert!(valid(&rule, &cut), "{}: {cut}", rule.what);
-            assert_ne!(cut, name(&rule, "acme", "t", &format!("{over}a")), "{}: truncation keeps them apart", rule.what);
+            assert_ne!(
+                cut,
+                name(&rule, "acme", "t", &format!("{over}a")),
+                "{}: truncation keeps them apart",
+                rule.what
+            );
         }
         // A stream's dead-letter twin still fits NATS's 64.
         let longest = name(&NATS_STREAM, "acme", "t", &"a".repeat(200));
@@ -355,16 +359,10 @@ mod tests {
         let older = Recorded { physical: None, ..recorded };
         assert_eq!(resolve("database", db, "acme", "t", "a-b", Some(older)).physical.as_deref(), Some("acme_t_a_b"));
         let never = Recorded { applied: false, ..older };
-        assert_eq!(
-            resolve("database", db, "acme", "t", "a-b", Some(never)),
-            names("database", db, "acme", "t", "a-b")
-        );
+        assert_eq!(resolve("database", db, "acme", "t", "a-b", Some(never)), names("database", db, "acme", "t", "a-b"));
         // A recorded queue name is not a database's.
         let queue = Recorded { capability: Some("queue"), ..recorded };
-        assert_eq!(
-            resolve("database", db, "acme", "t", "a-b", Some(queue)),
-            names("database", db, "acme", "t", "a-b")
-        );
+        assert_eq!(resolve("database", db, "acme", "t", "a-b", Some(queue)), names("database", db, "acme", "t", "a-b"));
         let ns = legacy_names("namespace", db, "acme", "t", "a.b");
         assert_eq!((ns.physical.as_deref(), ns.file.as_deref()), (Some("t-a-b"), Some("t-a.b")));
     }
