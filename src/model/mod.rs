@@ -6,6 +6,7 @@
 
 pub mod cache;
 pub mod catalog;
+pub mod collisions;
 pub mod decode;
 pub mod entity;
 pub mod entity_ref;
@@ -81,6 +82,21 @@ pub struct Model {
 }
 
 impl Model {
+    /// The backend a request uses: `platform.yaml` `spec.backends`, else the module's first.
+    pub fn backend_of(&self, r: &Request) -> Option<platform::BackendKind> {
+        self.platform
+            .spec
+            .backends
+            .get(&r.spec.capability)
+            .copied()
+            .or_else(|| self.modules.get(&r.spec.capability)?.spec.backends.first().copied())
+    }
+
+    /// The platform's name as physical names carry it (`paved` when platform.yaml names none).
+    pub fn platform_name(&self) -> &str {
+        if self.platform.name.is_empty() { "paved" } else { &self.platform.name }
+    }
+
     /// The forge repo (`owner/name`) a component lives in, if it names one.
     pub fn repo_of(entity: &Entity) -> Option<&str> {
         entity
@@ -192,6 +208,7 @@ pub fn load(snapshot: &Snapshot, cache: &ParseCache, options: &LoadOptions) -> L
     }
 
     check_cross_references(&model, &mut diags);
+    diags.extend(collisions::check(&model, snapshot).into_vec());
     if options.strict {
         diags.promote_warnings();
     }

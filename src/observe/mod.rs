@@ -35,6 +35,9 @@ pub struct Observed {
     pub reports: BTreeMap<String, String>,
     /// Trend points recorded by previous org summaries in git history, oldest first, one per label.
     pub trend: Vec<crate::scorecard::report::TrendPoint>,
+    /// Requests that hold a name with another (given by an older paved): the one provisioned first, and the
+    /// others, observed as `Taken`. Which is which depends on every request, so plans of them are never patched.
+    pub shared: BTreeSet<String>,
 }
 
 impl Observed {
@@ -128,10 +131,18 @@ impl ObservedDigest {
 }
 
 /// Ask each request's backend what it sees. Requests whose backend paved lacks are left out (the planner says
-/// so in their status).
-pub fn observe_requests(model: &crate::model::Model, ctx: &crate::provision::Context, observed: &mut Observed) {
+/// so in their status). Where an older paved gave two requests one name, the one the audit log (`audit`, the
+/// snapshot's `audit/` files in name order) shows provisioned first keeps the resource; the other is observed as
+/// [`Taken`](crate::provision::Observation::Taken).
+pub fn observe_requests(
+    model: &crate::model::Model,
+    ctx: &crate::provision::Context,
+    audit: impl FnOnce() -> Vec<String>,
+    observed: &mut Observed,
+) {
+    let status = |key: &str| observed.status.get(&crate::plan::requests::status_path(key)).map(String::as_str);
     for key in model.requests.keys() {
-        if let Some(o) = observe_desired(model, ctx, key) {
+        if let Some(o) = observe_desired(model, ctx, key, status(key)) {
             observed.requests.insert(key.clone(), o);
         }
     }
@@ -142,19 +153,109 @@ pub fn observe_requests(model: &crate::model::Model, ctx: &crate::provision::Con
         .filter_map(|(_, text)| observe_removed(model, ctx, text))
         .collect();
     observed.requests.extend(removed);
+    let shared = holders(model, ctx, observed);
+    if shared.is_empty() {
+        return;
+    }
+    let first = first_provisioned(&audit());
+    for holders in &shared {
+        let mut keys: Vec<&Holder> = holders.iter().collect();
+        keys.sort_by_key(|(key, ..)| (first.get(&format!("request:{key}")).copied().unwrap_or(u64::MAX), key.clone()));
+        let (owner, ..) = keys[0];
+        for (key, what, name) in &keys[1..] {
+            observed.shared.insert(owner.clone());
+            observed.shared.insert(key.clone());
+            observed.requests.insert(
+                key.clone(),
+                crate::provision::Observation::Taken {
+                    what: (*what).to_owned(),
+                    name: name.clone(),
+                    owner: owner.clone(),
+                },
+            );
+        }
+    }
 }
 
-/// What the backend of desired request `key` sees; `None` when paved has no backend for it.
+/// A request holding a name: its key, what the name is, and the name.
+type Holder = (String, &'static str, String);
+
+/// The names held by more than one request, each with its holders (key, what, name): desired requests and
+/// removed ones still provisioned. Only names an older paved gave can be held twice, so statuses are parsed only
+/// for requests one of whose possible names (new or legacy) another request could hold.
+fn holders(model: &crate::model::Model, ctx: &crate::provision::Context, observed: &Observed) -> Vec<Vec<Holder>> {
+    use crate::plan::requests::{backend_of, key_of_status_path, named_target, parse_status, recorded_target};
+    use crate::provision::naming;
+    let platform = ctx.platform.as_str();
+    let removed: Vec<(String, crate::provision::Target)> = observed
+        .status
+        .iter()
+        .filter(|(path, _)| key_of_status_path(path).is_some_and(|k| !model.requests.contains_key(k)))
+        .filter_map(|(_, text)| parse_status(text).filter(|s| s.applied.is_some()))
+        .filter_map(|s| Some((s.request.clone(), recorded_target(&s, platform)?)))
+        .collect();
+    let names_of = |t: &crate::provision::Target| {
+        let names = naming::Names { physical: t.physical_name.clone(), file: t.file_name.clone() };
+        naming::held(&t.capability, t.backend, names)
+    };
+    let mut candidates: BTreeMap<(String, String), BTreeSet<&str>> = BTreeMap::new();
+    for (key, r) in &model.requests {
+        let Some(kind) = backend_of(model, r) else { continue };
+        for h in naming::possible(&r.spec.capability, kind, platform, &r.team, &r.name) {
+            candidates.entry((h.space, h.name)).or_default().insert(key);
+        }
+    }
+    for (key, t) in &removed {
+        for h in names_of(t) {
+            candidates.entry((h.space, h.name)).or_default().insert(key);
+        }
+    }
+    let involved: BTreeSet<&str> = candidates.values().filter(|k| k.len() > 1).flatten().copied().collect();
+    let mut held: BTreeMap<(String, String), Vec<Holder>> = BTreeMap::new();
+    let mut add = |key: &str, hs: Vec<naming::Held>| {
+        for h in hs {
+            held.entry((h.space, h.name.clone())).or_default().push((key.to_owned(), h.what, h.name));
+        }
+    };
+    for key in &involved {
+        if let Some(r) = model.requests.get(*key) {
+            let Some(kind) = backend_of(model, r) else { continue };
+            let old = observed.status.get(&crate::plan::requests::status_path(key)).and_then(|t| parse_status(t));
+            add(key, names_of(&named_target(model, platform, r, kind, old.as_ref())));
+        } else if let Some((_, t)) = removed.iter().find(|(k, _)| k == key) {
+            add(key, names_of(t));
+        }
+    }
+    held.into_values().filter(|h| h.len() > 1).collect()
+}
+
+/// The sequence number of each target's first successful provision in the audit log.
+fn first_provisioned(audit: &[String]) -> BTreeMap<String, u64> {
+    let mut first = BTreeMap::new();
+    for text in audit {
+        for record in text.lines().filter_map(|l| serde_json::from_str::<crate::audit::Record>(l).ok()) {
+            if record.kind == "request.provision" && record.result == "applied" {
+                first.entry(record.target).or_insert(record.seq);
+            }
+        }
+    }
+    first
+}
+
+/// What the backend of desired request `key` sees, through the names its last status (`status_text`) records;
+/// `None` when paved has no backend for it.
 pub fn observe_desired(
     model: &crate::model::Model,
     ctx: &crate::provision::Context,
     key: &str,
+    status_text: Option<&str>,
 ) -> Option<crate::provision::Observation> {
-    use crate::plan::requests::{backend_of, target_for};
+    use crate::plan::requests::{backend_of, named_target, parse_status};
     let r = model.requests.get(key)?;
     let kind = backend_of(model, r)?;
     let backend = crate::provision::backend_for(&r.spec.capability, kind, ctx)?;
-    Some(backend.observe(&target_for(model, r, kind)))
+    let old = status_text.and_then(parse_status);
+    Some(backend.observe(&named_target(model, &ctx.platform, r, kind, old.as_ref())))
 }
 
 /// A removed request, observed through the target its last status (`status_text`) recorded: its key and what
@@ -164,13 +265,21 @@ pub fn observe_removed(
     ctx: &crate::provision::Context,
     status_text: &str,
 ) -> Option<(String, crate::provision::Observation)> {
-    let s = serde_yaml::from_str::<crate::plan::requests::RequestStatus>(status_text).ok()?;
+    let s = crate::plan::requests::parse_status(status_text)?;
     if model.requests.contains_key(&s.request) {
         return None;
     }
-    let target = s.target?;
+    let target = crate::plan::requests::recorded_target(&s, &ctx.platform)?;
     let backend = crate::provision::backend_for(&target.capability, target.backend, ctx)?;
     Some((s.request, backend.observe(&target)))
+}
+
+/// The audit log's month files in `snapshot`, in name order: what decides which of two requests an older paved
+/// gave one name was provisioned first.
+pub fn audit_texts(snapshot: &Snapshot) -> Vec<String> {
+    let mut files: Vec<_> = snapshot.under("audit").filter(|e| e.path.ends_with(".jsonl")).collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.into_iter().filter_map(|e| snapshot.read_text(e).ok()).collect()
 }
 
 /// Observe the status files in `snapshot` and the repos on `forge`.

@@ -173,6 +173,11 @@ fn try_patch(
     prepared.snapshot.patch(&diff);
     prepared.planned.loaded.basis = prepared.snapshot.basis.clone();
 
+    // Whether two requests collide depends on every request: a repo with a collision is planned in full.
+    let collides = |d: &crate::diag::Diagnostic| d.message.starts_with(crate::model::collisions::PREFIX);
+    if prepared.planned.loaded.diagnostics.iter().any(collides) {
+        return Ok(Err("two requests' names collide: planned over all of them".to_owned()));
+    }
     let mut affected_keys = std::mem::take(&mut state.provisioned);
     let mut affected_paths = BTreeSet::new();
     for (change, existed) in requests.into_iter().zip(existed) {
@@ -188,6 +193,9 @@ fn try_patch(
         affected_paths.insert(change.path.clone());
     }
     affected_keys.extend(diff.changed.iter().filter_map(|c| secret_of(&c.path)));
+    if !crate::model::collisions::check(&prepared.planned.loaded.model, &prepared.snapshot).is_empty() {
+        return Ok(Err("the commit makes two requests' names collide: planned over all of them".to_owned()));
+    }
     prepared.planned.loaded.diagnostics.sort();
     phase.done("reload");
 
@@ -196,13 +204,17 @@ fn try_patch(
     }
     let p = &mut *prepared;
     let model = &p.planned.loaded.model;
+    if let Some(key) = affected_keys.iter().find(|k| p.observed.shared.contains(*k)) {
+        return Ok(Err(format!("{key} holds a name with another request: which keeps it is decided over all of them")));
+    }
     for key in &affected_keys {
         affected_paths.insert(status_path(key));
         if let Some(before) = p.observed.requests.remove(key) {
             state.digest.remove(Item::Request, key, &serde_json::to_vec(&before).expect("observations serialize"));
         }
-        let observation = observe_desired(model, &p.judged.context, key).or_else(|| {
-            let text = p.observed.status.get(&status_path(key))?;
+        let text = p.observed.status.get(&status_path(key));
+        let observation = observe_desired(model, &p.judged.context, key, text.map(String::as_str)).or_else(|| {
+            let text = text?;
             observe_removed(model, &p.judged.context, text).map(|(_, o)| o)
         });
         if let Some(o) = observation {

@@ -51,11 +51,7 @@ pub fn context(options: &RepoOptions, loaded: &Loaded) -> provision::Context {
         .map(|d| crate::abspath::resolve(&options.repo, d))
         .unwrap_or_else(|| state_dir.join("out"));
     provision::Context {
-        platform: if loaded.model.platform.name.is_empty() {
-            "paved".into()
-        } else {
-            loaded.model.platform.name.clone()
-        },
+        platform: loaded.model.platform_name().to_owned(),
         state_dir,
         output_dir,
         postgres: native.postgres.clone(),
@@ -279,7 +275,7 @@ fn observe_all(
 ) -> anyhow::Result<observe::Observed> {
     let mut observed = observe::observe(snapshot, forge);
     observe_evidence(options, snapshot, loaded, &mut observed)?;
-    observe::observe_requests(&loaded.model, context, &mut observed);
+    observe::observe_requests(&loaded.model, context, || observe::audit_texts(snapshot), &mut observed);
     Ok(observed)
 }
 

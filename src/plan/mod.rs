@@ -299,7 +299,7 @@ pub fn patch(
                 requests::plan_request(model, judged, observed, key, r, &mut fresh);
             }
             if let Some(before) = before {
-                requests::plan_removed(model, &broken, path, before, &mut fresh);
+                requests::plan_removed(model, judged, observed, &broken, path, before, &mut fresh);
             }
         } else {
             match status::entity_of_status_path(path).and_then(|r| model.catalog.entities.get_key_value(&r)) {

@@ -69,13 +69,7 @@ pub fn status_path(key: &str) -> String {
 
 /// The backend a request uses: `platform.yaml` `spec.backends`, else the module's first.
 pub fn backend_of(model: &Model, r: &Request) -> Option<BackendKind> {
-    model
-        .platform
-        .spec
-        .backends
-        .get(&r.spec.capability)
-        .copied()
-        .or_else(|| model.modules.get(&r.spec.capability)?.spec.backends.first().copied())
+    model.backend_of(r)
 }
 
 /// The provisioning target of a request: its parameters with secret ones redacted (they are never written
@@ -121,6 +115,45 @@ fn age_recipients(model: &Model, r: &Request) -> Vec<String> {
     keys.sort();
     keys.dedup();
     keys
+}
+
+/// The target of desired request `r` holding the names it already has (see [`provision::naming::resolve`]): what
+/// its last status `old` recorded, the legacy ones when an older paved provisioned it, else collision-free ones.
+/// Observation and planning both take it from here, so they agree on the name apply will use.
+pub fn named_target(
+    model: &Model,
+    platform: &str,
+    r: &Request,
+    backend: BackendKind,
+    old: Option<&RequestStatus>,
+) -> Target {
+    let names = provision::naming::resolve(&r.spec.capability, backend, platform, &r.team, &r.name, old.map(recorded));
+    target_for(model, r, backend).named(names)
+}
+
+/// What a status says about the names its request holds.
+fn recorded(s: &RequestStatus) -> provision::naming::Recorded<'_> {
+    provision::naming::Recorded {
+        applied: s.applied.is_some(),
+        capability: s.target.as_ref().map(|t| t.capability.as_str()),
+        backend: s.target.as_ref().map(|t| t.backend),
+        physical: s.target.as_ref().and_then(|t| t.physical_name.as_deref()),
+        file: s.target.as_ref().and_then(|t| t.file_name.as_deref()),
+    }
+}
+
+/// The target a status recorded, holding the names it was provisioned with: a status an older paved wrote
+/// records none, and the legacy names are what exists.
+pub fn recorded_target(status: &RequestStatus, platform: &str) -> Option<Target> {
+    let t = status.target.clone()?;
+    let names =
+        provision::naming::resolve(&t.capability, t.backend, platform, &t.team, &t.name, Some(recorded(status)));
+    Some(t.named(names))
+}
+
+/// Parse a request status file.
+pub fn parse_status(text: &str) -> Option<RequestStatus> {
+    parse(text)
 }
 
 fn digest(model: &Model, r: &Request, backend: BackendKind) -> String {
@@ -189,7 +222,7 @@ pub fn plan(
     });
     // Requests whose file is gone.
     for (path, before) in observed.status.iter().filter(|(p, _)| p.starts_with("status/requests/")) {
-        plan_removed(model, broken, path, before, actions);
+        plan_removed(model, judged, observed, broken, path, before, actions);
     }
 }
 
@@ -270,7 +303,7 @@ pub fn plan_request(
         return;
     };
     let supported = model.modules.get(&r.spec.capability).is_some_and(|m| m.spec.backends.contains(&backend));
-    let mut target = target_for(model, r, backend);
+    let mut target = named_target(model, &ctx.platform, r, backend, old.as_ref());
     let observation = observed.requests.get(key).cloned().unwrap_or(Observation::Unavailable {
         reason: format!(
             "paved has no {backend:?} backend for `{}` yet; choose another in platform.yaml spec.backends",
@@ -288,6 +321,19 @@ pub fn plan_request(
     if let Observation::Unavailable { reason } | Observation::Unsatisfiable { reason } = &observation {
         status.phase = "Blocked".into();
         status.message = reason.clone();
+        push_status(actions, key, path, before, &status);
+        return;
+    }
+    if let Observation::Taken { what, name, owner } = &observation {
+        // The resource is the owner's: nothing of it is handed out here, and nothing here may destroy it (no
+        // applied digest). The recorded name keeps this request Blocked until it is renamed.
+        status.phase = "Blocked".into();
+        status.message = taken_message(what, name, owner, &r.path);
+        status.applied = None;
+        status.outputs.clear();
+        status.secrets = None;
+        target.parameters.release();
+        status.target = Some(target);
         push_status(actions, key, path, before, &status);
         return;
     }
@@ -341,6 +387,8 @@ pub fn plan_request(
 /// desired, or its file is broken (it keeps its last state).
 pub fn plan_removed(
     model: &Model,
+    judged: &Judged,
+    observed: &Observed,
     broken: &BTreeSet<&str>,
     path: &str,
     before: &String,
@@ -351,7 +399,22 @@ pub fn plan_removed(
         return;
     }
     let target = format!("request:{}", old.request);
-    match (&old.target, old.applied.is_some()) {
+    let delete_status = |target: String, reason: String| PlannedAction {
+        id: ActionId::new(ActionKind::DeleteStatus, &target, b""),
+        kind: ActionKind::DeleteStatus,
+        target,
+        reason: reason.into(),
+        change: FileChange::Delete { path: path.to_owned(), before: before.clone() },
+        provision: None,
+    };
+    if let Some(Observation::Taken { what, name, owner }) = observed.requests.get(&old.request) {
+        // What it names is another request's: the status goes, the resource stays.
+        let reason = format!("{} was removed; the {what} `{name}` it named is {owner}'s and stays", old.source);
+        actions.push(delete_status(target, reason));
+        return;
+    }
+    let recorded = recorded_target(&old, &judged.context.platform);
+    match (&recorded, old.applied.is_some()) {
         (Some(_), true) if old.deletion_protection => {
             let mut status = old.clone();
             status.phase = "Protected".into();
@@ -368,15 +431,18 @@ pub fn plan_removed(
             change: FileChange::Delete { path: path.to_owned(), before: before.clone() },
             provision: Some(Box::new(ProvisionOp { target: t.clone(), previous_applied: old.applied.clone() })),
         }),
-        _ => actions.push(PlannedAction {
-            id: ActionId::new(ActionKind::DeleteStatus, &target, b""),
-            kind: ActionKind::DeleteStatus,
-            target,
-            reason: format!("{} was removed; nothing was provisioned", old.source).into(),
-            change: FileChange::Delete { path: path.to_owned(), before: before.clone() },
-            provision: None,
-        }),
+        _ => actions.push(delete_status(target, format!("{} was removed; nothing was provisioned", old.source))),
     }
+}
+
+/// Why a request whose name another request holds is Blocked, and what to do.
+fn taken_message(what: &str, name: &str, owner: &str, path: &str) -> String {
+    format!(
+        "the {what} `{name}` this request was provisioned under is also request {owner}'s, which was provisioned \
+         first (older paved versions gave both the same name): it stays {owner}'s, and this request's stored \
+         credential is not used. Fix: rename this request (metadata.name in {path}, and the file): under its new \
+         name it gets a {what} of its own, named collision-free"
+    )
 }
 
 fn push_status(

@@ -25,7 +25,7 @@ impl FileBackend {
 
     /// The file a target owns (a zone file is shared by every record in the zone).
     fn path(&self, t: &Target) -> PathBuf {
-        let slug = format!("{}-{}", t.team, t.name);
+        let slug = t.file(&self.ctx.platform);
         match self.capability {
             "dns-record" => {
                 self.ctx.output_dir.join("dns").join(format!("{}.zone", t.param_str("zone").unwrap_or("internal")))
@@ -48,13 +48,6 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), Error> {
     let tmp = dir.join(format!(".{}.tmp", path.file_name().expect("file").to_string_lossy()));
     std::fs::write(&tmp, text).map_err(io(&tmp))?;
     std::fs::rename(&tmp, path).map_err(io(path))
-}
-
-/// A namespace name: `<team>-<name>`, a DNS label.
-fn namespace_name(t: &Target) -> String {
-    let raw = format!("{}-{}", t.team, t.name).to_ascii_lowercase();
-    let clean: String = raw.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    clean.chars().take(63).collect::<String>().trim_matches('-').to_owned()
 }
 
 /// The line a DNS record takes in its zone, tagged with its owner so it can be found again.
@@ -95,7 +88,7 @@ impl FileBackend {
     fn render(&self, t: &Target, secrets: Option<&str>) -> String {
         match self.capability {
             "namespace" => {
-                let ns = namespace_name(t);
+                let ns = t.physical(&self.ctx.platform);
                 let cpu = t.param_str("cpu").unwrap_or("2");
                 let memory = t.param_str("memory").unwrap_or("4Gi");
                 let pods = t.parameters.get("pods").and_then(|v| v.as_u64()).unwrap_or(50);
@@ -143,7 +136,7 @@ impl FileBackend {
                     .filter(|p| p.starts_with("arn:") && !p.contains(" on "))
                     .collect();
                 let doc = json!({
-                    "RoleName": iam_role_name(&self.ctx.platform, t),
+                    "RoleName": t.physical(&self.ctx.platform),
                     "MaxSessionDuration": t.parameters.get("maxSessionHours").and_then(|v| v.as_u64()).unwrap_or(1) * 3600,
                     "AssumeRolePolicyDocument": { "Version": "2012-10-17", "Statement": [{
                         "Effect": "Allow",
@@ -172,7 +165,7 @@ impl FileBackend {
     }
 
     fn key_id(&self, t: &Target) -> String {
-        format!("{}-{}-{}", self.ctx.platform, t.team, t.name)
+        t.physical(&self.ctx.platform)
     }
 }
 
@@ -245,12 +238,6 @@ impl Backend for FileBackend {
     }
 }
 
-/// An IAM role name: at most 64 characters of `[A-Za-z0-9+=,.@_-]`.
-fn iam_role_name(platform: &str, t: &Target) -> String {
-    let raw = format!("{platform}-{}-{}", t.team, t.name);
-    raw.chars().map(|c| if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) { c } else { '-' }).take(64).collect()
-}
-
 /// The outputs of a file-backed request, known before it is applied.
 pub fn expected_outputs(capability: &str, ctx: &Context, t: &Target) -> Vec<(String, String)> {
     match capability {
@@ -258,10 +245,10 @@ pub fn expected_outputs(capability: &str, ctx: &Context, t: &Target) -> Vec<(Str
             "fqdn".into(),
             format!("{}.{}", t.param_str("name").unwrap_or_default(), t.param_str("zone").unwrap_or("internal")),
         )],
-        "namespace" => vec![("namespace".into(), namespace_name(t))],
+        "namespace" => vec![("namespace".into(), t.physical(&ctx.platform))],
         "feature-flag" => vec![("flagKey".into(), t.param_str("key").unwrap_or(&t.name).to_owned())],
-        "sandbox-ai-key" => vec![("keyId".into(), format!("{}-{}-{}", ctx.platform, t.team, t.name))],
-        "iam-role" => vec![("roleName".into(), iam_role_name(&ctx.platform, t))],
+        "sandbox-ai-key" => vec![("keyId".into(), t.physical(&ctx.platform))],
+        "iam-role" => vec![("roleName".into(), t.physical(&ctx.platform))],
         _ => Vec::new(),
     }
 }

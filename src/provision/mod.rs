@@ -6,6 +6,7 @@
 //! into the [`SecretStore`] — never into a plan, status, log, commit or PR.
 
 pub mod files;
+pub mod naming;
 pub mod nats;
 pub mod parameters;
 pub mod pg_verifier;
@@ -49,6 +50,9 @@ pub enum Observation {
     /// The backend is there but cannot do what the request asks (a PostgreSQL major version no configured server
     /// runs): the request is Blocked with this reason and fix, and nothing is made.
     Unsatisfiable { reason: String },
+    /// Its name (`name`, a `what`) was also given to request `owner`, provisioned first, before names were
+    /// collision-free: the resource is `owner`'s, and this request is Blocked until it is renamed.
+    Taken { what: String, name: String, owner: String },
 }
 
 /// What applying yields.
@@ -130,6 +134,13 @@ pub struct Target {
     pub deletion_protection: bool,
     #[serde(default, rename = "moduleVersion", skip_serializing_if = "Option::is_none")]
     pub module_version: Option<String>,
+    /// The name of what it provisioned on its backend (database and role, stream, namespace, IAM role, key id),
+    /// recorded so that it never changes under the resource (see [`naming`]).
+    #[serde(rename = "physicalName", default, skip_serializing_if = "Option::is_none")]
+    pub physical_name: Option<String>,
+    /// The name of the file paved writes for it, without extension (see [`naming`]).
+    #[serde(rename = "fileName", default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
 }
 
 impl Target {
@@ -145,7 +156,26 @@ impl Target {
             environment: None,
             deletion_protection: false,
             module_version: None,
+            physical_name: None,
+            file_name: None,
         }
+    }
+    /// The target holding `names`.
+    pub fn named(mut self, names: naming::Names) -> Self {
+        self.physical_name = names.physical;
+        self.file_name = names.file;
+        self
+    }
+    /// Its physical name: the recorded one, else the collision-free one of `platform`.
+    pub fn physical(&self, platform: &str) -> String {
+        self.physical_name.clone().or_else(|| self.fresh_names(platform).physical).unwrap_or_default()
+    }
+    /// The name of its file: the recorded one, else the collision-free one of `platform`.
+    pub fn file(&self, platform: &str) -> String {
+        self.file_name.clone().or_else(|| self.fresh_names(platform).file).unwrap_or_default()
+    }
+    fn fresh_names(&self, platform: &str) -> naming::Names {
+        naming::names(&self.capability, self.backend, platform, &self.team, &self.name)
     }
     pub fn key(&self) -> String {
         format!("{}/{}", self.team, self.name)
@@ -162,20 +192,6 @@ pub trait Backend {
     fn apply(&self, target: &Target, secrets: &SecretStore) -> Result<Applied, Error>;
     /// Remove what `apply` made.
     fn destroy(&self, target: &Target, secrets: &SecretStore) -> Result<(), Error>;
-}
-
-/// A physical name for `target`: `<platform>_<team>_<name>` in `[a-z0-9_]`, at most 63 characters (PostgreSQL's
-/// identifier limit), with a hash suffix when it had to be shortened. Nothing a request writes survives as syntax.
-pub fn physical_name(platform: &str, target: &Target, sep: char) -> String {
-    let raw = format!("{platform}{sep}{}{sep}{}", target.team, target.name);
-    let clean: String =
-        raw.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { sep }).collect();
-    if clean.len() <= 63 {
-        return clean;
-    }
-    use sha2::{Digest, Sha256};
-    let hash = hex::encode(&Sha256::digest(raw.as_bytes())[..4]);
-    format!("{}{sep}{hash}", &clean[..54])
 }
 
 /// The backend that provisions `capability` with `kind`, or `None` when paved has no such backend (the request

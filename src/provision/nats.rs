@@ -9,7 +9,7 @@
 //! Subjects are namespaced by platform (`<platform>.<subject>`), so two platforms sharing a server never overlap.
 //! The async client runs on a small current-thread runtime; each call is bounded by a timeout.
 
-use super::{Applied, Backend, Context, Error, Observation, SecretStore, Target, physical_name};
+use super::{Applied, Backend, Context, Error, Observation, SecretStore, Target};
 use async_nats::jetstream::{self, consumer, stream};
 use std::time::Duration;
 
@@ -29,8 +29,9 @@ impl Nats {
         Nats { url: ctx.nats.clone(), platform: ctx.platform.clone() }
     }
 
+    /// The stream's name (see [`naming::NATS_STREAM`](super::naming::NATS_STREAM)); its consumer is it in lower case.
     pub fn stream_name(platform: &str, t: &Target) -> String {
-        physical_name(platform, t, '_').to_ascii_uppercase()
+        t.physical(platform)
     }
 
     fn subjects(&self, t: &Target) -> Vec<String> {

@@ -1,14 +1,14 @@
 //! The native database backend: a PostgreSQL database and its owning login role, on the server configured in
 //! `platform.yaml` (`spec.native.postgres`: one server, or one per major version, chosen by the request's
-//! `version`). Names are [`physical_name`](super::physical_name)s, so nothing from a request reaches SQL as syntax;
-//! the generated password is alphanumeric and goes only to the secret store.
+//! `version`). Names are [`naming`](super::naming) names, so nothing from a request reaches SQL as syntax; the
+//! generated password is alphanumeric and goes only to the secret store.
 //!
 //! What it cannot do it says: a major version no configured server runs is refused ([`Observation::Unsatisfiable`])
 //! and parameters one shared server does not enforce are named ([`not_enforced`]). Observation checks that the
 //! stored password still matches the role's verifier ([`pg_verifier`]); a mismatch is drift, healed by a new password.
 
 use super::pg_verifier::{self, Check};
-use super::{Applied, Backend, Context, Error, Observation, SecretStore, Target, physical_name, random_token};
+use super::{Applied, Backend, Context, Error, Observation, SecretStore, Target, random_token};
 use crate::model::platform::PostgresServers;
 use postgres::{Client, NoTls};
 use std::collections::BTreeMap;
@@ -142,7 +142,7 @@ impl Postgres {
     }
 
     fn name(&self, target: &Target) -> String {
-        physical_name(&self.platform, target, '_')
+        target.physical(&self.platform)
     }
 }
 
@@ -336,7 +336,7 @@ impl Backend for Postgres {
 
 /// The outputs a database request will have, known before it is applied (for the plan's status diff).
 pub fn expected_outputs(ctx: &Context, target: &Target) -> Vec<(String, String)> {
-    let name = physical_name(&ctx.platform, target, '_');
+    let name = target.physical(&ctx.platform);
     let config: Option<postgres::Config> =
         server_for(ctx.postgres.as_ref(), target).ok().and_then(|(conn, _)| conn.parse().ok());
     let (host, port) = config.as_ref().map(host_port).unwrap_or_else(|| ("localhost".to_owned(), 5432));
@@ -388,6 +388,11 @@ mod tests {
             backend: BackendKind::Native,
             parameters: parameters.into(),
             recipients: Vec::new(),
+            environment: None,
+            deletion_protection: false,
+            module_version: None,
+            physical_name: None,
+            file_name: None,
         }
     }
 

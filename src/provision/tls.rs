@@ -40,11 +40,11 @@ impl Tls {
     }
 
     fn cert_path(&self, t: &Target) -> PathBuf {
-        self.out.join(format!("{}-{}.crt.pem", t.team, t.name))
+        self.out.join(format!("{}.crt.pem", t.file(&self.platform)))
     }
 
     fn meta_path(&self, t: &Target) -> PathBuf {
-        self.out.join(format!("{}-{}.json", t.team, t.name))
+        self.out.join(format!("{}.json", t.file(&self.platform)))
     }
 
     fn sans(t: &Target) -> Vec<String> {

@@ -22,6 +22,8 @@ mod incremental;
 mod init_demo;
 /// Versioned modules and their request-migration PRs.
 mod modules;
+/// Physical names: collision-free for new requests, stable for provisioned ones, refused when two would meet.
+mod names;
 /// Paved paths: scaffolds judged by real tools, GitOps scaffolding, drift, migration PRs.
 mod paths;
 /// Provisioning after merge: backends, drift, deletion, secrets.

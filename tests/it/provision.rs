@@ -7,7 +7,7 @@ use std::path::Path;
 const ADMIN: &str = "host=127.0.0.1 port=5432 user=postgres";
 
 /// PostgreSQL must be there under CI; on a laptop without it the test says so loudly and skips.
-fn postgres_or_skip(test: &str) -> Option<postgres::Client> {
+pub(crate) fn postgres_or_skip(test: &str) -> Option<postgres::Client> {
     match postgres::Client::connect(ADMIN, postgres::NoTls) {
         Ok(c) => Some(c),
         Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
@@ -21,14 +21,14 @@ fn postgres_or_skip(test: &str) -> Option<postgres::Client> {
 }
 
 /// A git copy of the example named `platform`, with its state directory beside it.
-struct Platform {
-    repo: Dir,
-    state: Dir,
-    name: String,
+pub(crate) struct Platform {
+    pub(crate) repo: Dir,
+    pub(crate) state: Dir,
+    pub(crate) name: String,
 }
 
 impl Platform {
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let repo = example_copy_with_services();
         let path = repo.join("platform.yaml");
         let text = std::fs::read_to_string(&path).expect("platform.yaml");
@@ -36,6 +36,8 @@ impl Platform {
         git_init_commit(repo.path());
         let p = Platform { repo, state: Dir::new(), name: name.to_owned() };
         p.drop_databases();
+        // Streams an earlier run left would hold this platform's subjects.
+        drop(Streams(p.name.clone()));
         p
     }
     /// Remove what this platform provisioned (also what an earlier, interrupted run left).
@@ -53,20 +55,25 @@ impl Platform {
             }
         }
     }
-    fn paved(&self, args: &[&str]) -> crate::util::Run {
+    pub(crate) fn paved(&self, args: &[&str]) -> crate::util::Run {
         let mut all = args.to_vec();
         all.extend(["--repo", s(self.repo.path()), "--state", s(self.state.path())]);
         Paved::new(&all).run()
     }
-    fn secret(&self, key: &str, field: &str) -> String {
+    pub(crate) fn secret(&self, key: &str, field: &str) -> String {
         let text = std::fs::read_to_string(self.state.join(&format!("secrets/{key}.json"))).expect("secret store file");
         let v: serde_json::Value = serde_json::from_str(&text).expect("json");
         v[field].as_str().expect("field").to_owned()
     }
-    fn db(&self, team: &str, name: &str) -> String {
-        format!("{}_{}_{}", self.name, team, name).replace('-', "_")
+    /// The database (and role) paved gives request `team/name` of this platform.
+    pub(crate) fn db(&self, team: &str, name: &str) -> String {
+        paved::provision::naming::name(&paved::provision::naming::POSTGRES, &self.name, team, name)
     }
-    fn commit(&self, message: &str) {
+    /// The file name (without extension) paved gives request `team/name`'s file.
+    pub(crate) fn file(&self, team: &str, name: &str) -> String {
+        paved::provision::naming::name(&paved::provision::naming::FILE, &self.name, team, name)
+    }
+    pub(crate) fn commit(&self, message: &str) {
         git(self.repo.path(), &["add", "--all"]);
         git(self.repo.path(), &["commit", "--quiet", "-m", message]);
     }
@@ -75,6 +82,7 @@ impl Platform {
 impl Drop for Platform {
     fn drop(&mut self) {
         self.drop_databases();
+        drop(Streams(self.name.clone()));
     }
 }
 
@@ -195,15 +203,19 @@ fn an_unreachable_backend_blocks_only_its_requests() {
         std::fs::read_to_string(p.repo.join("status/requests/storefront/new-checkout-flow.yaml")).expect("status");
     assert!(flag.contains("phase: Ready"), "{flag}");
     let flagd: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(p.state.join("out/flagd/storefront-new-checkout-flow.flagd.json"))
-            .expect("flagd file"),
+        &std::fs::read_to_string(
+            p.state.join(&format!("out/flagd/{}.flagd.json", p.file("storefront", "new-checkout-flow"))),
+        )
+        .expect("flagd file"),
     )
     .expect("json");
     assert!(flagd["flags"].as_object().expect("flags").len() == 1);
     let zone = std::fs::read_to_string(p.state.join("out/dns/acme.internal.zone")).expect("zone file");
     assert!(zone.contains("; paved:payments/payments-dns") && zone.contains(" SOA "), "{zone}");
-    let ns =
-        std::fs::read_to_string(p.state.join("out/kubernetes/storefront-storefront-staging.yaml")).expect("manifests");
+    let ns = std::fs::read_to_string(
+        p.state.join(&format!("out/kubernetes/{}.yaml", p.file("storefront", "storefront-staging"))),
+    )
+    .expect("manifests");
     assert!(ns.contains("kind: ResourceQuota") && ns.contains("kind: RoleBinding"), "{ns}");
 }
 
@@ -295,7 +307,6 @@ fn requests_for_all_nine_capabilities_apply() {
     }
     let p = Platform::new("pvt-nine");
     let run = p.paved(&["reconcile"]);
-    let _streams = Streams(p.name.clone());
     assert_eq!(run.code(), 0, "{}\n{}", run.stdout(), run.stderr());
     let mut ready = std::collections::BTreeSet::new();
     for team in std::fs::read_dir(p.repo.join("status/requests")).expect("statuses").filter_map(Result::ok) {
@@ -315,7 +326,8 @@ struct Streams(String);
 
 impl Drop for Streams {
     fn drop(&mut self) {
-        let prefix = self.0.replace('-', "_").to_ascii_uppercase();
+        // Streams are named `<PLATFORM>_…`; older ones turned the platform's `-` into `_`.
+        let prefixes = [self.0.to_ascii_uppercase(), self.0.replace('-', "_").to_ascii_uppercase()];
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         rt.block_on(async {
             let Ok(client) = async_nats::connect("nats://127.0.0.1:4222").await else { return };
@@ -324,7 +336,7 @@ impl Drop for Streams {
             let mut names = js.stream_names();
             let mut mine = Vec::new();
             while let Some(Ok(n)) = names.next().await {
-                if n.starts_with(&prefix) {
+                if prefixes.iter().any(|p| n.starts_with(p.as_str())) {
                     mine.push(n);
                 }
             }
@@ -341,7 +353,6 @@ fn a_queue_request_yields_a_stream_one_can_publish_to_and_consume_from() {
         return;
     }
     let p = Platform::new("pvt-queue");
-    let _streams = Streams(p.name.clone());
     p.paved(&["reconcile"]).expect_code(0);
     let status =
         std::fs::read_to_string(p.repo.join("status/requests/payments/order-events-stream.yaml")).expect("status");
@@ -381,7 +392,7 @@ fn a_queue_request_yields_a_stream_one_can_publish_to_and_consume_from() {
 fn a_certificate_verifies_against_the_internal_ca() {
     let p = Platform::new("pvt-tls");
     p.paved(&["reconcile"]).run_ok_or_blocked();
-    let cert = p.state.join("out/tls/payments-payments-tls.crt.pem");
+    let cert = p.state.join(&format!("out/tls/{}.crt.pem", p.file("payments", "payments-tls")));
     let ca = p.state.join("out/tls/ca.crt.pem");
     let out = std::process::Command::new("openssl")
         .arg("verify")
@@ -401,7 +412,7 @@ fn a_certificate_verifies_against_the_internal_ca() {
     let key = p.secret("payments/payments-tls", "privateKey");
     assert!(key.starts_with("-----BEGIN PRIVATE KEY-----"));
     // Close to expiry: observed as drift and reissued.
-    let meta = p.state.join("out/tls/payments-payments-tls.json");
+    let meta = p.state.join(&format!("out/tls/{}.json", p.file("payments", "payments-tls")));
     let text = std::fs::read_to_string(&meta).expect("meta");
     let soon = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let v: serde_json::Value = serde_json::from_str(&text).expect("json");
@@ -732,21 +743,10 @@ fn a_failed_database_says_what_failed_with_the_servers_message_and_sqlstate() {
     p.commit("admin without CREATEROLE");
     p.paved(&["reconcile"]).expect_code(1);
     let status = std::fs::read_to_string(p.repo.join("status/requests/payments/payments-db.yaml")).expect("status");
-    assert!(status.contains("creating role pvt_cause_payments_payments_db"), "the operation and object: {status}");
+    let role = p.db("payments", "payments-db");
+    assert!(status.contains(&format!("creating role {role}")), "the operation and object: {status}");
     assert!(status.contains("permission denied") && status.contains("SQLSTATE 42501"), "the server's words: {status}");
     assert!(!status.contains("db error"), "{status}");
-}
-
-/// The audit records of a platform repo, one JSON value per line.
-fn audit_records(p: &Platform) -> Vec<serde_json::Value> {
-    let mut files: Vec<_> =
-        std::fs::read_dir(p.repo.join("audit")).expect("audit").filter_map(Result::ok).map(|e| e.path()).collect();
-    files.sort();
-    files
-        .iter()
-        .flat_map(|f| std::fs::read_to_string(f).expect("read").lines().map(str::to_owned).collect::<Vec<_>>())
-        .map(|l| serde_json::from_str(&l).expect("an audit record is JSON"))
-        .collect()
 }
 
 /// The verifier PostgreSQL keeps for `role`.
@@ -790,14 +790,17 @@ fn a_password_changed_out_of_band_is_drift_and_reconcile_rotates_it() {
     assert_ne!(second, first, "the stale password is not handed out again");
     assert_eq!(check(&verifier(&mut admin, &db), &db, &second), Check::Matches, "the new password is the role's");
     assert!(p.secret("payments/payments-db", "connectionString").contains(&second));
-    let records = audit_records(&p);
+    let records = audit_records(&p, "request:payments/payments-db");
     let heal = records
         .iter()
-        .filter(|r| r["target"] == "request:payments/payments-db" && r["result"] == "applied")
+        .filter(|r| r["result"] == "applied")
         .find(|r| r["details"]["reason"].as_str().is_some_and(|s| s.starts_with("drift: stored password")))
         .unwrap_or_else(|| panic!("an audit record of the heal: {records:#?}"));
     assert_eq!(heal["kind"], "request.provision");
-    let audit_text = serde_json::to_string(&records).expect("json");
+    let audit_text: String = std::fs::read_dir(p.repo.join("audit"))
+        .expect("audit")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("read"))
+        .collect();
     assert!(!audit_text.contains(&second) && !audit_text.contains(&first), "no password in the audit log");
     let again = p.paved(&["plan", "--format", "json"]).expect_code(0).json();
     assert_eq!(again["actions"], serde_json::json!([]), "healed: {again:#}");
@@ -907,7 +910,10 @@ fn queue_parameters_are_enforced_and_observed() {
     let p = Platform::new("pvt-qparams");
     let _streams = Streams(p.name.clone());
     p.paved(&["reconcile"]).expect_code(0);
-    let stream = "PVT_QPARAMS_PAYMENTS_ORDER_EVENTS_STREAM";
+    let status =
+        std::fs::read_to_string(p.repo.join("status/requests/payments/order-events-stream.yaml")).expect("status");
+    let stream = status.lines().find_map(|l| l.trim().strip_prefix("stream: ")).expect("stream output").to_owned();
+    let stream = stream.as_str();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let js = rt.block_on(async {
         async_nats::jetstream::new(async_nats::connect("nats://127.0.0.1:4222").await.expect("connect"))
