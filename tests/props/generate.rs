@@ -2,6 +2,7 @@
 //! given random values (references of every shape, names at and past their limits, wrong types) and unknown fields
 //! among them, emitted as YAML text.
 
+use paved::model::entity::CORE_KINDS;
 use proptest::prelude::*;
 use serde_yaml::{Mapping, Value};
 
@@ -102,22 +103,8 @@ fn mapping<S: Strategy<Value = Value> + 'static>(
     })
 }
 
-const KINDS: &[&str] = &[
-    "Component",
-    "API",
-    "Resource",
-    "System",
-    "Domain",
-    "Group",
-    "User",
-    "Location",
-    "Template",
-    "Environment",
-    "AiResource",
-    "component",
-    "Widget",
-    "",
-];
+/// Kinds paved does not know, besides Backstage's own ([`CORE_KINDS`]).
+const OTHER_KINDS: &[&str] = &["component", "Widget", ""];
 const API_VERSIONS: &[&str] =
     &["backstage.io/v1alpha1", "backstage.io/v1beta1", "scaffolder.backstage.io/v1beta3", "paved.dev/v1", "v1", ""];
 const METADATA: &[&str] =
@@ -164,18 +151,17 @@ pub fn entity() -> impl Strategy<Value = String> {
     });
     let spec = mapping(SPEC, reference_like());
     let api = prop_oneof![3 => Just("backstage.io/v1alpha1"), 1 => prop::sample::select(API_VERSIONS)];
-    (api, prop::sample::select(KINDS), metadata, spec, prop::bool::weighted(0.9)).prop_map(
-        |(api, kind, metadata, spec, with_spec)| {
-            let mut doc = Mapping::new();
-            doc.insert("apiVersion".into(), api.into());
-            doc.insert("kind".into(), kind.into());
-            doc.insert("metadata".into(), Value::Mapping(metadata));
-            if with_spec {
-                doc.insert("spec".into(), Value::Mapping(spec));
-            }
-            serde_yaml::to_string(&doc).expect("a YAML value serializes")
-        },
-    )
+    let kind = prop::sample::select(CORE_KINDS.iter().chain(OTHER_KINDS).copied().collect::<Vec<_>>());
+    (api, kind, metadata, spec, prop::bool::weighted(0.9)).prop_map(|(api, kind, metadata, spec, with_spec)| {
+        let mut doc = Mapping::new();
+        doc.insert("apiVersion".into(), api.into());
+        doc.insert("kind".into(), kind.into());
+        doc.insert("metadata".into(), Value::Mapping(metadata));
+        if with_spec {
+            doc.insert("spec".into(), Value::Mapping(spec));
+        }
+        serde_yaml::to_string(&doc).expect("a YAML value serializes")
+    })
 }
 
 const CAPABILITIES: &[&str] = &["database", "queue", "dns-record", "Database", "", "../modules/database"];
