@@ -19,11 +19,20 @@ pub mod frozen;
 use crate::diag::Pos;
 use serde_yaml::{Mapping, Number, Value};
 use std::collections::HashMap;
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
+use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// Alias expansion beyond this many nodes in one document is refused (a "billion laughs" file).
 const MAX_NODES_PER_DOCUMENT: usize = 200_000;
+
+/// Aliases may expand to this many nodes in one file, over all its documents; more is refused before it is
+/// copied. Found by the property tests (tests/props): the per-document limit alone let a file of several
+/// documents, each just under it, hold 64 MiB and more (and copied each expansion before counting it).
+const MAX_EXPANDED_PER_FILE: usize = 50_000;
+
+/// Collections nested deeper than this are refused, as serde_json and serde_yaml refuse them: a document's value
+/// is cloned, decoded and dropped recursively, and a line of `- - - - …` would otherwise overflow the stack.
+pub(crate) const MAX_DEPTH: usize = 128;
 
 /// Where a node and, for a mapping entry, its key stand.
 #[derive(Debug, Clone, Copy, Default)]
@@ -220,11 +229,17 @@ pub fn join_index(parent: &str, index: usize) -> String {
 /// # Errors
 /// The first syntax error, duplicate mapping key, unknown alias or alias bomb, with its position.
 pub fn parse(text: &str) -> Result<Vec<Document>, SyntaxError> {
-    let mut builder = Builder::default();
+    parse_budgeted(text, &mut MAX_EXPANDED_PER_FILE.clone())
+}
+
+/// [`parse`], with `expansions` nodes left for aliases to expand to (what is left is written back).
+fn parse_budgeted(text: &str, expansions: &mut usize) -> Result<Vec<Document>, SyntaxError> {
+    let mut builder = Builder { expansions_left: *expansions, ..Builder::default() };
     if fast::read(text, &mut builder).is_err() {
-        builder = Builder::default();
-        let mut parser = Parser::new_from_str(text);
-        if let Err(e) = parser.load(&mut Marked(&mut builder), true) {
+        builder = Builder { expansions_left: *expansions, ..Builder::default() };
+        let read = full_events(text, &mut builder);
+        *expansions = builder.expansions_left;
+        if let Err(e) = read {
             let m = e.marker();
             return Err(SyntaxError { pos: pos_of(m), message: e.info().to_owned() });
         }
@@ -257,9 +272,11 @@ pub fn parse_recovering(text: &str) -> (Vec<Document>, Vec<SyntaxError>) {
     }
     starts.push(text.len());
     let (mut docs, mut errors) = (Vec::new(), Vec::new());
+    // The parts share one budget of alias expansion, as the whole file has.
+    let mut expansions = MAX_EXPANDED_PER_FILE;
     for pair in starts.windows(2) {
         let line_offset = text[..pair[0]].matches('\n').count();
-        match parse(&text[pair[0]..pair[1]]) {
+        match parse_budgeted(&text[pair[0]..pair[1]], &mut expansions) {
             Ok(part) => docs.extend(part.into_iter().map(|d| d.shifted(line_offset))),
             Err(mut e) => {
                 e.pos = e.pos.down(line_offset);
@@ -305,6 +322,8 @@ struct Builder {
     anchors: HashMap<usize, Value>,
     doc_start: Option<Pos>,
     nodes: usize,
+    /// Nodes aliases may still expand to in this file ([`MAX_EXPANDED_PER_FILE`]).
+    expansions_left: usize,
     error: Option<SyntaxError>,
 }
 
@@ -385,12 +404,18 @@ trait Sink {
     fn on(&mut self, ev: Event, pos: Pos);
 }
 
-/// yaml-rust2's events, passed on to a [`Sink`] with their positions.
-struct Marked<'s, S>(&'s mut S);
-
-impl<S: Sink> MarkedEventReceiver for Marked<'_, S> {
-    fn on_event(&mut self, ev: Event, mark: Marker) {
-        self.0.on(ev, pos_of(&mark));
+/// yaml-rust2's events for `text`, passed on one at a time to `sink` with their positions. Not `Parser::load`:
+/// it recurses once per level of nesting, so a deep document overflowed the stack before [`MAX_DEPTH`] was
+/// checked (and it asserts on the event order); this loop holds no state per level.
+fn full_events(text: &str, sink: &mut impl Sink) -> Result<(), yaml_rust2::scanner::ScanError> {
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        let (ev, mark) = parser.next_token()?;
+        let end = ev == Event::StreamEnd;
+        sink.on(ev, pos_of(&mark));
+        if end {
+            return Ok(());
+        }
     }
 }
 
@@ -416,13 +441,22 @@ impl Sink for Builder {
                 }
                 self.finish(value, pos, anchor);
             }
-            Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some(value) => {
+            Event::Alias(id) => match self.anchors.get(&id) {
+                Some(anchored) => {
+                    // Counted before it is copied: a refused expansion costs nothing.
+                    let count = count_nodes(anchored);
+                    if count > self.expansions_left {
+                        let message = format!("aliases expand to more than {MAX_EXPANDED_PER_FILE} nodes in this file");
+                        self.fail(pos, message);
+                        return;
+                    }
+                    self.expansions_left -= count;
+                    let value = anchored.clone();
                     if !self.is_key_position() {
                         let (path, key_pos) = self.next_path();
                         self.record(path, key_pos, pos);
                     }
-                    self.nodes += count_nodes(&value);
+                    self.nodes += count;
                     self.finish(value, pos, 0);
                 }
                 None => self.fail(pos, "alias refers to an unknown anchor".to_owned()),
@@ -430,6 +464,10 @@ impl Sink for Builder {
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if self.is_key_position() {
                     self.fail(pos, "mapping keys must be scalars".to_owned());
+                    return;
+                }
+                if self.stack.len() >= MAX_DEPTH {
+                    self.fail(pos, format!("collections nested more than {MAX_DEPTH} levels deep"));
                     return;
                 }
                 if self.doc_start.is_none() && self.stack.is_empty() {
@@ -599,7 +637,7 @@ mod tests {
             return false;
         }
         let mut full = Recorder::default();
-        let loaded = Parser::new_from_str(text).load(&mut Marked(&mut full), true);
+        let loaded = full_events(text, &mut full);
         assert!(loaded.is_ok(), "the fast reader took what yaml-rust2 rejects ({loaded:?}):\n{text}");
         if let Some(at) = (0..fast.0.len().max(full.0.len())).find(|i| fast.0.get(*i) != full.0.get(*i)) {
             panic!("event {at} differs: fast {:?}, yaml-rust2 {:?}, for:\n{text}", fast.0.get(at), full.0.get(at));
@@ -934,5 +972,42 @@ mod tests {
         }
         let err = parse(&text).expect_err("bomb");
         assert!(err.message.contains("nodes"), "{err:?}");
+    }
+
+    /// Found by the property tests (tests/props): `- - - … x` on one line, or `[[[…]]]`, nested a collection per
+    /// two bytes, and yaml-rust2's recursive `Parser::load` overflowed the stack (an abort, not an error) long
+    /// before the value's own recursive drop would have.
+    #[test]
+    fn deep_nesting_is_refused_at_its_place_not_a_stack_overflow() {
+        for text in
+            [format!("deep:\n{}x\n", "- ".repeat(100_000)), format!("deep: {}x{}\n", "[".repeat(200), "]".repeat(200))]
+        {
+            let err = parse(&text).expect_err("too deep");
+            assert!(err.message.contains("nested more than 128 levels"), "{err:?}");
+            assert_eq!(err.pos.line, if text.contains('[') { 1 } else { 2 }, "{err:?}");
+        }
+        // At the limit it reads, through the fast reader and through yaml-rust2.
+        let ok = format!("deep:\n{}x\n", "- ".repeat(MAX_DEPTH - 1));
+        assert!(parse(&ok).is_ok());
+        let indented: String = (0..MAX_DEPTH - 1).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
+        assert!(parse(&format!("{indented}{}v: 1\n", " ".repeat(MAX_DEPTH - 1))).is_ok());
+        let too_deep: String = (0..MAX_DEPTH + 5).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
+        let err = parse(&format!("{too_deep}{}v: 1\n", " ".repeat(MAX_DEPTH + 5))).expect_err("too deep");
+        assert!(err.message.contains("nested more than"), "{err:?}");
+    }
+
+    /// Found by the property tests (tests/props): documents each under the per-document limit, or the parts
+    /// `parse_recovering` reads one by one, together held 64 MiB of expanded aliases.
+    #[test]
+    fn alias_expansion_is_bounded_per_file_not_per_document() {
+        let doc = format!("a: &a [{}]\nb: [{}]\n", vec!["{k: v}"; 100].join(", "), vec!["*a"; 100].join(", "));
+        assert!(parse(&doc).is_ok(), "one document of some 30,000 expanded nodes reads");
+        let file = [doc.as_str(); 3].join("---\n");
+        let err = parse(&file).expect_err("three of them are too many");
+        assert!(err.message.contains("aliases expand to more than"), "{err:?}");
+        assert!(err.pos.line > 2, "refused where the budget runs out: {err:?}");
+        let broken = format!("{file}---\n[unclosed\n");
+        let (_, errors) = parse_recovering(&broken);
+        assert!(errors.iter().any(|e| e.message.contains("aliases expand")), "{errors:?}");
     }
 }

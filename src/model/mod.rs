@@ -534,6 +534,7 @@ fn load_catalog_file(
         cache.get_or_parse(entry.blob, FileClass::Catalog, || parse_catalog(snapshot, entry));
     diags.extend(parsed.errors.iter().map(|f| f.at(&entry.path)));
     let file: Arc<str> = Arc::from(entry.path.as_str());
+    let mut pulled = 0;
     parsed
         .docs
         .iter()
@@ -542,7 +543,7 @@ fn load_catalog_file(
                 CatalogDoc::Read(entity, findings) => (entity.clone(), Cow::Borrowed(findings)),
                 CatalogDoc::Unresolved(doc) => {
                     let mut findings = Vec::new();
-                    let resolved = placeholder::resolve(snapshot, &entry.path, doc, &mut findings);
+                    let resolved = placeholder::resolve(snapshot, &entry.path, doc, &mut pulled, &mut findings);
                     (read_catalog_doc(&resolved, &mut findings).map(Arc::new), Cow::Owned(findings))
                 }
             };

@@ -87,15 +87,28 @@ fn inside(file: &str, target: &str) -> Result<Option<String>, String> {
 
 /// `doc`, the document of an entity in the file at `file` of `snapshot`, with every placeholder replaced by what
 /// it pulls in. A placeholder that cannot be resolved is left in place, with an error at it in `findings`.
-pub fn resolve(snapshot: &Snapshot, file: &str, doc: &Document, findings: &mut Vec<Finding>) -> Document {
+/// `pulled` counts the bytes the placeholders of `file` pulled in so far, across its documents: a file may pull
+/// in at most [`MAX_PULLED_BYTES`].
+pub fn resolve(
+    snapshot: &Snapshot,
+    file: &str,
+    doc: &Document,
+    pulled: &mut u64,
+    findings: &mut Vec<Finding>,
+) -> Document {
     let mut value = doc.value.clone();
     substitute(&mut value, "", &doc.positions, &mut |resolver, target, at| {
-        pull_in(snapshot, file, resolver, target).map_err(|(message, hint)| {
+        pull_in(snapshot, file, resolver, target, pulled).map_err(|(message, hint)| {
             findings.push(Finding::error(at, format!("`{}: {target}`: {message}", resolver.key())).hint(hint));
         })
     });
     Document { value, positions: doc.positions.clone(), start: doc.start }
 }
+
+/// What the placeholders of one file may pull in, in all: a few files at the size limit. Found by the property
+/// tests (tests/props): without a total, one placeholder copied by YAML aliases read its file again for every
+/// copy (200 aliases of a 1 MiB file: 200 MiB), and so did each of a file's documents.
+pub const MAX_PULLED_BYTES: u64 = 4 * crate::source::MAX_FILE_BYTES;
 
 type Pulled = Result<Option<Value>, (String, String)>;
 
@@ -131,10 +144,17 @@ fn substitute(
 }
 
 /// What one placeholder pulls in: `None` for a URL; an error message and hint when it cannot be had.
-fn pull_in(snapshot: &Snapshot, file: &str, resolver: Resolver, target: &str) -> Pulled {
+fn pull_in(snapshot: &Snapshot, file: &str, resolver: Resolver, target: &str, pulled: &mut u64) -> Pulled {
     let fix = "name a file in the platform repo, relative to this file, e.g. `./openapi.yaml`".to_owned();
     let Some(path) = inside(file, target).map_err(|m| (m, fix.clone()))? else { return Ok(None) };
     let entry = snapshot.get(&path).ok_or_else(|| (format!("no file {path} in the repo"), fix.clone()))?;
+    *pulled = pulled.saturating_add(entry.size);
+    if *pulled > MAX_PULLED_BYTES {
+        return Err((
+            format!("the placeholders of this file pull in more than {} MiB in all", MAX_PULLED_BYTES >> 20),
+            "pull each file in once: an alias of a placeholder reads the file again for every copy".to_owned(),
+        ));
+    }
     let text = snapshot.read_text(entry).map_err(|f| {
         let at = if f.pos.line > 0 { format!(" (at {}:{}:{})", path, f.pos.line, f.pos.col) } else { String::new() };
         (format!("{path}: {}{at}", f.message), f.hint.unwrap_or(fix))
@@ -185,5 +205,24 @@ mod tests {
         assert_eq!(inside("catalog/a.yaml", "https://example.com/x.yaml"), Ok(None));
         assert!(inside("catalog/a.yaml", "../../etc/passwd").is_err());
         assert!(inside("catalog/a.yaml", "/etc/passwd").is_err());
+    }
+
+    /// Found by the property tests (tests/props): aliases of one placeholder pulled its file in once per copy.
+    #[test]
+    fn aliases_of_a_placeholder_pull_in_a_bounded_total() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        std::fs::create_dir(dir.path().join("catalog")).expect("mkdir");
+        std::fs::write(dir.path().join("catalog/big.txt"), "x".repeat(1 << 20)).expect("write");
+        let aliases = vec!["*big"; 40].join(", ");
+        let text = format!("a: &big {{$text: ./big.txt}}\nb: [{aliases}]\n");
+        std::fs::write(dir.path().join("catalog/e.yaml"), &text).expect("write");
+        let snapshot = Snapshot::worktree(dir.path()).expect("snapshot");
+        let doc = crate::yaml::parse(&text).expect("yaml").remove(0);
+        let mut findings = Vec::new();
+        let resolved = resolve(&snapshot, "catalog/e.yaml", &doc, &mut 0, &mut findings);
+        let texts = resolved.value["b"].as_sequence().expect("a list").iter().filter(|v| v.is_string()).count();
+        assert_eq!(texts + 1, 4, "four copies fit in {MAX_PULLED_BYTES} bytes");
+        assert_eq!(findings.len(), 37, "{findings:?}");
+        assert!(findings[0].message.contains("pull in more than 4 MiB"), "{:?}", findings[0]);
     }
 }

@@ -250,10 +250,13 @@ pub fn blob_id(data: &[u8]) -> ObjectId {
         .expect("hashing in memory cannot fail: SHA-1 collision detection only fails on crafted collisions")
 }
 
+/// Line and column (1-based, in bytes) of byte `offset`. Lines end as YAML ends them, at LF, CRLF or a lone CR,
+/// so the place agrees with the YAML reader's positions in the same file.
 fn line_col_of_byte(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
-    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let col = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+    let breaks = |i: usize| before[i] == b'\n' || (before[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+    let line = (0..before.len()).filter(|&i| breaks(i)).count() + 1;
+    let col = (0..before.len()).rev().take_while(|&i| !breaks(i)).count() + 1;
     (line, col)
 }
 
@@ -280,6 +283,16 @@ pub(crate) fn resolve_inside(link_path: &str, target: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the property tests (tests/props): a non-UTF-8 byte in a file with CR line ends was reported on
+    /// line 1, past the end of the line the YAML reader would name.
+    #[test]
+    fn a_non_utf8_byte_is_placed_on_the_line_yaml_counts() {
+        for (text, at) in [(&b"a: 1\rb: \xff\r"[..], (2, 4)), (b"a: 1\r\nb: \xff", (2, 4)), (b"a\nb\n\xff", (3, 1))] {
+            let offset = text.iter().position(|b| *b == 0xff).expect("a bad byte");
+            assert_eq!(line_col_of_byte(text, offset), at, "{text:?}");
+        }
+    }
 
     #[test]
     fn blob_ids_match_git() {

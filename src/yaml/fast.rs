@@ -42,7 +42,7 @@ pub(super) fn read<S: Sink>(text: &str, sink: &mut S) -> Result<()> {
     if lines.iter().any(|l| l.starts_with("...") || l.starts_with('%')) {
         return Err(Unsupported);
     }
-    Reader { lines, at: 0, sink, ends_without_newline: !text.is_empty() && !text.ends_with('\n') }.stream()
+    Reader { lines, at: 0, sink, ends_without_newline: !text.is_empty() && !text.ends_with('\n'), depth: 0 }.stream()
 }
 
 struct Reader<'t, 's, S> {
@@ -51,6 +51,8 @@ struct Reader<'t, 's, S> {
     at: usize,
     sink: &'s mut S,
     ends_without_newline: bool,
+    /// Block collections open around the current line.
+    depth: usize,
 }
 
 fn indent(line: &str) -> usize {
@@ -157,7 +159,19 @@ impl<S: Sink> Reader<'_, '_, S> {
 
     /// The block collection whose first entry is on the current line at column `ind`.
     fn block_node(&mut self, ind: usize) -> Result<()> {
-        if is_dash(&self.lines[self.at][ind..]) { self.block_sequence(ind, false) } else { self.block_mapping(ind) }
+        // This reader recurses per level: past the builder's limit, yaml-rust2 reads the text and the builder
+        // refuses it at the place it goes too deep.
+        if self.depth >= super::MAX_DEPTH {
+            return Err(Unsupported);
+        }
+        self.depth += 1;
+        let read = if is_dash(&self.lines[self.at][ind..]) {
+            self.block_sequence(ind, false)
+        } else {
+            self.block_mapping(ind)
+        };
+        self.depth -= 1;
+        read
     }
 
     fn block_mapping(&mut self, ind: usize) -> Result<()> {
