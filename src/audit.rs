@@ -301,8 +301,8 @@ mod tests {
     fn a_record_with_any_float_verifies() {
         let mut tail = Tail::default();
         let mut text = String::new();
-        for x in [1.2275222265637871e-110, 0.1, 1e300, -2.5e-308, 123456.789] {
-            let mut r = record(0);
+        for (n, x) in [1.2275222265637871e-110, 0.1, 1e300, -2.5e-308, 123456.789].into_iter().enumerate() {
+            let mut r = record(n as u64);
             r.details = serde_json::json!({ "orders": [x] });
             text.push_str(&r.seal(&tail));
             text.push('\n');

@@ -260,7 +260,8 @@ pub fn plan_with(desired: &Loaded, judged: Option<&requests::Judged>, observed: 
         }
     }
     if let Some(judged) = judged {
-        requests::plan(model, judged, observed, &broken, texts, &mut actions);
+        let basis = desired.basis.commit().unwrap_or("worktree");
+        requests::plan(model, judged, observed, &broken, texts, basis, &mut actions);
     }
     if let Some(facts) = &observed.evidence {
         plan_reports(&mut actions, desired, observed, facts);
@@ -296,7 +297,8 @@ pub fn patch(
         let before = observed.status.get(path);
         if let Some(key) = requests::key_of_status_path(path) {
             if let Some(r) = model.requests.get(key).filter(|r| !broken.contains(r.path.as_str())) {
-                requests::plan_request(model, judged, observed, key, r, &mut fresh);
+                let basis = desired.basis.commit().unwrap_or("worktree");
+                requests::plan_request(model, judged, observed, basis, key, r, &mut fresh);
             }
             if let Some(before) = before {
                 requests::plan_removed(model, judged, observed, &broken, path, before, &mut fresh);

@@ -199,13 +199,15 @@ fn parse(text: &str) -> Option<RequestStatus> {
     serde_yaml::from_str(text).ok()
 }
 
-/// Plan every request. `broken` are files with errors (their requests keep their last state).
+/// Plan every request of the commit `basis`. `broken` are files with errors (their requests keep their last
+/// state).
 pub fn plan(
     model: &Model,
     judged: &Judged,
     observed: &Observed,
     broken: &BTreeSet<&str>,
     texts: Texts,
+    basis: &str,
     actions: &mut Vec<PlannedAction>,
 ) {
     // Each request plans alone (its status, rendered, and maybe a provision action): on every core.
@@ -214,7 +216,7 @@ pub fn plan(
     crate::par::extend(actions, &live, 256, |(key, r)| {
         // Most requests plan one action: room for one, not the four a first push makes room for.
         let mut mine = Vec::with_capacity(1);
-        plan_request(model, judged, observed, key, r, &mut mine);
+        plan_request(model, judged, observed, basis, key, r, &mut mine);
         if texts == Texts::Dropped {
             mine.iter_mut().for_each(|a| a.change.drop_texts());
         }
@@ -253,6 +255,7 @@ pub fn plan_request(
     model: &Model,
     judged: &Judged,
     observed: &Observed,
+    basis: &str,
     key: &str,
     r: &Request,
     actions: &mut Vec<PlannedAction>,
@@ -370,8 +373,13 @@ pub fn plan_request(
     };
     let after = render(&status);
     let mut content = after.clone().into_bytes();
-    // A heal is a new event even when the desired content is the same as last time.
+    // A heal is a new event even when the desired content is the same as last time: a second identical heal,
+    // planned after the commit that recorded the first, is told apart by that commit (a crash-replay of one
+    // heal plans from the same commit, so it keeps its id).
     content.extend_from_slice(reason.as_bytes());
+    if !matches!(reason.as_ref(), "new request" | "request changed") {
+        content.extend_from_slice(basis.as_bytes());
+    }
     actions.push(PlannedAction {
         id: ActionId::new(ActionKind::Provision, &format!("request:{key}"), &content),
         kind: ActionKind::Provision,

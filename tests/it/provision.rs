@@ -816,6 +816,17 @@ fn a_password_changed_out_of_band_is_drift_and_reconcile_rotates_it() {
     p.paved(&["reconcile"]).expect_code(0);
     let third = p.secret("payments/payments-db", "password");
     assert_eq!(check(&verifier(&mut admin, &db), &db, &third), Check::Matches);
+
+    // The same drift again is a new event: healed, and audited again.
+    admin.batch_execute(&format!("ALTER ROLE \"{db}\" PASSWORD 'changed-by-hand'")).expect("alter role");
+    p.paved(&["reconcile"]).expect_code(0);
+    let fourth = p.secret("payments/payments-db", "password");
+    assert_eq!(check(&verifier(&mut admin, &db), &db, &fourth), Check::Matches);
+    let heals = audit_records(&p, "request:payments/payments-db")
+        .into_iter()
+        .filter(|r| r["details"]["reason"].as_str().is_some_and(|s| s.starts_with("drift: stored password")))
+        .count();
+    assert_eq!(heals, 2, "each heal has its record");
     Paved::new(&["audit", "verify", "--repo", s(p.repo.path())]).run().expect_code(0);
 }
 
