@@ -232,6 +232,17 @@ pub fn parse(text: &str) -> Result<Vec<Document>, SyntaxError> {
     parse_budgeted(text, &mut MAX_EXPANDED_PER_FILE.clone())
 }
 
+/// Check that `text` stays within this reader's bounds (nesting depth, alias expansion per file) before a serde
+/// reader builds it: serde_norway replays an alias's events each time it is used, so a small file of nested
+/// aliases builds a value of hundreds of MiB (found by the property tests, on an OpenSLO file). For files read
+/// with serde from outside the model's loader: evidence, answers files from service repos.
+///
+/// # Errors
+/// `<line>:<col>: <message>` of what the reader refuses.
+pub fn check_bounded(text: &str) -> Result<(), String> {
+    parse(text).map(drop).map_err(|e| format!("{}:{}: {}", e.pos.line, e.pos.col, e.message))
+}
+
 /// [`parse`], with `expansions` nodes left for aliases to expand to (what is left is written back).
 fn parse_budgeted(text: &str, expansions: &mut usize) -> Result<Vec<Document>, SyntaxError> {
     let mut builder = Builder { expansions_left: *expansions, ..Builder::default() };

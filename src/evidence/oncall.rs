@@ -36,7 +36,9 @@ impl Schedules {
         Schedules(match inputs.file(FILE) {
             None => Err(format!("no on-call export at {FILE}")),
             Some(Err(e)) => Err(e),
-            Some(Ok(f)) => match serde_yaml::from_str::<Export>(&f.text) {
+            Some(Ok(f)) => match crate::yaml::check_bounded(&f.text)
+                .and_then(|()| serde_yaml::from_str::<Export>(&f.text).map_err(|e| e.to_string()))
+            {
                 Ok(x) => {
                     let at = x.exported_at.as_deref().and_then(parse_time).or(f.delivered);
                     Ok((x, at, f.citation))

@@ -40,6 +40,7 @@ struct SkimmedSpec {
 
 /// The SLOs of an OpenSLO file that name `component` and have an objective, and how many SLOs it holds in all.
 pub(crate) fn read_slos(text: &str, component: &str) -> Result<(Vec<Slo>, usize), String> {
+    crate::yaml::check_bounded(text)?;
     // The skim reads the usual shape (every document a mapping, `spec` a mapping); anything else is read whole,
     // so both give the same answer on every file the skim accepts.
     match skim(text) {
@@ -194,4 +195,22 @@ fn budget(inputs: &Inputs<'_>, component: &str, slos: &[Slo]) -> Fact {
     let reason = format!("{name}: {good} good of {total} against a target of {target}");
     let fact = if left > 0.0 { Fact::pass(value, reason) } else { Fact { value, ..Fact::fail(reason) } };
     fact.at(end.or(sli.delivered)).cite(sli.citation)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Found by the property tests: nested aliases made serde_norway build a value of over 100 MiB from a file of
+    /// a few hundred bytes. The file is refused where it becomes too big, before serde builds anything.
+    #[test]
+    fn an_alias_bomb_is_refused_at_its_place() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let Err(err) = super::read_slos(&text, "checkout") else { panic!("an alias bomb was read") };
+        assert!(err.starts_with(|c: char| c.is_ascii_digit()) && err.contains(':'), "located: {err}");
+    }
 }

@@ -175,7 +175,21 @@ impl Backend for Nats {
                     js.update_stream(config).await.map_err(|e| e.to_string())?;
                 }
                 Err(_) => {
-                    js.create_stream(config).await.map_err(|e| e.to_string())?;
+                    if let Err(e) = js.create_stream(config).await {
+                        // Say which stream holds the subjects, so the fix is in the message.
+                        let holder = match want.subjects.first() {
+                            Some(subject) => js.stream_by_subject(subject.as_str()).await.ok(),
+                            None => None,
+                        };
+                        return Err(match holder {
+                            Some(other) => format!(
+                                "creating stream {name}: {e}: stream {other} already holds its subjects (made by \
+                                 another platform, or by an older paved for a state that is gone); delete it \
+                                 (nats stream rm {other}) or change this request's subjects"
+                            ),
+                            None => format!("creating stream {name}: {e}"),
+                        });
+                    }
                 }
             }
             let stream = js.get_stream(&name).await.map_err(|e| e.to_string())?;

@@ -483,6 +483,7 @@ impl AnswersFile {
 
     /// Parse an answers file read from a service repo.
     pub fn parse(text: &str) -> Result<Self, String> {
+        crate::yaml::check_bounded(text).map_err(|e| format!("{ANSWERS_FILE}:{e}"))?;
         serde_yaml::from_str(text).map_err(|e| match e.location() {
             Some(l) => format!("{ANSWERS_FILE}:{}:{}: {e}", l.line(), l.column()),
             None => format!("{ANSWERS_FILE}: {e}"),
