@@ -145,6 +145,12 @@ impl PlatformLock for FileLock {
     }
 }
 
+/// A lease on a lock in `state`, for unit tests that write a workspace (which takes one).
+#[cfg(test)]
+pub(crate) fn lease_for_tests(state: &Path) -> Lease {
+    FileLock::in_state_dir(state).acquire(Duration::ZERO, &mut |_| panic!("a test's own lock is free")).expect("lock")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,10 +170,4 @@ mod tests {
         let second = lock.acquire(Duration::ZERO, &mut |_| panic!("released")).expect("free again");
         assert!(second.fencing() > token, "fencing tokens only grow");
     }
-}
-
-/// A lease on a lock in `state`, for unit tests that write a workspace (which takes one).
-#[cfg(test)]
-pub(crate) fn lease_for_tests(state: &Path) -> Lease {
-    FileLock::in_state_dir(state).acquire(Duration::ZERO, &mut |_| panic!("a test's own lock is free")).expect("lock")
 }

@@ -238,9 +238,9 @@ pub fn parse(text: &str) -> Result<Vec<Document>, SyntaxError> {
 /// with serde from outside the model's loader: evidence, answers files from service repos.
 ///
 /// # Errors
-/// `<line>:<col>: <message>` of what the reader refuses.
+/// `<line>:<col>: invalid YAML: <message>` of what the reader refuses.
 pub fn check_bounded(text: &str) -> Result<(), String> {
-    parse(text).map(drop).map_err(|e| format!("{}:{}: {}", e.pos.line, e.pos.col, e.message))
+    parse(text).map(drop).map_err(|e| format!("{}:{}: invalid YAML: {}", e.pos.line, e.pos.col, e.message))
 }
 
 /// [`parse`], with `expansions` nodes left for aliases to expand to (what is left is written back).

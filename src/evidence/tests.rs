@@ -83,7 +83,7 @@ fn malformed_truncated_and_enormous_evidence_fails_with_a_reason() {
         &External::default(),
         |i| slo::collect(i, "x").0,
     );
-    assert!(!fact.ok && fact.reason.contains("invalid YAML"), "{}", fact.reason);
+    assert!(!fact.ok && fact.reason.contains("evidence/x/slo.yaml: 3:6: invalid YAML"), "located: {}", fact.reason);
 }
 
 #[test]

@@ -146,10 +146,14 @@ pub struct Target {
 impl Target {
     /// The target of `request`, with `parameters` as applied (the request's, secret ones redacted).
     pub fn of(request: &Request, backend: BackendKind, parameters: serde_json::Value) -> Self {
+        Target::new(&request.team, &request.name, &request.spec.capability, backend, parameters)
+    }
+    /// The target of request `team/name` for `capability`, with nothing recorded yet.
+    pub fn new(team: &str, name: &str, capability: &str, backend: BackendKind, parameters: serde_json::Value) -> Self {
         Target {
-            team: request.team.clone(),
-            name: request.name.clone(),
-            capability: request.spec.capability.clone(),
+            team: team.to_owned(),
+            name: name.to_owned(),
+            capability: capability.to_owned(),
             backend,
             parameters: Parameters::from(parameters),
             recipients: Vec::new(),

@@ -381,19 +381,7 @@ mod tests {
     use crate::model::platform::BackendKind;
 
     fn target(parameters: serde_json::Value) -> Target {
-        Target {
-            team: "payments".into(),
-            name: "orders-db".into(),
-            capability: "database".into(),
-            backend: BackendKind::Native,
-            parameters: parameters.into(),
-            recipients: Vec::new(),
-            environment: None,
-            deletion_protection: false,
-            module_version: None,
-            physical_name: None,
-            file_name: None,
-        }
+        Target::new("payments", "orders-db", "database", BackendKind::Native, parameters)
     }
 
     fn picked(servers: &PostgresServers, parameters: serde_json::Value) -> Result<(String, Option<u32>), String> {

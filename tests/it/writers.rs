@@ -118,3 +118,65 @@ fn a_force_push_that_drops_audit_records_is_caught_by_the_next_writer() {
     let verify = Paved::new(&["audit", "verify"]).current_dir(repo.path()).run().expect_code(1);
     assert!(verify.stdout().contains("is gone or changed"), "{}", verify.stdout());
 }
+
+/// As the issue checks it: reconciles and a daemon's passes in rounds against one repo and state, each round after
+/// a commit adding database requests; then the whole history verifies, the work tree is clean, nothing is left to
+/// do, and every stored password is its role's (by the role's SCRAM verifier: loopback trusts any password).
+#[test]
+fn reconciles_and_daemon_passes_in_rounds_keep_the_log_the_tree_and_every_credential_true() {
+    let test = "reconciles_and_daemon_passes_in_rounds_keep_the_log_the_tree_and_every_credential_true";
+    let Some(mut admin) = crate::provision::postgres_or_skip(test) else { return };
+    let p = crate::provision::Platform::new("pvt-rounds");
+    let (repo, state) = (s(p.repo.path()), s(p.state.path()));
+    let logs = Dir::new();
+    let extra = ["--state", state];
+    let mut daemon = crate::daemon::Daemon::start_with(p.repo.path(), None, &logs, "rounds", &[], &extra);
+    daemon.wait_ready();
+    for round in 0..3 {
+        for i in 0..3 {
+            p.repo.write(
+                &format!("requests/payments/db-{round}-{i}.yaml"),
+                &format!(
+                    "apiVersion: paved.dev/v1\nkind: Request\nmetadata:\n  name: db-{round}-{i}\n  requestedBy: user:jane.okafor\nspec:\n  capability: database\n  moduleVersion: 1\n  environment: staging\n  owner: group:payments\n  parameters:\n    engine: postgres\n    version: \"15\"\n"
+                ),
+            );
+        }
+        p.commit(&format!("round {round}: three databases"));
+        let children: Vec<_> = (0..2)
+            .map(|i| {
+                let log = logs.join(&format!("{round}-{i}.log"));
+                Paved::new(&["reconcile", "--repo", repo, "--state", state]).spawn(&log)
+            })
+            .collect();
+        for (i, mut child) in children.into_iter().enumerate() {
+            let status = child.wait().expect("reconcile ends");
+            let log = std::fs::read_to_string(logs.join(&format!("{round}-{i}.log"))).unwrap_or_default();
+            assert!(status.success(), "round {round}, reconcile {i}: {status}\n{log}\n{}", daemon.logs());
+        }
+    }
+    drop(daemon);
+    // The daemon was stopped wherever it was (as kill -9 would): a last reconcile finishes what it left.
+    Paved::new(&["reconcile", "--repo", repo, "--state", state]).run().expect_code(0);
+    Paved::new(&["audit", "verify", "--repo", repo]).run().expect_code(0);
+    assert_eq!(git(p.repo.path(), &["status", "--porcelain"]), "", "no half-written files are left behind");
+    let plan = Paved::new(&["plan", "--repo", repo, "--state", state, "--format", "json"]).run().expect_code(0);
+    assert_eq!(plan.json()["actions"], serde_json::json!([]), "nothing left to do: {}", plan.stdout());
+    let mut checked = 0;
+    for round in 0..3 {
+        for i in 0..3 {
+            let key = format!("payments/db-{round}-{i}");
+            let status = std::fs::read_to_string(p.repo.join(&format!("status/requests/{key}.yaml"))).expect("status");
+            assert!(status.contains("phase: Ready"), "{status}");
+            let role = p.db("payments", &format!("db-{round}-{i}"));
+            let verifier: String = admin
+                .query_one("SELECT rolpassword FROM pg_authid WHERE rolname = $1", &[&role])
+                .expect("the role exists")
+                .get(0);
+            let password = p.secret(&key, "password");
+            use paved::provision::pg_verifier::{Check, check};
+            assert_eq!(check(&verifier, &role, &password), Check::Matches, "{key}: the stored password is the role's");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 9);
+}
