@@ -10,6 +10,7 @@
 pub mod checkout;
 pub mod codemod;
 pub mod merge;
+pub mod modules;
 pub mod paths;
 pub mod workspace;
 
@@ -45,6 +46,14 @@ pub struct ApplyReport {
     /// The head of the audit chain once the bot commit landed.
     #[serde(skip)]
     pub audit_tail: Option<Tail>,
+    /// The bot-owned files the commit wrote or removed.
+    pub files: Vec<String>,
+    /// Release tags made before the forge actions ran (`paths/<name>/v<version>`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tagged: Vec<String>,
+    /// What each forge action did (scaffolds, migration PRs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forge: Vec<crate::plan::forge::ActionResult>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +64,8 @@ pub struct ApplyOptions {
     pub now: chrono::DateTime<chrono::Utc>,
     /// Where provisioning actions provision; `None` fails them (a validation-only caller never plans them).
     pub provisioning: Option<crate::provision::Context>,
+    /// Scratch space for codemods and clones of forge actions (a fresh temporary directory when `None`).
+    pub workdir: Option<std::path::PathBuf>,
 }
 
 /// Carry out the provisioning half of `action`. Returns the changes to commit (the status, and any files the
@@ -113,6 +124,7 @@ pub fn apply(
     plan: &Plan,
     snapshot: &Snapshot,
     workspace: &dyn Workspace,
+    forge: Option<&dyn crate::forge::Forge>,
     options: &ApplyOptions,
     progress: &dyn crate::progress::Progress,
 ) -> Result<ApplyReport, Error> {
@@ -129,47 +141,37 @@ pub fn apply(
     }
     let (audit_files, tail) = audit_state(snapshot)?;
     let audit_path = audit::file_for(&options.now);
-    let mut audit_text = audit_files.iter().find(|(p, _)| *p == audit_path).map(|(_, t)| t.clone()).unwrap_or_default();
+    let audit_text = audit_files.iter().find(|(p, _)| *p == audit_path).map(|(_, t)| t.clone()).unwrap_or_default();
     let last_recorded = audit::last_actions(&audit_files.iter().map(|(_, t)| t.as_str()).collect::<String>());
 
-    let mut tail = tail;
+    let mut log = AuditLog { text: audit_text, tail, last_recorded, plan, options, records: 0 };
     let mut changes: Vec<FileChange> = Vec::new();
     let mut trailers = Vec::new();
-    progress.phase("applying actions", Some(plan.actions.len() as u64));
-    for action in &plan.actions {
+    // Forge actions first: the campaign pages this commit writes say what they did.
+    let campaigns = forge_actions(plan, snapshot, forge, options, progress, &mut report);
+    let results = std::mem::take(&mut report.forge);
+    for (action, result) in plan.forge.iter().zip(&results) {
+        trailers.push(format!("Paved-Action: {}", action.id));
+        let details = serde_json::json!({
+            "reason": action.reason, "entity": action.entity, "outcome": result.outcome, "error": result.error,
+            "conflicts": result.conflicts, "codemodFailures": result.codemod_failures,
+        });
+        log.record(&mut report, action.id, action.kind, &action.target, result.error.as_deref(), details);
+    }
+    report.forge = results;
+    let file_actions = plan.actions.iter().filter(|a| campaigns.is_none() || a.kind != ActionKind::WriteCampaign);
+    let file_actions: Vec<&PlannedAction> = file_actions.chain(campaigns.iter().flatten()).collect();
+    progress.phase("applying actions", Some(file_actions.len() as u64));
+    for action in &file_actions {
         let (produced, error) = provision(action, options);
         progress.step();
         changes.extend(produced);
         trailers.push(format!("Paved-Action: {}", action.id));
-        match &error {
-            None => report.applied.push(action.id.to_string()),
-            Some(e) => report.failed.push((action.id.to_string(), e.clone())),
-        }
-        // A replay of an interrupted apply whose success was already recorded must not be recorded twice; every
-        // other attempt (a first one, or one after a recorded failure) gets its record.
-        if last_recorded.get(&action.target).is_some_and(|last| last.is_recorded_success(action.id.as_str())) {
-            report.skipped_audit.push(action.id.to_string());
-            continue;
-        }
-        let mut record = Record {
-            seq: 0,
-            time: options.now.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            actor: options.actor.clone(),
-            action: action.id.to_string(),
-            kind: action.kind.as_str().to_owned(),
-            target: action.target.clone(),
-            basis: plan.basis.desired.clone(),
-            result: if error.is_some() { audit::FAILED } else { audit::APPLIED }.to_owned(),
-            details: audit_details(action, error.as_deref()),
-            prev: String::new(),
-            hash: String::new(),
-        };
-        let line = record.seal(&tail);
-        tail = Tail { hash: record.hash.clone(), seq: record.seq };
-        audit_text.push_str(&line);
-        audit_text.push('\n');
+        let details = audit_details(action, error.as_deref());
+        log.record(&mut report, action.id, action.kind, &action.target, error.as_deref(), details);
     }
-    if report.skipped_audit.len() < plan.actions.len() {
+    let AuditLog { text: audit_text, tail, records, .. } = log;
+    if records > 0 {
         // The audit record goes first: in a plain directory a crash after it replays the action, and the replay
         // is recognised by its id; a crash before it loses nothing because nothing was done yet.
         changes.insert(0, FileChange::Write { path: audit_path.clone(), before: None, after: audit_text });
@@ -178,15 +180,97 @@ pub fn apply(
     report.audit_tail = Some(tail);
     let subject = format!(
         "paved: reconcile {} action(s) at {}",
-        plan.actions.len(),
+        plan.forge.len() + file_actions.len(),
         &plan.basis.desired[..plan.basis.desired.len().min(12)]
     );
-    let body: Vec<String> =
-        plan.actions.iter().map(|a| format!("{} {}: {}", a.kind.as_str(), a.target, a.reason)).collect();
+    let forge_lines = plan.forge.iter().map(|a| format!("{} {}: {}", a.kind.as_str(), a.target, a.reason));
+    let file_lines = file_actions.iter().map(|a| format!("{} {}: {}", a.kind.as_str(), a.target, a.reason));
+    let body: Vec<String> = forge_lines.chain(file_lines).collect();
     let message = format!("{subject}\n\n{}\n\n{}\n", body.join("\n"), trailers.join("\n"));
     progress.phase(&format!("committing {} file(s)", changes.len()), None);
+    report.files = changes.iter().map(|c| c.path().to_owned()).collect();
     report.commit = workspace.commit(&changes, &message, &options.actor, current.as_deref())?;
     Ok(report)
+}
+
+/// The audit file being appended to, and the chain's tail.
+struct AuditLog<'a> {
+    text: String,
+    tail: Tail,
+    last_recorded: std::collections::HashMap<String, audit::Last>,
+    plan: &'a Plan,
+    options: &'a ApplyOptions,
+    /// Records appended.
+    records: usize,
+}
+
+impl AuditLog<'_> {
+    /// Count the outcome of action `id` in `report` and append its record, unless it replays a recorded success:
+    /// an interrupted apply run again must not record a success twice, while every other attempt (a first one,
+    /// or one after a recorded failure) gets its record.
+    fn record(
+        &mut self,
+        report: &mut ApplyReport,
+        id: crate::plan::ActionId,
+        kind: ActionKind,
+        target: &str,
+        error: Option<&str>,
+        details: serde_json::Value,
+    ) {
+        match error {
+            None => report.applied.push(id.to_string()),
+            Some(e) => report.failed.push((id.to_string(), e.to_owned())),
+        }
+        if self.last_recorded.get(target).is_some_and(|last| last.is_recorded_success(id.as_str())) {
+            report.skipped_audit.push(id.to_string());
+            return;
+        }
+        let mut record = Record {
+            seq: 0,
+            time: self.options.now.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            actor: self.options.actor.clone(),
+            action: id.to_string(),
+            kind: kind.as_str().to_owned(),
+            target: target.to_owned(),
+            basis: self.plan.basis.desired.clone(),
+            result: if error.is_some() { audit::FAILED } else { audit::APPLIED }.to_owned(),
+            details,
+            prev: String::new(),
+            hash: String::new(),
+        };
+        let line = record.seal(&self.tail);
+        self.tail = Tail { hash: record.hash.clone(), seq: record.seq };
+        self.text.push_str(&line);
+        self.text.push('\n');
+        self.records += 1;
+    }
+}
+
+/// Carry out the plan's forge actions into `report.forge`. When any was a path's, the campaign pages are planned
+/// again from what they did (a PR just opened has its number now): those replace the plan's campaign actions.
+fn forge_actions(
+    plan: &Plan,
+    snapshot: &Snapshot,
+    forge: Option<&dyn crate::forge::Forge>,
+    options: &ApplyOptions,
+    progress: &dyn crate::progress::Progress,
+    report: &mut ApplyReport,
+) -> Option<Vec<PlannedAction>> {
+    if plan.forge.is_empty() {
+        return None;
+    }
+    let paths_options = paths::PathsOptions { actor: options.actor.clone(), workdir: options.workdir.clone() };
+    report.forge = match forge {
+        Some(forge) => paths::execute(&plan.forge, snapshot, forge, &paths_options, progress),
+        None => paths::execute_without_forge(&plan.forge),
+    }
+    .results;
+    let moved = plan.forge.iter().any(|a| matches!(a.kind, ActionKind::ScaffoldRepo | ActionKind::MigratePath));
+    moved.then(|| {
+        let rows = crate::plan::campaign::after(&plan.rollout.drift, &report.forge);
+        let reports = crate::observe::reports(snapshot);
+        crate::plan::forge::campaign_pages(&rows, &plan.rollout.released, &plan.rollout.now, &reports)
+    })
 }
 
 /// What an audit record says about an action: why, which file, and for requests who asked, the verdict, the
@@ -255,6 +339,8 @@ mod tests {
         let plan = Plan {
             basis: Basis { desired: "worktree".into(), observed: String::new() },
             actions: vec![action],
+            forge: vec![],
+            rollout: Default::default(),
             errored: false,
             complete: true,
             texts: Texts::Kept,
@@ -264,10 +350,11 @@ mod tests {
             actor: "paved".into(),
             now: chrono::DateTime::parse_from_rfc3339("2026-12-07T10:00:00Z").expect("time").to_utc(),
             provisioning: None,
+            workdir: None,
         };
         let lease = crate::lock::lease_for_tests(&dir.join(".state"));
         let workspace = workspace::for_dir(dir, &lease);
-        apply(&plan, &snapshot, workspace.as_ref(), &options, &crate::progress::Silent).expect("applied")
+        apply(&plan, &snapshot, workspace.as_ref(), None, &options, &crate::progress::Silent).expect("applied")
     }
 
     fn results(dir: &std::path::Path) -> Vec<(String, String)> {

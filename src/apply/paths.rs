@@ -18,7 +18,8 @@
 
 use super::merge::{self, FileOutcome};
 use crate::forge::{Files, Forge, NewCommit, NewPr};
-use crate::plan::paths::{PathsPlan, RepoAction, RepoWork};
+use crate::plan::forge::ActionResult;
+use crate::plan::{ForgeAction, ForgeWork};
 use crate::render::{self, ANSWERS_FILE, AnswersFile, PathFiles, PathVersion};
 use crate::source::Snapshot;
 use serde::Serialize;
@@ -46,22 +47,6 @@ pub struct PathsOptions {
     pub workdir: Option<PathBuf>,
 }
 
-/// What one action did.
-#[derive(Debug, Clone, Serialize)]
-pub struct ActionResult {
-    pub id: String,
-    pub kind: &'static str,
-    pub target: String,
-    /// `scaffolded`, `opened #n`, `updated #n`, `unchanged #n`; `None` on failure.
-    pub outcome: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub conflicts: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub codemod_failures: Vec<String>,
-}
-
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PathsReport {
     pub results: Vec<ActionResult>,
@@ -73,9 +58,9 @@ impl PathsReport {
     }
 }
 
-/// Execute every action of `plan`, counting them on `progress`.
+/// Execute every forge action of a plan, counting them on `progress`.
 pub fn execute(
-    plan: &PathsPlan,
+    actions: &[ForgeAction],
     snapshot: &Snapshot,
     forge: &dyn Forge,
     options: &PathsOptions,
@@ -86,23 +71,27 @@ pub fn execute(
         None => match tempfile::tempdir() {
             Ok(t) => Scratch::Temp(t),
             Err(e) => {
-                let results = plan.actions.iter().map(|a| failed(a, format!("no scratch directory: {e}"))).collect();
+                let results = actions.iter().map(|a| failed(a, format!("no scratch directory: {e}"))).collect();
                 return PathsReport { results };
             }
         },
     };
     let mut report = PathsReport::default();
-    progress.phase("scaffolding and migrating service repos", Some(plan.actions.len() as u64));
-    for action in &plan.actions {
+    progress.phase("scaffolding repos and opening migration PRs", Some(actions.len() as u64));
+    for action in actions {
         let dir = scratch.path().join(action.id.as_str());
         let _ = std::fs::remove_dir_all(&dir);
         let result = match &action.work {
-            RepoWork::Scaffold { path, version, answers } => {
+            ForgeWork::Scaffold { path, version, answers } => {
                 scaffold(action, snapshot, forge, options, path, version, answers).map(|o| (o, vec![], vec![]))
             }
-            RepoWork::Migrate { path, from, to, steps, branch, .. } => {
+            ForgeWork::Migrate { path, from, to, steps, branch, .. } => {
                 let step = Step { path, from, to, steps, branch };
                 migrate(action, &step, snapshot, forge, options, &dir)
+            }
+            ForgeWork::MigrateModule { branch, title, body, files, .. } => {
+                let pr = super::modules::PlannedPr { branch, title, body, files };
+                super::modules::open_pr(action, &pr, forge, &dir).map(|o| (o, vec![], vec![]))
             }
         };
         let _ = std::fs::remove_dir_all(&dir);
@@ -123,6 +112,11 @@ pub fn execute(
     report
 }
 
+/// Every action failed: no forge is configured to carry them out.
+pub fn execute_without_forge(actions: &[ForgeAction]) -> PathsReport {
+    PathsReport { results: actions.iter().map(|a| failed(a, "no forge is configured".to_owned())).collect() }
+}
+
 enum Scratch {
     Kept(PathBuf),
     Temp(tempfile::TempDir),
@@ -137,7 +131,7 @@ impl Scratch {
     }
 }
 
-fn failed(a: &RepoAction, error: String) -> ActionResult {
+fn failed(a: &ForgeAction, error: String) -> ActionResult {
     ActionResult {
         id: a.id.to_string(),
         kind: a.kind.as_str(),
@@ -150,7 +144,7 @@ fn failed(a: &RepoAction, error: String) -> ActionResult {
 }
 
 fn scaffold(
-    action: &RepoAction,
+    action: &ForgeAction,
     snapshot: &Snapshot,
     forge: &dyn Forge,
     options: &PathsOptions,
@@ -185,7 +179,7 @@ fn scaffold(
 
 type Migrated = (String, Vec<String>, Vec<String>);
 
-/// The fields of a [`RepoWork::Migrate`].
+/// The fields of a [`ForgeWork::Migrate`].
 struct Step<'a> {
     path: &'a String,
     from: &'a String,
@@ -195,7 +189,7 @@ struct Step<'a> {
 }
 
 fn migrate(
-    action: &RepoAction,
+    action: &ForgeAction,
     step: &Step<'_>,
     snapshot: &Snapshot,
     forge: &dyn Forge,
@@ -271,7 +265,8 @@ fn migrate(
         "{}Update {path} from {from} to {to}",
         if conflicts.is_empty() && codemod_failures.is_empty() { "" } else { "[needs attention] " }
     );
-    let body = pr_body(action, &old, &new, &merged.outcomes, &conflicts, &codemod_log, &codemod_failures);
+    let body = pr_body(action, &old, &new, &merged.outcomes, &conflicts, &codemod_log, &codemod_failures)
+        + &format!("{}{} -->\n", crate::observe::services::BASE_MARKER, current.commit);
     let message = format!("{title}\n\n{}\n\nPaved-Action: {}\n", action.reason, action.id);
     // The branch moves only when its content would change: running twice changes nothing.
     let commit = NewCommit { branch, parent: Some(&current), files: &tree, message: &message, author: actor };
@@ -317,7 +312,7 @@ fn matches(spec: &str, v: &semver::Version) -> bool {
 }
 
 fn pr_body(
-    action: &RepoAction,
+    action: &ForgeAction,
     old: &PathVersion,
     new: &PathVersion,
     outcomes: &[FileOutcome],

@@ -245,7 +245,17 @@ impl GitWorktree<'_> {
         let old = head.clone().unwrap_or_default();
         if let Err(e) = self.git(&["update-ref", "-m", "paved: bot commit", "HEAD", &commit, &old], author) {
             return match self.head().ok().flatten() {
-                Some(found) if found != old => Err(WorkspaceError::Moved { expected: old, found }),
+                Some(found) if found != old => {
+                    // The files were written for a commit that did not land: put back what the branch now holds,
+                    // or a plan of the new commit would find nothing to do while the work tree still differs.
+                    let paths: Vec<String> = path_list
+                        .split(|b| *b == 0)
+                        .filter(|p| !p.is_empty())
+                        .map(|p| String::from_utf8_lossy(p).into_owned())
+                        .collect();
+                    self.restore(&paths.iter().map(String::as_str).collect::<Vec<_>>(), author)?;
+                    Err(WorkspaceError::Moved { expected: old, found })
+                }
                 _ => Err(e),
             };
         }
@@ -305,6 +315,25 @@ impl GitWorktree<'_> {
     }
 
     /// The blob id HEAD has at each of `paths` that it has (none on an unborn branch).
+    /// Make `paths` in the work tree what HEAD holds (removed where HEAD has none).
+    fn restore(&self, paths: &[&str], author: &str) -> Result<(), WorkspaceError> {
+        let at_head = self.head_blobs(paths)?;
+        let (kept, gone): (Vec<&str>, Vec<&str>) = paths.iter().partition(|p| at_head.contains_key(*p));
+        for path in gone {
+            let file = self.dir.join(path);
+            if let Err(source) = std::fs::remove_file(&file)
+                && source.kind() != std::io::ErrorKind::NotFound
+            {
+                return Err(WorkspaceError::Io { path: file, source });
+            }
+        }
+        if !kept.is_empty() {
+            let list: Vec<u8> = kept.iter().flat_map(|p| p.bytes().chain([0])).collect();
+            self.git_with_input(&["checkout", "HEAD", "--pathspec-from-file=-", "--pathspec-file-nul"], author, list)?;
+        }
+        Ok(())
+    }
+
     fn head_blobs<'p>(&self, paths: &[&'p str]) -> Result<HashMap<&'p str, gix::ObjectId>, WorkspaceError> {
         let io = |e: &dyn std::fmt::Display| WorkspaceError::Io {
             path: self.dir.clone(),

@@ -225,6 +225,11 @@ impl Printer {
                 for (id, e) in done.report.iter().flat_map(|r| &r.failed) {
                     eprintln!("error: action {id} failed: {e}");
                 }
+                for r in done.report.iter().flat_map(|r| &r.forge) {
+                    if let Some(outcome) = &r.outcome {
+                        println!("{} {}: {outcome}", r.kind, r.target);
+                    }
+                }
                 match &done.report {
                     None => println!("Dry run: nothing written."),
                     Some(r) if r.applied.is_empty() => {}
@@ -397,12 +402,20 @@ impl Printer {
         print!("{}", render::text(&first.planned.plan).lines().next().map(|l| format!("  {l}\n")).unwrap_or_default());
         if let Some(r) = report {
             println!("  applied {} action(s) in bot commit {}", r.applied.len(), r.commit.as_deref().unwrap_or("-"));
+            let done = |kind: &str| r.forge.iter().filter(|f| f.kind == kind && f.error.is_none()).count();
+            let (scaffolded, migrations) = (done("repo.scaffold"), done("path.migrate"));
+            if scaffolded + migrations > 0 {
+                println!(
+                    "  scaffolded {scaffolded} missing service repo(s) and opened {migrations} migration PR(s) on the forge"
+                );
+            }
         }
         println!("\nSecond reconcile: {}", render::summary(&demo.second.planned.plan));
         println!("\nWhere to look:");
         println!("  {}/status/            status of every entity: owner, relations, drift findings", platform);
         println!("  {}/status/forge/unclaimed-repos.yaml", platform);
         println!("  {}/status/requests/   each request: phase (Ready, Denied, Blocked…), outputs, verdict", platform);
+        println!("  {}/scorecards/campaigns/   each path version's rollout: migration PRs and burndown", platform);
         let state = shown(&first.planned.context.state_dir);
         println!(
             "  {}/   secret store (0600) and what native backends wrote (zone file, manifests, flags, certificates)",

@@ -19,9 +19,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// `None` when no webhook secret is configured: the endpoint then refuses every delivery.
     pub gate: Option<Gate>,
-    pub scheduler: Handle<String>,
-    /// The scheduler key webhook events trigger (the platform repo).
-    pub key: String,
+    pub scheduler: Handle<super::Job>,
     /// Set once the first pass has finished; cleared when shutting down.
     pub ready: Arc<AtomicBool>,
 }
@@ -74,7 +72,9 @@ async fn receive(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
             state.metrics.webhook(label, "accepted");
             tracing::info!(event = event.name(), repo = event.repo(), delivery, "webhook accepted");
             if event.triggers_reconcile() {
-                state.scheduler.trigger(state.key.clone(), Trigger::Webhook);
+                state.scheduler.trigger(super::Job::Reconcile, Trigger::Webhook);
+                // A PR opened, pushed to or reviewed, or a new base commit: the PR plans may change.
+                state.scheduler.trigger(super::Job::PrPlans, Trigger::Webhook);
                 (StatusCode::ACCEPTED, "accepted\n").into_response()
             } else {
                 (StatusCode::OK, "pong\n").into_response()

@@ -14,6 +14,34 @@ pub mod webhook;
 
 use std::time::Duration;
 
+/// The daemon's kinds of work, each its own scheduler key: they run, back off and requeue independently, and a
+/// pass of one never waits for another's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Job {
+    /// Plan the platform repo's commit and apply the whole plan.
+    Reconcile,
+    /// The plan comment and `paved/policy` check of every open PR on the platform repo.
+    PrPlans,
+    /// The quarter's sunset review, on `spec.schedules.scorecards`.
+    SunsetReview,
+}
+
+impl Job {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Job::Reconcile => "reconcile",
+            Job::PrPlans => "pr-plans",
+            Job::SunsetReview => "sunset-review",
+        }
+    }
+}
+
+impl std::fmt::Display for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Parse a duration as platform.yaml and flags write them: a whole number and a unit, `ms`, `s`, `m`, `h` or
 /// `d` (`10m`, `30s`, `24h`), or several run together (`1h30m`). `None` when it is not one.
 pub fn parse_duration(text: &str) -> Option<Duration> {

@@ -8,6 +8,7 @@
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use notify::RecursiveMode;
+use notify::event::{AccessKind, AccessMode, EventKind};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -78,23 +79,47 @@ pub struct Watch {
     _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
 }
 
-/// Watch `root` recursively; after each debounced batch with at least one change that [`Filter::matters`], call
-/// `on_change` once (from the watcher's thread) with the first such path (directories: see
-/// [`Filter::dir_matters`]).
+/// Watch the platform work tree `root` recursively; after each debounced batch with at least one change that
+/// [`Filter::matters`], call `on_change` once (from the watcher's thread) with the first such path (directories:
+/// see [`Filter::dir_matters`]).
 ///
 /// # Errors
 /// When `root` cannot be resolved or watched (missing, or out of inotify watches).
 pub fn watch(root: &Path, debounce: Duration, on_change: impl Fn(&str) + Send + 'static) -> Result<Watch, Error> {
+    let filter = Filter::new();
+    let matters = move |rel: &str, is_dir: bool| if is_dir { filter.dir_matters(rel) } else { filter.matters(rel) };
+    watch_with(root, debounce, matters, on_change)
+}
+
+/// Does an event of this kind change anything? Opening, reading and closing a file unwritten do not: inotify
+/// reports every read of `.git/HEAD` (paved's own included), and reacting to them kept an idle daemon busy.
+pub fn is_change(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
+    }
+}
+
+/// Watch `root` recursively; after each debounced batch with at least one change ([`is_change`]) of a path
+/// (relative to `root`, `/`-separated) that `matters(rel, is_dir)`, call `on_change` once with the first one.
+///
+/// # Errors
+/// When `root` cannot be resolved or watched (missing, or out of inotify watches).
+pub fn watch_with(
+    root: &Path,
+    debounce: Duration,
+    matters: impl Fn(&str, bool) -> bool + Send + 'static,
+    on_change: impl Fn(&str) + Send + 'static,
+) -> Result<Watch, Error> {
     // notify reports resolved paths; resolve the root the same way so prefixes match.
     let root = root.canonicalize().map_err(|source| Error::Io { path: root.to_path_buf(), source })?;
-    let filter = Filter::new();
     let base = root.clone();
     let handler = move |result: DebounceEventResult| match result {
         Ok(events) => {
-            let first = events.iter().flat_map(|e| e.paths.iter()).find_map(|p| {
+            let first = events.iter().filter(|e| is_change(&e.kind)).flat_map(|e| e.paths.iter()).find_map(|p| {
                 let rel = p.strip_prefix(&base).ok()?.to_str()?.replace(std::path::MAIN_SEPARATOR, "/");
-                let matters = if p.is_dir() { filter.dir_matters(&rel) } else { filter.matters(&rel) };
-                matters.then_some(rel)
+                matters(&rel, p.is_dir()).then_some(rel)
             });
             if let Some(rel) = first {
                 on_change(&rel);
@@ -140,6 +165,34 @@ mod tests {
         assert!(f.dir_matters("requests/payments") && f.dir_matters(".git/refs/heads"));
         assert!(!f.dir_matters(".git/refs/remotes/origin"));
         assert!(!f.dir_matters("status") && !f.dir_matters("scorecards/teams") && !f.dir_matters(".git/objects/ab"));
+    }
+
+    #[test]
+    fn reads_are_not_changes_and_writes_are() {
+        use notify::event::{CreateKind, ModifyKind};
+        assert!(!is_change(&EventKind::Access(AccessKind::Open(AccessMode::Any))));
+        assert!(!is_change(&EventKind::Access(AccessKind::Close(AccessMode::Read))));
+        assert!(is_change(&EventKind::Access(AccessKind::Close(AccessMode::Write))));
+        assert!(is_change(&EventKind::Create(CreateKind::File)));
+        assert!(is_change(&EventKind::Modify(ModifyKind::Any)));
+    }
+
+    #[test]
+    fn reading_a_watched_file_calls_nothing_back() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir_all(dir.path().join(".git")).expect("mkdir");
+        std::fs::write(dir.path().join(".git/HEAD"), "ref: refs/heads/main\n").expect("write");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let _w = watch(dir.path(), Duration::from_millis(100), move |rel| {
+            tx.send(rel.to_owned()).expect("test listens");
+        })
+        .expect("watch");
+        for _ in 0..5 {
+            std::fs::read_to_string(dir.path().join(".git/HEAD")).expect("read");
+        }
+        if let Ok(rel) = rx.recv_timeout(Duration::from_millis(800)) {
+            panic!("a read triggered: {rel}");
+        }
     }
 
     #[test]

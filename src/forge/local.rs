@@ -562,6 +562,11 @@ impl Forge for LocalForge {
         Ok(all)
     }
 
+    /// In-process: one ref read from the bare repo.
+    fn branch_head(&self, repo: &str, branch: &str) -> Result<Option<String>, Error> {
+        Ok(super::tree::tip(&self.open(repo)?, branch)?.map(|id| id.to_string()))
+    }
+
     /// In-process: the branch's tree is read from the bare repo's object database.
     fn read_branch(&self, repo: &str, branch: &str) -> Result<Option<super::BranchFiles>, Error> {
         super::tree::read(&self.open(repo)?, branch)

@@ -276,6 +276,13 @@ pub trait Forge: Send + Sync {
     /// The repo's issues carrying `label`, open and closed; pull requests are never listed.
     fn list_issues(&self, repo: &str, label: &str) -> Result<Vec<Issue>, Error>;
 
+    /// The commit `branch` points at, `None` when the branch does not exist: what a planner compares with the
+    /// base a bot branch was built on. The default reads the branch ([`Forge::read_branch`]); a forge that can
+    /// read one ref cheaply overrides it.
+    fn branch_head(&self, repo: &str, branch: &str) -> Result<Option<String>, Error> {
+        Ok(self.read_branch(repo, branch)?.map(|b| b.commit))
+    }
+
     /// Every file of `branch`, `None` when the branch does not exist.
     ///
     /// The default fetches the branch with the git CLI from the repo's clone URL ([`via_git`]); a forge that can

@@ -38,6 +38,10 @@ pub struct Observed {
     /// Requests that hold a name with another (given by an older paved): the one provisioned first, and the
     /// others, observed as `Taken`. Which is which depends on every request, so plans of them are never patched.
     pub shared: BTreeSet<String>,
+    /// The service repos of paved-path components, when a forge was read.
+    pub services: Option<services::Services>,
+    /// paved's own PRs on the platform repo (branches `paved/…`), when a forge was read.
+    pub platform_prs: Option<Vec<crate::forge::PullRequest>>,
 }
 
 impl Observed {
@@ -69,6 +73,7 @@ pub enum Item {
     Request,
     Report,
     Evidence,
+    Forge,
 }
 
 impl ObservedDigest {
@@ -88,6 +93,11 @@ impl ObservedDigest {
         }
         if let Some(facts) = &observed.evidence {
             d.add(Item::Evidence, "", &serde_json::to_vec(facts).expect("facts serialise: plain data"));
+        }
+        // Only when read, so plans without a forge keep their digest.
+        if observed.services.is_some() || observed.platform_prs.is_some() {
+            let text = format!("{:?}{:?}", observed.services, observed.platform_prs);
+            d.add(Item::Forge, "", text.as_bytes());
         }
         d
     }
@@ -299,6 +309,25 @@ pub fn observe(snapshot: &Snapshot, forge: Option<&dyn Forge>) -> Observed {
         }
     }
     observed
+}
+
+/// Observe what the forge half of planning reads: the service repos of paved-path components and paved's own PRs
+/// on the platform repo. A platform repo the forge cannot list PRs of is observed as having none, and says why in
+/// `forge_error`.
+pub fn observe_forge_work(
+    model: &crate::model::Model,
+    forge: &dyn Forge,
+    progress: &dyn crate::progress::Progress,
+    observed: &mut Observed,
+) {
+    observed.services = Some(services::observe_services(model, forge, progress));
+    if let Some(repo) = &model.platform.spec.repos.platform {
+        match forge.list_prs(repo, None) {
+            Ok(prs) => observed.platform_prs = Some(prs.into_iter().filter(|p| p.head.starts_with("paved/")).collect()),
+            Err(crate::forge::Error::NoSuchRepo(_)) => observed.platform_prs = Some(Vec::new()),
+            Err(e) => observed.forge_error = Some(format!("listing the PRs of {repo}: {e}")),
+        }
+    }
 }
 
 /// The scorecard report pages paved committed (`scorecards/**/*.md`), by path.

@@ -11,6 +11,15 @@ use std::collections::BTreeMap;
 /// Branches of paved's migration PRs start with this.
 pub const MIGRATION_BRANCH_PREFIX: &str = "paved/migrate/";
 
+/// The hidden line of a migration PR's body naming the default-branch commit its branch was built on: a PR whose
+/// base is still the default branch's head is current, so the planner leaves it alone.
+pub const BASE_MARKER: &str = "<!-- paved:base ";
+
+/// The base a migration PR's body records ([`BASE_MARKER`]).
+pub fn recorded_base(body: &str) -> Option<&str> {
+    body.lines().find_map(|l| l.strip_prefix(BASE_MARKER)?.strip_suffix(" -->"))
+}
+
 /// The label of a migration PR whose update left conflicts to resolve.
 pub const CONFLICTS_LABEL: &str = "paved:conflicts";
 
@@ -22,19 +31,23 @@ pub struct PavedPr {
     pub state: PrState,
     /// The PR carries `paved:conflicts`.
     pub conflicted: bool,
+    /// The default-branch commit the PR's branch was built on, as its body records it.
+    pub base: Option<String>,
 }
 
 /// One service repo as observed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceRepo {
     pub default_branch: String,
+    /// The commit the default branch points at (`None`: an empty repo).
+    pub default_head: Option<String>,
     /// The answers file's text; `None` when the repo has none. `Err` when it could not be read.
     pub answers: Result<Option<String>, String>,
     pub prs: Vec<PavedPr>,
 }
 
 /// Service repos by `owner/name`; `None` for a repo that does not exist on the forge.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Services {
     pub repos: BTreeMap<String, Option<ServiceRepo>>,
     /// Repos the forge could not answer about, with why.
@@ -79,9 +92,11 @@ fn observe_one(forge: &dyn Forge, repo: &str) -> Result<Option<ServiceRepo>, cra
         .map(|p| PavedPr {
             number: p.number,
             conflicted: p.labels.iter().any(|l| l == CONFLICTS_LABEL),
+            base: recorded_base(&p.body).map(str::to_owned),
             head: p.head,
             state: p.state,
         })
         .collect();
-    Ok(Some(ServiceRepo { default_branch: info.default_branch, answers, prs }))
+    let default_head = forge.branch_head(repo, &info.default_branch)?;
+    Ok(Some(ServiceRepo { default_branch: info.default_branch, default_head, answers, prs }))
 }

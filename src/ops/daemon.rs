@@ -17,7 +17,7 @@ use crate::daemon::metrics::Metrics;
 use crate::daemon::remote::{self, Pulled};
 use crate::daemon::scheduler::{self, Outcome, Trigger, Triggers};
 use crate::daemon::webhook::{Gate, Secret};
-use crate::daemon::{parse_duration, watch};
+use crate::daemon::{Job, parse_duration, watch};
 use crate::model::cache::ParseCache;
 use anyhow::Context;
 use std::net::SocketAddr;
@@ -89,9 +89,14 @@ struct PassContext {
     sync_remote: bool,
     /// HEAD after the last successful full pass, and when that pass ended.
     last: Mutex<Option<(Option<String>, Instant)>>,
-    /// How often the quarterly sunset review runs (`spec.schedules.scorecards`), and when it last did.
+    /// How often the quarterly sunset review runs (`spec.schedules.scorecards`).
     sunset_every: Duration,
-    last_sunset: Mutex<Option<Instant>>,
+    /// Where open PRs of the platform repo are read: the local forge and the repo's name.
+    pr_source: Option<(crate::forge::local::LocalForge, String)>,
+    /// What the open PRs looked like when their plans were last posted.
+    pr_fingerprint: Mutex<Option<String>>,
+    /// To ask for the PR plans after a reconcile moved the default branch (their base).
+    scheduler: scheduler::Handle<Job>,
 }
 
 impl PassContext {
@@ -99,39 +104,58 @@ impl PassContext {
         crate::apply::workspace::head_of(&self.options.repo).ok().flatten()
     }
 
+    /// Run one job's pass.
+    fn run(&self, job: Job, triggers: &Triggers) -> anyhow::Result<Outcome> {
+        match job {
+            Job::Reconcile => self.pass(triggers),
+            Job::PrPlans => Ok(self.refresh_pr_plans(triggers)),
+            Job::SunsetReview => Ok(self.sunset_review()),
+        }
+    }
+
     /// Level-triggered PR plans: every open PR on the platform repo gets its plan comment and `paved/policy`
-    /// check for its current head, recomputed each pass (approvals change the verdict; a pushed head makes the old
-    /// check stale). Unchanged comments and checks are not rewritten. Local forge only: the plan reads both
-    /// commits from the forge's bare repository.
-    fn refresh_pr_plans(&self) {
-        let Ok(loaded) = super::load(&self.options, &self.cache) else { return };
-        let (Some(forge), Some(repo)) =
-            (super::local_forge(&self.options, &loaded), loaded.model.platform.spec.repos.platform.clone())
-        else {
-            return;
-        };
-        let Ok(prs) = crate::forge::Forge::list_prs(&forge, &repo, Some(crate::forge::PrState::Open)) else { return };
+    /// check for its current head (approvals change the verdict; a pushed head makes the old check stale).
+    /// Skipped, reading nothing but the PR list, when no PR, head, review or base moved since the last time (the
+    /// resync recomputes them all). Local forge only: the plan reads both commits from its bare repository.
+    fn refresh_pr_plans(&self, triggers: &Triggers) -> Outcome {
+        let again = Outcome::requeue(self.resync);
+        let Some((forge, repo)) = &self.pr_source else { return again };
+        use crate::forge::Forge;
+        let Ok(prs) = forge.list_prs(repo, Some(crate::forge::PrState::Open)) else { return again };
+        let mut fingerprint = String::new();
+        for pr in &prs {
+            let base = forge.branch_head(repo, &pr.base).ok().flatten().unwrap_or_default();
+            let reviews: Vec<_> = pr.reviews.iter().map(|r| (&r.reviewer, r.state, &r.commit)).collect();
+            fingerprint.push_str(&format!("{} {} {base} {reviews:?}\n", pr.number, pr.head_commit));
+        }
+        {
+            let last = self.pr_fingerprint.lock().expect("no panics while the PR fingerprint is locked");
+            if !triggers.contains(&Trigger::Requeue) && last.as_deref() == Some(fingerprint.as_str()) {
+                return again;
+            }
+        }
+        let mut all_posted = true;
         for pr in prs {
-            match super::review::post(&forge, &repo, pr.number, &self.cache) {
+            match super::review::post(forge, repo, pr.number, &self.cache) {
                 Ok((review, _)) => {
                     tracing::info!(pr = pr.number, head = %pr.head_commit, conclusion = ?review.conclusion(), "PR plan posted")
                 }
-                Err(e) => tracing::warn!(pr = pr.number, error = %format!("{e:#}"), "PR plan failed"),
+                Err(e) => {
+                    all_posted = false;
+                    tracing::warn!(pr = pr.number, error = %format!("{e:#}"), "PR plan failed")
+                }
             }
         }
+        // A failed post is tried again on the next trigger, not skipped as seen.
+        *self.pr_fingerprint.lock().expect("no panics while the PR fingerprint is locked") =
+            all_posted.then_some(fingerprint);
+        again
     }
 
     /// The sunset review (`paved scorecard deprecations`) on its timer. It is idempotent per quarter, so the
     /// timer only bounds its cost (listing PRs on GitHub); a failure is logged and retried at the next tick, and
-    /// never fails the reconcile pass.
-    fn sunset_review_if_due(&self) {
-        {
-            let mut last = self.last_sunset.lock().expect("no panics while the sunset timer is locked");
-            if last.is_some_and(|at| at.elapsed() < self.sunset_every) {
-                return;
-            }
-            *last = Some(Instant::now());
-        }
+    /// never holds up reconciling.
+    fn sunset_review(&self) -> Outcome {
         match super::sunset::propose(&self.options, &self.cache, false) {
             Ok(o) => match &o.result {
                 Ok(what) => {
@@ -141,6 +165,7 @@ impl PassContext {
             },
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "sunset review failed"),
         }
+        Outcome::requeue(self.sunset_every)
     }
 
     /// One pass, counted: an error anywhere (fetch, reconcile, push) is an error of the pass.
@@ -154,15 +179,10 @@ impl PassContext {
         result
     }
 
-    /// A pass under the platform's lock (another paved may be reconciling the same platform), then the sunset
-    /// review on its timer, which takes the lock itself.
+    /// A pass under the platform's lock (another paved may be reconciling the same platform).
     fn pass_inner(&self, triggers: &Triggers) -> anyhow::Result<Outcome> {
-        let outcome = {
-            let lease = super::lock_platform(&self.options)?;
-            self.pass_locked(triggers, &lease)?
-        };
-        self.sunset_review_if_due();
-        Ok(outcome)
+        let lease = super::lock_platform(&self.options)?;
+        self.pass_locked(triggers, &lease)
     }
 
     /// The whole reconcile, unless only the watch or the poll fired and the commit it would read has not moved
@@ -176,7 +196,6 @@ impl PassContext {
                 pulled => tracing::info!(?pulled, "work tree moved to the remote"),
             }
         }
-        self.refresh_pr_plans();
         let head = self.head();
         {
             let last = self.last.lock().expect("no panics while the pass context is locked");
@@ -218,7 +237,20 @@ impl PassContext {
         if self.sync_remote && remote::push(&self.options.repo).context("pushing the bot commit")? {
             tracing::info!("bot commit pushed");
         }
-        *self.last.lock().expect("no panics while the pass context is locked") = Some((self.head(), Instant::now()));
+        let moved = {
+            let mut last = self.last.lock().expect("no panics while the pass context is locked");
+            let moved = last.as_ref().is_none_or(|(before, _)| *before != head);
+            *last = Some((self.head(), Instant::now()));
+            moved
+        };
+        if moved {
+            // A new base: policies, modules or the catalog may judge the open PRs differently now.
+            self.scheduler.trigger(Job::PrPlans, Trigger::Requeue);
+        }
+        if done.forge_moved {
+            // Repos scaffolded and PRs opened are new evidence (scorecards, campaign pages): observe again now.
+            return Ok(Outcome::requeue(Duration::ZERO));
+        }
         Ok(Outcome::requeue(self.resync))
     }
 
@@ -248,6 +280,10 @@ impl PassContext {
             invalid: diagnostics.iter().filter(|d| d.is_error()).take(20).map(ToString::to_string).collect(),
             errors: diagnostics.errors(),
             forge_error: planned.forge_error.clone(),
+            forge_moved: report
+                .forge
+                .iter()
+                .any(|r| r.error.is_none() && !r.outcome.as_deref().is_some_and(|o| o.starts_with("unchanged"))),
         });
         match &done {
             Ok(_) => planner.applied(),
@@ -268,6 +304,8 @@ struct Reconciled {
     invalid: Vec<String>,
     errors: usize,
     forge_error: Option<String>,
+    /// A forge action of the pass did something.
+    forge_moved: bool,
 }
 
 /// Retry a failed pass after 5 s, doubling per failure in a row, never later than the resync interval.
@@ -294,6 +332,7 @@ async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result
         None => DEFAULT_SUNSET_REVIEW,
     };
     let key = platform.repos.platform.clone().unwrap_or_else(|| options.repo.repo.display().to_string());
+    let pr_source = super::local_forge(&options.repo, &loaded).zip(platform.repos.platform.clone());
     let webhook_repos: Vec<String> = platform.repos.platform.iter().cloned().collect();
     if webhook_repos.is_empty() {
         tracing::warn!("platform.yaml sets no spec.repos.platform: webhook events will all be ignored");
@@ -308,7 +347,7 @@ async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result
 
     let metrics = Arc::new(Metrics::new());
     let ready = Arc::new(AtomicBool::new(false));
-    let (handle, runner) = scheduler::new::<String>(scheduler::Config { debounce: options.debounce });
+    let (handle, runner) = scheduler::new::<Job>(scheduler::Config { debounce: options.debounce });
     let ctx = Arc::new(PassContext {
         options: options.repo.clone(),
         cache,
@@ -319,7 +358,9 @@ async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result
         sync_remote: options.sync_remote,
         last: Mutex::new(None),
         sunset_every,
-        last_sunset: Mutex::new(None),
+        pr_source: pr_source.clone(),
+        pr_fingerprint: Mutex::new(None),
+        scheduler: handle.clone(),
     });
     if options.sync_remote {
         anyhow::ensure!(
@@ -328,14 +369,13 @@ async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result
             options.repo.repo.display()
         );
         let h = handle.clone();
-        let k = key.clone();
         let every = options.poll;
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
-                if !h.trigger(k.clone(), Trigger::Poll) {
+                if !h.trigger(Job::Reconcile, Trigger::Poll) {
                     break;
                 }
             }
@@ -344,28 +384,25 @@ async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result
 
     let _watch = if options.watch {
         let h = handle.clone();
-        let k = key.clone();
         Some(
             watch::watch(&options.repo.repo, options.debounce, move |rel| {
                 tracing::debug!(path = rel, "work tree changed");
-                h.trigger(k.clone(), Trigger::Watch);
+                h.trigger(Job::Reconcile, Trigger::Watch);
             })
             .context("starting the file watch")?,
         )
     } else {
         None
     };
+    let _pr_watch = match &pr_source {
+        Some((forge, repo)) => Some(watch_prs(forge, repo, options.debounce, handle.clone())?),
+        None => None,
+    };
 
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .with_context(|| format!("listening on {}", options.listen))?;
-    let state = Arc::new(AppState {
-        metrics: metrics.clone(),
-        gate,
-        scheduler: handle.clone(),
-        key: key.clone(),
-        ready: ready.clone(),
-    });
+    let state = Arc::new(AppState { metrics: metrics.clone(), gate, scheduler: handle.clone(), ready: ready.clone() });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut server_stop = stop_rx.clone();
     let server = tokio::spawn(async move {
@@ -390,21 +427,23 @@ async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result
         let _ = stop_tx.send(true);
     });
 
-    handle.trigger(key.clone(), Trigger::Startup);
+    for job in [Job::Reconcile, Job::PrPlans, Job::SunsetReview] {
+        handle.trigger(job, Trigger::Startup);
+    }
     let reconcile_fn = {
         let ctx = ctx.clone();
-        move |_key: String, triggers: Triggers| {
+        move |job: Job, triggers: Triggers| {
             let ctx = ctx.clone();
             async move {
-                tokio::task::spawn_blocking(move || ctx.pass(&triggers))
+                tokio::task::spawn_blocking(move || ctx.run(job, &triggers))
                     .await
                     .unwrap_or_else(|e| Err(anyhow::anyhow!("the reconcile pass panicked: {e}")))
             }
         }
     };
-    let error_policy = move |key: &String, error: &anyhow::Error, failures: u32| {
+    let error_policy = move |job: &Job, error: &anyhow::Error, failures: u32| {
         let after = retry_after(failures, resync);
-        tracing::error!(key = %key, failures, retry_in_s = after.as_secs(), error = %format!("{error:#}"), "reconcile failed");
+        tracing::error!(job = %job, failures, retry_in_s = after.as_secs(), error = %format!("{error:#}"), "reconcile failed");
         after
     };
     let mut runner_stop = stop_rx.clone();
@@ -417,6 +456,32 @@ async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result
     server.await.context("the HTTP endpoint task")?.context("the HTTP endpoint")?;
     tracing::info!("paved daemon stopped");
     Ok(())
+}
+
+/// Watch the local forge for what changes a PR plan: the platform repo's PR records (opened, reviewed, closed)
+/// and its branches (a push to a PR or to its base). paved's own comments and checks land in the same records;
+/// the PR plans' fingerprint makes those passes read the PR list and stop.
+fn watch_prs(
+    forge: &crate::forge::local::LocalForge,
+    repo: &str,
+    debounce: Duration,
+    handle: scheduler::Handle<Job>,
+) -> anyhow::Result<watch::Watch> {
+    let (owner, name) = crate::forge::split_repo(repo)?;
+    let records = format!("pulls/{owner}/{name}/");
+    let refs = format!("repos/{owner}/{name}.git/refs/heads/");
+    let packed = format!("repos/{owner}/{name}.git/packed-refs");
+    let matters = move |rel: &str, is_dir: bool| {
+        let rel_dir = format!("{rel}/");
+        let under = |prefix: &str| rel.starts_with(prefix) || (is_dir && prefix.starts_with(&rel_dir));
+        (under(&records) || under(&refs) || rel == packed) && !rel.ends_with(".lock")
+    };
+    std::fs::create_dir_all(forge.dir()).with_context(|| format!("creating {}", forge.dir().display()))?;
+    watch::watch_with(forge.dir(), debounce, matters, move |rel| {
+        tracing::debug!(path = rel, "forge changed");
+        handle.trigger(Job::PrPlans, Trigger::Watch);
+    })
+    .context("watching the local forge")
 }
 
 /// SIGTERM (what Kubernetes sends) or SIGINT (Ctrl-C).

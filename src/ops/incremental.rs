@@ -15,10 +15,11 @@
 //! its resync, the caller plans from scratch on its resync timer ([`WarmPlanner::forget`]).
 
 use super::RepoOptions;
-use super::reconcile::{Planned, Prepared, plan_judge, prepare_full};
+use super::reconcile::{Planned, Prepared, add_forge_work, plan_judge, prepare_full};
 use crate::diag::Diagnostics;
 use crate::model::cache::ParseCache;
 use crate::observe::{Item, ObservedDigest, observe_desired, observe_removed};
+use crate::plan::paths::DEFAULT_MAX_NEW_PRS;
 use crate::plan::requests::{key_of_status_path, status_path, status_request};
 use crate::plan::{self, status};
 use crate::source::diff::{self, Changed, TreeDiff};
@@ -228,6 +229,8 @@ fn try_patch(
     }
     phase.done("observe and judge");
     plan::patch(&mut p.planned.plan, &p.planned.loaded, &p.judged, &p.observed, &affected_paths, state.digest.to_hex());
+    // A request file may have been written for an older major of its module: the forge half is planned again.
+    add_forge_work(&mut p.planned.plan, &p.snapshot, &p.planned.loaded, &p.observed, DEFAULT_MAX_NEW_PRS);
     // The provisioner judges Terraform plans with inputs made from the model: they must be the patched one's.
     p.planned.context.plan_judge = plan_judge(model, p.judge.policies(), &p.planned.plan);
     phase.done("plan");
@@ -365,8 +368,17 @@ fn forge_moved(options: &RepoOptions, prepared: &Prepared) -> anyhow::Result<Opt
     };
     let listed = forge.list_repos().map(|repos| repos.into_iter().map(|r| r.full_name).collect::<BTreeSet<_>>());
     let observed = &prepared.observed;
-    Ok(match (listed, &observed.forge) {
-        (Ok(repos), Some(before)) if repos == before.repos => None,
-        _ => Some("the forge's repo listing changed".to_owned()),
-    })
+    if !matches!((listed, &observed.forge), (Ok(repos), Some(before)) if repos == before.repos) {
+        return Ok(Some("the forge's repo listing changed".to_owned()));
+    }
+    // Service repos and paved's PRs move without a commit of the platform repo (a PR opened, merged or closed).
+    let mut now = crate::observe::Observed::default();
+    crate::observe::observe_forge_work(
+        &prepared.planned.loaded.model,
+        forge.as_ref(),
+        &crate::progress::Silent,
+        &mut now,
+    );
+    Ok((now.services != observed.services || now.platform_prs != observed.platform_prs)
+        .then(|| "the service repos or paved's PRs on the forge changed".to_owned()))
 }

@@ -1,12 +1,13 @@
 //! `paved scaffold`, `paved paths status` and `paved paths sync`: paved paths from the command line.
 
-use super::{RepoOptions, local_forge, open_snapshot};
-use crate::apply::paths::{self as exec, PathsOptions, PathsReport};
-use crate::forge::Forge;
+use super::RepoOptions;
+use super::open_snapshot;
+use super::reconcile::{Only, Reconciled, reconcile_only};
+use crate::apply::paths::PathsReport;
+use crate::model::Loaded;
 use crate::model::cache::ParseCache;
-use crate::model::{LoadOptions, Loaded};
-use crate::observe::services;
-use crate::plan::paths::{self, Catalogue, PathsPlan};
+use crate::plan::paths::{Catalogue, PathsPlan};
+use crate::plan::{ActionKind, campaign};
 use crate::progress::Progress;
 use crate::render::{self, PathFiles};
 use crate::source::Snapshot;
@@ -133,8 +134,9 @@ pub fn tag_releases(snapshot: &Snapshot, loaded: &Loaded) -> anyhow::Result<Vec<
     Ok(created)
 }
 
-/// Observe every paved-path service repo and plan; with `execute`, scaffold and open/update migration PRs.
-/// `progress` counts the repos read and the actions carried out.
+/// Observe every paved-path service repo and plan; with `execute`, scaffold and open/update migration PRs and
+/// write the campaign pages. The plan's paths part, carried out as a reconcile would (same ids, same executors,
+/// one bot commit with their audit records). `progress` counts the actions carried out.
 pub fn sync(
     repo: &RepoOptions,
     cache: &ParseCache,
@@ -143,88 +145,26 @@ pub fn sync(
     actor: &str,
     progress: &dyn Progress,
 ) -> anyhow::Result<PathsRun> {
-    let lease = if execute { Some(super::lock_platform(repo)?) } else { None };
-    let snapshot = open_snapshot(repo)?;
-    let loaded = crate::model::load(&snapshot, cache, &LoadOptions { strict: repo.strict });
-    let forge = local_forge(repo, &loaded)
-        .ok_or_else(|| anyhow::anyhow!("no forge configured: set platform.yaml spec.forge.path or pass --forge DIR"))?;
-    let observed = services::observe_services(&loaded.model, &forge as &dyn Forge, progress);
-    let catalogue = catalogue(&snapshot, &loaded);
-    let plan = paths::plan(&loaded.model, &catalogue, &observed, max_new_prs);
-    let tagged = if execute { tag_releases(&snapshot, &loaded)? } else { Vec::new() };
-    let options = PathsOptions { actor: actor.to_owned(), workdir: None };
-    let report = execute.then(|| exec::execute(&plan, &snapshot, &forge, &options, progress));
-    let campaigns = match (&report, &lease) {
-        (Some(report), Some(lease)) if repo.rev.is_none() || super::is_worktree(&repo.repo) => {
-            write_campaigns(repo, &snapshot, &plan, report, actor, lease)?
-        }
-        _ => Vec::new(),
-    };
-    Ok(PathsRun { loaded, plan, report, tagged, campaigns })
-}
-
-/// Update the campaign page of every (path, target version) rollout after a run, committed as one bot commit.
-fn write_campaigns(
-    repo: &RepoOptions,
-    snapshot: &Snapshot,
-    plan: &PathsPlan,
-    report: &PathsReport,
-    actor: &str,
-    lease: &crate::lock::Lease,
-) -> anyhow::Result<Vec<String>> {
-    use crate::plan::campaign;
-    use crate::plan::paths::CampaignState;
-    use crate::plan::{ActionId, ActionKind, FileChange};
-    // What this run did moves a repo's state on.
-    let mut rows = plan.drift.clone();
-    for row in &mut rows {
-        let Some(result) = report.results.iter().find(|r| r.target == row.repo) else { continue };
-        row.campaign = match (&result.error, result.kind) {
-            (Some(_), _) => CampaignState::Failed,
-            (None, "repo.scaffold") => CampaignState::Merged,
-            (None, _) if !result.conflicts.is_empty() => CampaignState::Conflicted,
-            (None, _) => CampaignState::Open,
-        };
-        if let Some(e) = &result.error {
-            row.error = Some(e.clone());
-        }
-        if let Some(n) = result.outcome.as_deref().and_then(|o| o.split_once('#')).map(|(_, n)| n) {
-            row.pr = Some(format!("#{n} open"));
-        }
-    }
-    let mut groups: std::collections::BTreeMap<(String, String), Vec<&crate::plan::paths::ServiceDrift>> =
-        Default::default();
-    for row in &rows {
-        if let Some(target) = &row.target {
-            groups.entry((row.path.clone(), target.clone())).or_default().push(row);
-        }
-    }
-    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%MZ").to_string();
-    let mut changes = Vec::new();
-    let mut trailers = Vec::new();
-    for ((path, version), rows) in &groups {
-        let file = campaign::page_path(path, version);
-        let previous = snapshot.get(&file).and_then(|e| snapshot.read_text(e).ok());
-        let released = release_date(&snapshot.root, &render::release_tag(path, version));
-        let page = campaign::page(path, version, released.as_deref(), rows, previous.as_deref(), &now);
-        if previous.as_deref() == Some(page.as_str()) {
-            continue;
-        }
-        trailers.push(format!("Paved-Action: {}", ActionId::new(ActionKind::WriteCampaign, &file, page.as_bytes())));
-        changes.push(FileChange::Write { path: file, before: previous, after: page });
-    }
-    if changes.is_empty() {
-        return Ok(Vec::new());
-    }
-    let written: Vec<String> = changes.iter().map(|c| c.path().to_owned()).collect();
-    let message = format!("paved: update {} campaign page(s)\n\n{}\n", changes.len(), trailers.join("\n"));
-    crate::apply::workspace::for_dir(&repo.repo, lease).commit(&changes, &message, actor, snapshot.basis.commit())?;
-    Ok(written)
+    let loaded = super::load(repo, cache)?;
+    anyhow::ensure!(
+        super::forge(repo, &loaded)?.is_some(),
+        "no forge configured: set platform.yaml spec.forge.path or pass --forge DIR"
+    );
+    const KINDS: &[ActionKind] = &[ActionKind::ScaffoldRepo, ActionKind::MigratePath, ActionKind::WriteCampaign];
+    let only = Only { dry_run: !execute, actor, max_new_prs, kinds: Some(KINDS) };
+    let Reconciled { planned, report } = reconcile_only(repo, cache, &only, progress)?;
+    let rollout = &planned.plan.rollout;
+    let plan =
+        PathsPlan { actions: planned.plan.forge.clone(), drift: rollout.drift.clone(), held: rollout.held.clone() };
+    let campaigns = report.iter().flat_map(|r| &r.files).filter(|f| campaign::is_page(f)).cloned().collect();
+    let tagged = report.as_ref().map(|r| r.tagged.clone()).unwrap_or_default();
+    let report = report.map(|r| PathsReport { results: r.forge });
+    Ok(PathsRun { loaded: planned.loaded, plan, report, tagged, campaigns })
 }
 
 /// When the release tag was made (its tagger date, or the date of the commit a lightweight tag names), if the
 /// platform repo has it.
-fn release_date(repo: &std::path::Path, tag: &str) -> Option<String> {
+pub(crate) fn release_date(repo: &std::path::Path, tag: &str) -> Option<String> {
     let repo = gix::open(repo).ok()?;
     let mut reference = repo.try_find_reference(format!("refs/tags/{tag}").as_str()).ok()??;
     let object = reference.peel_to_id().ok()?.object().ok()?;

@@ -6,6 +6,7 @@ use crate::model::cache::{FileClass, ParseCache};
 use crate::model::request::Request;
 use crate::model::{Loaded, Model};
 use crate::observe;
+use crate::plan::paths::DEFAULT_MAX_NEW_PRS;
 use crate::plan::requests::Judged;
 use crate::plan::{self, Plan, Texts};
 use crate::policy::{self, PolicySet};
@@ -173,15 +174,17 @@ pub struct Prepared {
 
 /// Load, observe, judge and plan from scratch.
 pub fn prepare_full(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Prepared> {
-    prepare_with(options, cache, Texts::Kept, &Silent)
+    prepare_with(options, cache, Texts::Kept, &Silent, DEFAULT_MAX_NEW_PRS)
 }
 
-/// [`prepare_full`], keeping the plan's file texts or not (see [`Texts`]), telling `progress` which phase runs.
-fn prepare_with(
+/// [`prepare_full`], keeping the plan's file texts or not (see [`Texts`]), telling `progress` which phase runs,
+/// opening at most `max_new_prs` migration PRs.
+pub(crate) fn prepare_with(
     options: &RepoOptions,
     cache: &ParseCache,
     texts: Texts,
     progress: &dyn Progress,
+    max_new_prs: usize,
 ) -> anyhow::Result<Prepared> {
     let mut phase = Phases::start();
     progress.phase("loading the platform repo", None);
@@ -210,7 +213,8 @@ fn prepare_with(
     crate::memory::release_freed();
     phase.done("judge");
     let judged = Judged { verdicts, context: context.clone() };
-    let plan = plan::plan_with(&loaded, Some(&judged), &observed, texts);
+    let mut plan = plan::plan_with(&loaded, Some(&judged), &observed, texts);
+    add_forge_work(&mut plan, &snapshot, &loaded, &observed, max_new_prs);
     // A plan without texts is only shown, never applied: no Terraform plan will need judging (and the judge keeps
     // a policy input for every Terraform request, 10 MiB at 50,000 services).
     if texts == Texts::Kept {
@@ -219,6 +223,58 @@ fn prepare_with(
     phase.done("plan");
     let forge_error = observed.forge_error.clone();
     Ok(Prepared { snapshot, planned: Planned { loaded, plan, forge_error, context }, observed, judge, judged })
+}
+
+/// Plan the forge half (scaffolds, migration PRs, campaign pages) into `plan`, when a forge was observed.
+pub(crate) fn add_forge_work(
+    plan: &mut Plan,
+    snapshot: &Snapshot,
+    loaded: &Loaded,
+    observed: &observe::Observed,
+    max_new_prs: usize,
+) {
+    if observed.services.is_none() && observed.platform_prs.is_none() {
+        return;
+    }
+    let inputs = forge_inputs(snapshot, loaded, max_new_prs);
+    let (forge, mut pages, rollout) = plan::forge::plan(&loaded.model, &inputs, observed);
+    if plan.texts == Texts::Dropped {
+        pages.iter_mut().for_each(|a| a.change.drop_texts());
+    }
+    plan.actions.retain(|a| a.kind != plan::ActionKind::WriteCampaign);
+    plan.actions.extend(pages);
+    plan::sort_actions(&mut plan.actions);
+    plan.forge = forge;
+    plan.rollout = rollout;
+}
+
+/// What the forge half of planning reads from the desired snapshot.
+pub(crate) fn forge_inputs(snapshot: &Snapshot, loaded: &Loaded, max_new_prs: usize) -> plan::forge::ForgeInputs {
+    let catalogue = super::paths::catalogue(snapshot, loaded);
+    let mut released = BTreeMap::new();
+    for (path, versions) in &catalogue.versions {
+        for v in versions {
+            let tag = crate::render::release_tag(path, &v.to_string());
+            if let Some(date) = super::paths::release_date(&snapshot.root, &tag) {
+                released.insert((path.clone(), v.to_string()), date);
+            }
+        }
+    }
+    // A version not tagged yet is tagged by the apply that carries this plan out: released now.
+    let now = chrono::Utc::now();
+    for p in loaded.model.paths.values() {
+        released
+            .entry((p.name.clone(), p.version.to_string()))
+            .or_insert_with(|| now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    }
+    let text_of = |path: &str| snapshot.get(path).and_then(|e| snapshot.read_text(e).ok());
+    plan::forge::ForgeInputs {
+        module_migrations: plan::modules::pending(&loaded.model, text_of),
+        catalogue,
+        released,
+        now: now.format("%Y-%m-%dT%H:%MZ").to_string(),
+        max_new_prs,
+    }
 }
 
 /// Wall time per phase of a plan, logged at debug level (`PAVED_LOG=paved=debug`): where a slow plan spends it.
@@ -262,7 +318,7 @@ pub fn plan_shown(
     texts: Texts,
     progress: &dyn Progress,
 ) -> anyhow::Result<Planned> {
-    prepare_with(options, cache, texts, progress).map(|p| p.planned)
+    prepare_with(options, cache, texts, progress, DEFAULT_MAX_NEW_PRS).map(|p| p.planned)
 }
 
 /// Everything a plan observes: status files, the forge, evidence, and what each request's backend sees.
@@ -274,6 +330,9 @@ fn observe_all(
     context: &provision::Context,
 ) -> anyhow::Result<observe::Observed> {
     let mut observed = observe::observe(snapshot, forge);
+    if let Some(forge) = forge.filter(|_| observed.forge.is_some()) {
+        observe::observe_forge_work(&loaded.model, forge, &Silent, &mut observed);
+    }
     observe_evidence(options, snapshot, loaded, &mut observed)?;
     observe::observe_requests(&loaded.model, context, || observe::audit_texts(snapshot), &mut observed);
     Ok(observed)
@@ -324,11 +383,37 @@ pub fn reconcile_shown(
     actor: &str,
     progress: &dyn Progress,
 ) -> anyhow::Result<Reconciled> {
+    reconcile_only(options, cache, &Only { dry_run, actor, max_new_prs: DEFAULT_MAX_NEW_PRS, kinds: None }, progress)
+}
+
+/// Which part of the plan a run carries out, and how.
+pub struct Only<'a> {
+    pub dry_run: bool,
+    pub actor: &'a str,
+    /// At most this many migration PRs are newly opened.
+    pub max_new_prs: usize,
+    /// Only actions of these kinds (`paved paths sync`, `paved modules migrate`); `None`: the whole plan.
+    pub kinds: Option<&'a [plan::ActionKind]>,
+}
+
+/// Plan and apply the actions `only` keeps: the whole plan for a reconcile, one kind of action for the commands
+/// that run one kind by hand. Same plan, same ids, same executors either way.
+pub fn reconcile_only(
+    options: &RepoOptions,
+    cache: &ParseCache,
+    only: &Only<'_>,
+    progress: &dyn Progress,
+) -> anyhow::Result<Reconciled> {
+    let Only { dry_run, actor, max_new_prs, kinds } = *only;
     let lease = if dry_run { None } else { Some(super::lock_platform(options)?) };
     let writable = options.rev.is_none() || super::is_worktree(&options.repo);
     let mut attempt = 1;
     loop {
-        let Prepared { snapshot, planned, .. } = prepare_with(options, cache, Texts::Kept, progress)?;
+        let Prepared { snapshot, mut planned, .. } = prepare_with(options, cache, Texts::Kept, progress, max_new_prs)?;
+        if let Some(kinds) = kinds {
+            planned.plan.actions.retain(|a| kinds.contains(&a.kind));
+            planned.plan.forge.retain(|a| kinds.contains(&a.kind));
+        }
         let Some(lease) = lease.as_ref().filter(|_| writable) else {
             anyhow::ensure!(
                 dry_run,
@@ -387,10 +472,22 @@ fn apply_planned_shown(
     if let Err(broken) = super::audit_verify::verify_since_watermark(&options.repo, state, snapshot)? {
         anyhow::bail!("the audit log's history is broken, so paved appends nothing to it: {broken}");
     }
+    let plan = &planned.plan;
+    let rollout = !plan.forge.is_empty() || plan.actions.iter().any(|a| a.kind == plan::ActionKind::WriteCampaign);
+    let forge = if rollout { super::forge(options, &planned.loaded)? } else { None };
+    // Path versions are rendered again from their release tags once `path.yaml` moves on (and campaign pages
+    // date releases by them).
+    let tagged = if forge.is_some() { super::paths::tag_releases(snapshot, &planned.loaded)? } else { Vec::new() };
     let workspace = apply::workspace::for_dir(&options.repo, lease);
-    let apply_options =
-        ApplyOptions { actor: actor.to_owned(), now: chrono::Utc::now(), provisioning: Some(planned.context.clone()) };
-    let report = apply::apply(&planned.plan, snapshot, workspace.as_ref(), &apply_options, progress)?;
+    let apply_options = ApplyOptions {
+        actor: actor.to_owned(),
+        now: chrono::Utc::now(),
+        provisioning: Some(planned.context.clone()),
+        workdir: None,
+    };
+    let mut report =
+        apply::apply(&planned.plan, snapshot, workspace.as_ref(), forge.as_deref(), &apply_options, progress)?;
+    report.tagged = tagged;
     if let (Some(commit), Some(tail)) = (&report.commit, &report.audit_tail) {
         super::audit_verify::advance_watermark(state, commit, tail)?;
     }

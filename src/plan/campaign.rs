@@ -8,6 +8,32 @@
 use super::paths::{CampaignState, ServiceDrift};
 use std::fmt::Write;
 
+/// The rows of `drift` once the forge actions of the same apply did what `results` say: a repo just scaffolded is
+/// on its target, a migration PR just opened is open (with its number), one that failed failed.
+pub fn after(drift: &[ServiceDrift], results: &[super::forge::ActionResult]) -> Vec<ServiceDrift> {
+    let mut rows = drift.to_vec();
+    for row in &mut rows {
+        let Some(result) = results.iter().find(|r| r.target == row.repo) else { continue };
+        row.campaign = match (&result.error, result.kind) {
+            (Some(_), _) => CampaignState::Failed,
+            (None, "repo.scaffold") => {
+                row.current.clone_from(&row.target);
+                row.state = super::paths::DriftState::UpToDate;
+                CampaignState::Merged
+            }
+            (None, _) if !result.conflicts.is_empty() => CampaignState::Conflicted,
+            (None, _) => CampaignState::Open,
+        };
+        if let Some(e) = &result.error {
+            row.error = Some(e.clone());
+        }
+        if let Some(n) = result.outcome.as_deref().and_then(|o| o.split_once('#')).map(|(_, n)| n) {
+            row.pr = Some(format!("#{n} open"));
+        }
+    }
+    rows
+}
+
 /// Where the page of a campaign lives in the platform repo (bot-owned: `scorecards/**/*.md`).
 pub fn page_path(path: &str, version: &str) -> String {
     format!("scorecards/campaigns/{path}/v{version}.md")

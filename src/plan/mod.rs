@@ -10,6 +10,8 @@
 //! `reason` is for people only; executors never branch on it (as in Terraform's `ActionReason`).
 
 pub mod campaign;
+pub mod forge;
+pub mod modules;
 pub mod paths;
 pub mod render;
 pub mod requests;
@@ -93,6 +95,9 @@ pub enum ActionKind {
     /// Open or update the quarter's PR proposing deprecation of the sunset candidates (`ops::sunset`).
     #[serde(rename = "sunset.propose")]
     ProposeDeprecation,
+    /// Open or update the platform repo's PR migrating requests to a module's new major version.
+    #[serde(rename = "module.migrate")]
+    MigrateModule,
 }
 
 impl ActionKind {
@@ -107,6 +112,7 @@ impl ActionKind {
             ActionKind::WriteCampaign => "campaign.write",
             ActionKind::WriteReport => "scorecard.write",
             ActionKind::ProposeDeprecation => "sunset.propose",
+            ActionKind::MigrateModule => "module.migrate",
         }
     }
 }
@@ -138,7 +144,7 @@ impl FileChange {
 
     /// Drop the file's texts, keeping whether it existed before (`before` becomes empty, not `None`): what a
     /// plan made with [`Texts::Dropped`] holds.
-    fn drop_texts(&mut self) {
+    pub(crate) fn drop_texts(&mut self) {
         match self {
             FileChange::Write { before, after, .. } => {
                 if let Some(before) = before {
@@ -187,6 +193,33 @@ pub struct ProvisionOp {
     pub previous_applied: Option<String>,
 }
 
+/// An action on the forge rather than on a bot-owned file: a service repo to scaffold, or a migration PR to open
+/// or update (on a service repo, or on the platform repo). Its audit record lands in the bot commit of the apply
+/// that carries it out.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForgeAction {
+    pub id: ActionId,
+    pub kind: ActionKind,
+    /// The repo acted on, `owner/name`.
+    pub target: String,
+    /// What in the platform repo asks for it: a Component (`component:…`) or a module (`module:…`).
+    pub entity: String,
+    pub reason: String,
+    pub work: ForgeWork,
+}
+
+/// What a [`ForgeAction`] does.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum ForgeWork {
+    /// Create the repo, render the path into it, commit with the answers file.
+    Scaffold { path: String, version: String, answers: serde_yaml::Mapping },
+    /// Update the repo from `from` to `to` (through every version in `steps`) on branch `branch`, as one PR.
+    Migrate { path: String, from: String, to: String, steps: Vec<String>, branch: String, existing_pr: Option<u64> },
+    /// Rewrite request files for a module's new major version on `branch` of the platform repo, as one PR.
+    MigrateModule { module: String, branch: String, title: String, body: String, files: Vec<modules::Migrated> },
+}
+
 /// What the plan was computed from. An executor refuses a plan whose basis no longer holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Basis {
@@ -200,6 +233,13 @@ pub struct Basis {
 pub struct Plan {
     pub basis: Basis,
     pub actions: Vec<PlannedAction>,
+    /// Actions on the forge (scaffolds, migration PRs), carried out before the bot commit that records them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forge: Vec<ForgeAction>,
+    /// How each paved-path service stands against its path, and the migrations held back: what campaign pages
+    /// and `paved paths status` show. Empty when no forge was observed.
+    #[serde(skip)]
+    pub rollout: forge::Rollout,
     /// The desired state had errors: the plan covers only what loaded (invalid entities keep their last state).
     pub errored: bool,
     /// Every observer answered: with `false`, drift that depends on a missing observation is not reported.
@@ -211,7 +251,7 @@ pub struct Plan {
 
 impl Plan {
     pub fn is_empty(&self) -> bool {
-        self.actions.is_empty()
+        self.actions.is_empty() && self.forge.is_empty()
     }
 }
 
@@ -270,6 +310,8 @@ pub fn plan_with(desired: &Loaded, judged: Option<&requests::Judged>, observed: 
     Plan {
         basis: Basis { desired: desired.basis.commit().unwrap_or("worktree").to_owned(), observed: observed.digest() },
         actions,
+        forge: Vec::new(),
+        rollout: forge::Rollout::default(),
         errored: desired.diagnostics.errors() > 0,
         complete: observed.forge.is_some(),
         texts,
@@ -334,7 +376,7 @@ fn broken_files(desired: &Loaded) -> BTreeSet<&str> {
 }
 
 /// The order of a plan's actions: by file, then kind (deterministic output, and what [`patch`] restores).
-fn sort_actions(actions: &mut [PlannedAction]) {
+pub(crate) fn sort_actions(actions: &mut [PlannedAction]) {
     // Unstable: no buffer of half the actions (10 MiB at 50,000 services). Target and id break ties, so the
     // order is still total: equal keys are equal actions.
     fn key(a: &PlannedAction) -> (&str, ActionKind, &str, &ActionId) {

@@ -9,7 +9,7 @@
 //! - At most `max_new_prs` migration PRs are newly opened per run; open ones are kept up to date regardless.
 //! - One service's bad input (no answers file, unknown version) is a row error; every other service proceeds.
 
-use super::{ActionId, ActionKind};
+use super::{ActionId, ActionKind, ForgeAction, ForgeWork};
 use crate::forge::PrState;
 use crate::model::entity_ref::EntityRef;
 use crate::model::{Model, annotations};
@@ -88,31 +88,9 @@ impl CampaignState {
     }
 }
 
-/// What a repo action does.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "op", rename_all = "lowercase")]
-pub enum RepoWork {
-    /// Create the repo, render the path into it, commit with the answers file.
-    Scaffold { path: String, version: String, answers: Mapping },
-    /// Update the repo from `from` to `to` (through every version in `steps`) on branch `branch`, as one PR.
-    Migrate { path: String, from: String, to: String, steps: Vec<String>, branch: String, existing_pr: Option<u64> },
-}
-
-/// A planned action on a service repo.
-#[derive(Debug, Clone, Serialize)]
-pub struct RepoAction {
-    pub id: ActionId,
-    pub kind: ActionKind,
-    /// The repo, `owner/name`.
-    pub target: String,
-    pub entity: String,
-    pub reason: String,
-    pub work: RepoWork,
-}
-
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PathsPlan {
-    pub actions: Vec<RepoAction>,
+    pub actions: Vec<ForgeAction>,
     pub drift: Vec<ServiceDrift>,
     /// Migrations held back by the cap, or skipped because a human closed their PR.
     pub held: Vec<String>,
@@ -173,13 +151,13 @@ pub fn plan(model: &Model, catalogue: &Catalogue, services: &Services, max_new_p
             row.campaign = CampaignState::Pending;
             let answers = scaffold_answers(model, r, e, catalogue.parameters.get(path));
             let content = format!("{path}@{target}\n{}", serde_yaml::to_string(&answers).unwrap_or_default());
-            out.actions.push(RepoAction {
+            out.actions.push(ForgeAction {
                 id: ActionId::new(ActionKind::ScaffoldRepo, &row.repo, content.as_bytes()),
                 kind: ActionKind::ScaffoldRepo,
                 target: row.repo.clone(),
                 entity: row.entity.clone(),
                 reason: format!("repo missing: scaffold from {path} {target}"),
-                work: RepoWork::Scaffold { path: path.clone(), version: target.to_string(), answers },
+                work: ForgeWork::Scaffold { path: path.clone(), version: target.to_string(), answers },
             });
             out.drift.push(row);
             continue;
@@ -237,6 +215,11 @@ pub fn plan(model: &Model, catalogue: &Catalogue, services: &Services, max_new_p
         if let Some(p) = open_pr {
             row.pr = Some(format!("#{} open", p.number));
             row.campaign = if p.conflicted { CampaignState::Conflicted } else { CampaignState::Open };
+            // Built on the default branch as it is now: the PR says all it can until someone pushes or merges.
+            if p.base.is_some() && p.base == seen.default_head {
+                out.drift.push(row);
+                continue;
+            }
         } else if let Some(p) = prs.iter().max_by_key(|p| p.number) {
             row.pr = Some(format!("#{} {}", p.number, p.state));
             row.campaign = if p.state == PrState::Merged { CampaignState::Merged } else { CampaignState::Closed };
@@ -251,13 +234,13 @@ pub fn plan(model: &Model, catalogue: &Catalogue, services: &Services, max_new_p
         } else {
             new_prs += 1;
         }
-        out.actions.push(RepoAction {
+        out.actions.push(ForgeAction {
             id,
             kind: ActionKind::MigratePath,
             target: row.repo.clone(),
             entity: row.entity.clone(),
             reason: format!("{} version(s) behind: {path} {current} -> {target}", steps.len()),
-            work: RepoWork::Migrate {
+            work: ForgeWork::Migrate {
                 path: path.clone(),
                 from: current.to_string(),
                 to: target.to_string(),

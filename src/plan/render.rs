@@ -26,6 +26,9 @@ pub fn write_text(plan: &Plan, out: &mut impl std::io::Write) -> std::io::Result
         };
         writeln!(out, "  {sign} {:<14} {:<40} {}  [{}]", a.kind.as_str(), a.target, a.reason, a.id)?;
     }
+    for a in &plan.forge {
+        writeln!(out, "  > {:<14} {:<40} {}  [{}]", a.kind.as_str(), a.target, a.reason, a.id)?;
+    }
     Ok(())
 }
 
@@ -34,11 +37,15 @@ pub fn summary(plan: &Plan) -> String {
     let create = count(|c| matches!(c, FileChange::Write { before: None, .. }));
     let update = count(|c| matches!(c, FileChange::Write { before: Some(_), .. }));
     let delete = count(|c| matches!(c, FileChange::Delete { .. }));
-    let mut s = if plan.actions.is_empty() {
+    let on_forge = match plan.forge.len() {
+        0 => String::new(),
+        n => format!(", {n} on the forge"),
+    };
+    let mut s = if plan.is_empty() {
         format!("No changes: reality matches {}.", short(&plan.basis.desired))
     } else {
         format!(
-            "Plan: {create} to create, {update} to update, {delete} to delete (desired {}, observed {}).",
+            "Plan: {create} to create, {update} to update, {delete} to delete{on_forge} (desired {}, observed {}).",
             short(&plan.basis.desired),
             plan.basis.observed
         )
@@ -59,10 +66,13 @@ fn short(rev: &str) -> &str {
 /// Markdown for a PR comment: summary on top, a table, and each diff folded; never over GitHub's limit.
 pub fn markdown(plan: &Plan) -> String {
     let mut out = format!("### paved plan\n\n{}\n\n", summary(plan));
-    if plan.actions.is_empty() {
+    if plan.is_empty() {
         return out;
     }
     out.push_str("| | action | target | reason |\n|---|---|---|---|\n");
+    for a in &plan.forge {
+        let _ = writeln!(out, "| 🔀 | `{}` | `{}` | {} |", a.kind.as_str(), a.target, a.reason.replace('|', "\\|"));
+    }
     for a in &plan.actions {
         let sign = match a.change {
             FileChange::Write { before: None, .. } => "➕",

@@ -60,6 +60,11 @@ impl Daemon {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The daemon's `/metrics` text.
+    pub fn metrics(&self) -> String {
+        self.get("/metrics").map(|(_, body)| body).unwrap_or_else(|| panic!("no /metrics\n{}", self.logs()))
+    }
+
     fn get(&self, path: &str) -> Option<(u16, String)> {
         http(self.port, &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").into_bytes())
     }

@@ -68,7 +68,7 @@ fn demo_runs_the_main_job_end_to_end() {
 }
 
 /// The demo is an organisation one can keep using: every service repo follows its paved path with an answers file,
-/// `paths sync` opens real migration PRs, and the scorecards read a history in which the teams really work.
+/// the demo opens real migration PRs itself, and the scorecards read a history in which the teams really work.
 #[test]
 fn demo_is_a_living_platform() {
     let _demo = crate::util::demo_lock();
@@ -88,19 +88,21 @@ fn demo_is_a_living_platform() {
     for s in &with_repo {
         assert!(s["current"].is_string() && s.get("error").is_none(), "a version for every service: {s:#}");
     }
+    // The demo itself scaffolded the repos not created yet and opened the migration PR of every service behind
+    // its path (no `paths sync` typed); running it now finds nothing to do.
+    assert!(services.iter().all(|s| s["state"] != "missing"), "every repo scaffolded: {status:#}");
     let behind: Vec<&str> =
         services.iter().filter(|s| s["state"] == "behind").filter_map(|s| s["repo"].as_str()).collect();
     assert!(!behind.is_empty(), "the demo has services behind their path: {status:#}");
-    let sync = Paved::new(&["paths", "sync", "--repo", repo, "--format", "json"]).run().expect_code(0).json();
-    let results = sync["results"].as_array().expect("results");
-    let migrated: Vec<&str> = results
-        .iter()
-        .filter(|r| r["kind"] == "path.migrate" && r["outcome"].as_str().is_some_and(|o| o.starts_with("opened #")))
-        .filter_map(|r| r["target"].as_str())
-        .collect();
-    assert_eq!(migrated, behind, "one migration PR per service behind: {sync:#}");
+    for s in services.iter().filter(|s| s["state"] == "behind") {
+        assert_eq!(s["pr"], "#1 open", "a migration PR for each service behind: {s:#}");
+    }
     let pr = out.join(format!("forge/pulls/{}/1.json", behind[0]));
     assert!(pr.exists(), "the migration PR is on the forge: {}", pr.display());
+    let sync = Paved::new(&["paths", "sync", "--repo", repo, "--format", "json"]).run().expect_code(0).json();
+    assert_eq!(sync["results"].as_array().map(Vec::len), Some(0), "nothing left to do: {sync:#}");
+    let plan = Paved::new(&["plan", "--repo", repo]).run().expect_code(0);
+    assert!(plan.stdout().contains("No changes"), "a plan right after the demo is empty: {}", plan.stdout());
 
     // The teams commit: ownership is fresh for a team whose members committed in the last 30 days.
     let payments = std::fs::read_to_string(platform.join("scorecards/services/default/payments-api.md")).expect("page");

@@ -10,6 +10,8 @@ mod cli;
 mod daemon;
 /// `deploy/` and the Dockerfile fit the binary.
 mod deploy;
+/// The daemon drives every kind of action with no command typed, and rests when nothing happens.
+mod drive;
 /// The README's commands and the ones paved suggests, typed as a person types them.
 mod first_hour;
 /// The local forge driven through `paved pr`.

@@ -302,13 +302,15 @@ fn a_service_two_versions_behind_gets_one_pr_that_keeps_local_edits() {
     assert!(page.contains("| acme/demo-svc | component:default/demo-svc | 1.4.0 | conflicted | #1 open |"), "{page}");
     assert!(page.contains("xychart-beta") && page.contains("Released "), "{page}");
     let message = git(platform.path(), &["log", "-1", "--format=%B"]);
-    assert!(message.contains("campaign page") && message.contains("Paved-Action: "), "{message}");
+    assert!(message.contains("campaign.write") && message.contains("Paved-Action: "), "{message}");
     let platform_head = git(platform.path(), &["rev-parse", "HEAD"]);
 
     // Running again opens nothing new and changes nothing.
     let before = git(Path::new(&forge.repo_path("acme/demo-svc").expect("path")), &["rev-parse", head]);
     let second = sync(platform.path(), forge_dir.path());
-    assert!(second.stdout().contains("unchanged #1"), "{}", second.stdout());
+    // The PR is built on the repo's current default branch: the plan leaves it alone.
+    assert!(second.stdout().contains("behind (PR #1 open)"), "{}", second.stdout());
+    assert!(!second.stdout().contains("path.migrate"), "no migration action: {}", second.stdout());
     assert_eq!(forge.list_prs("acme/demo-svc", None).expect("prs").len(), 1);
     let after = git(Path::new(&forge.repo_path("acme/demo-svc").expect("path")), &["rev-parse", head]);
     assert_eq!(before, after, "the branch did not move");
@@ -498,7 +500,7 @@ fn a_migration_is_committed_in_process_and_a_rerun_writes_no_commit() {
     };
     let before = commits(&bare);
     let again = sync(platform.path(), forge_dir.path());
-    assert!(again.stdout().contains("unchanged #1"), "{}", again.stdout());
+    assert!(again.stdout().contains("behind (PR #1 open)"), "{}", again.stdout());
     assert_eq!(commits(&bare), before, "no commit written");
     assert_eq!(git(&bare, &["rev-parse", head]), pr.head_commit, "the branch did not move");
 }

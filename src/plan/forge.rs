@@ -1,0 +1,113 @@
+//! The forge half of a plan: scaffolds and migration PRs of service repos that follow a paved path
+//! ([`super::paths`]), module migration PRs on the platform repo ([`super::modules`]), and the campaign pages
+//! that report each path version's rollout ([`super::campaign`]).
+//!
+//! Pure: the path catalogue, the rewritten request files, release dates and the time come in as [`ForgeInputs`]
+//! (read from the desired snapshot); the service repos and the platform repo's PRs come in as observed.
+
+use super::paths::{self, Catalogue, ServiceDrift};
+use super::{ActionId, ActionKind, FileChange, ForgeAction, PlannedAction, campaign, modules};
+use crate::model::Model;
+use crate::observe::Observed;
+use serde::Serialize;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// What the forge half of planning reads from the desired state besides the model.
+#[derive(Debug, Clone, Default)]
+pub struct ForgeInputs {
+    /// Every renderable version of every path.
+    pub catalogue: Catalogue,
+    /// Request files rewritten for their module's current major, by module.
+    pub module_migrations: Vec<(String, Result<Vec<modules::Migrated>, String>)>,
+    /// When each path version was released (`(path, version)` to its tag's date).
+    pub released: BTreeMap<(String, String), String>,
+    /// The time of this plan, `YYYY-MM-DDTHH:MMZ`: campaign pages date their burndown points with it.
+    pub now: String,
+    /// At most this many migration PRs are newly opened per run.
+    pub max_new_prs: usize,
+}
+
+/// What one forge action did, as its executor reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionResult {
+    pub id: String,
+    pub kind: &'static str,
+    pub target: String,
+    /// `scaffolded`, `opened #n`, `updated #n`, `unchanged #n`; `None` on failure.
+    pub outcome: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub codemod_failures: Vec<String>,
+}
+
+/// How services stand against their paths, for campaign pages and `paved paths status`.
+#[derive(Debug, Clone, Default)]
+pub struct Rollout {
+    pub drift: Vec<ServiceDrift>,
+    /// Migrations held back by the cap, skipped because a human closed their PR, or that cannot be planned.
+    pub held: Vec<String>,
+    /// Modules with pending request migrations and no action, and why.
+    pub modules: Vec<modules::Note>,
+    /// [`ForgeInputs::released`] and [`ForgeInputs::now`]: what campaign pages are written with again at apply.
+    pub released: BTreeMap<(String, String), String>,
+    pub now: String,
+}
+
+/// The forge actions, the campaign pages to write, and the rollout they come from.
+pub fn plan(
+    model: &Model,
+    inputs: &ForgeInputs,
+    observed: &Observed,
+) -> (Vec<ForgeAction>, Vec<PlannedAction>, Rollout) {
+    let mut actions = Vec::new();
+    let mut rollout = Rollout { released: inputs.released.clone(), now: inputs.now.clone(), ..Rollout::default() };
+    if let Some(services) = &observed.services {
+        let planned = paths::plan(model, &inputs.catalogue, services, inputs.max_new_prs);
+        actions = planned.actions;
+        rollout.drift = planned.drift;
+        rollout.held = planned.held;
+    }
+    if let (Some(prs), Some(repo)) = (&observed.platform_prs, &model.platform.spec.repos.platform) {
+        modules::plan(model, repo, &inputs.module_migrations, prs, &mut actions, &mut rollout.modules);
+    }
+    let pages = campaign_pages(&rollout.drift, &rollout.released, &rollout.now, &observed.reports);
+    (actions, pages, rollout)
+}
+
+/// The campaign page of every (path, target version) rollout in `rows` whose text changes.
+pub fn campaign_pages(
+    rows: &[ServiceDrift],
+    released: &BTreeMap<(String, String), String>,
+    now: &str,
+    reports: &BTreeMap<String, String>,
+) -> Vec<PlannedAction> {
+    let mut groups: BTreeMap<(&str, &str), Vec<&ServiceDrift>> = BTreeMap::new();
+    for row in rows {
+        if let Some(target) = &row.target {
+            groups.entry((&row.path, target)).or_default().push(row);
+        }
+    }
+    let mut out = Vec::new();
+    for ((path, version), rows) in groups {
+        let file = campaign::page_path(path, version);
+        let previous = reports.get(&file);
+        let released = released.get(&(path.to_owned(), version.to_owned())).map(String::as_str);
+        let page = campaign::page(path, version, released, &rows, previous.map(String::as_str), now);
+        if previous == Some(&page) {
+            continue;
+        }
+        out.push(PlannedAction {
+            id: ActionId::new(ActionKind::WriteCampaign, &file, page.as_bytes()),
+            kind: ActionKind::WriteCampaign,
+            target: format!("campaign:{path}@{version}"),
+            reason: Cow::Borrowed(if previous.is_some() { "rollout moved" } else { "new campaign" }),
+            change: FileChange::Write { path: file, before: previous.cloned(), after: page },
+            provision: None,
+        });
+    }
+    out
+}
