@@ -56,6 +56,30 @@ pub struct ApplyReport {
     pub forge: Vec<crate::plan::forge::ActionResult>,
 }
 
+impl ApplyReport {
+    /// A forge action did something (a repo scaffolded, a PR opened or updated): what is observed changed.
+    pub fn moved_the_forge(&self) -> bool {
+        self.forge
+            .iter()
+            .any(|r| r.error.is_none() && !r.outcome.as_deref().is_some_and(|o| o.starts_with("unchanged")))
+    }
+
+    /// Add what a follow-up apply did: its actions, its files and its commit, which is now the last.
+    pub fn follow(&mut self, next: ApplyReport) {
+        self.applied.extend(next.applied);
+        self.failed.extend(next.failed);
+        self.skipped_audit.extend(next.skipped_audit);
+        self.files.extend(next.files);
+        self.tagged.extend(next.tagged);
+        self.forge.extend(next.forge);
+        if next.commit.is_some() {
+            self.commit = next.commit;
+            self.audit_file = next.audit_file;
+            self.audit_tail = next.audit_tail;
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
     /// Recorded as the audit actor and commit author.

@@ -86,6 +86,17 @@ impl Watermark {
         }
     }
 
+    /// Put back a watermark read earlier (`None`: there was none), when the commit it moved to was not published.
+    pub fn restore(earlier: Option<&Watermark>, state: &Path) -> anyhow::Result<()> {
+        match earlier {
+            Some(mark) => mark.write(state),
+            None => match std::fs::remove_file(state.join(Self::FILE)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+                _ => Ok(()),
+            },
+        }
+    }
+
     fn write(&self, state: &Path) -> anyhow::Result<()> {
         let path = state.join(Self::FILE);
         let text = serde_json::to_vec_pretty(self).expect("a watermark serializes");

@@ -210,6 +210,8 @@ impl PassContext {
                 return Ok(Outcome::requeue(self.resync.saturating_sub(at.elapsed())));
             }
         }
+        let state = super::reconcile::state_dir_for(&self.options, super::configured_state(&self.options).as_deref());
+        let published = super::audit_verify::Watermark::read(&state)?;
         let started = Instant::now();
         let done = self.reconcile(triggers, lease)?;
         let elapsed = started.elapsed();
@@ -234,8 +236,18 @@ impl PassContext {
             duration_ms = elapsed.as_millis() as u64,
             "reconciled"
         );
-        if self.sync_remote && remote::push(&self.options.repo).context("pushing the bot commit")? {
-            tracing::info!("bot commit pushed");
+        if self.sync_remote {
+            match remote::push(&self.options.repo).context("pushing the bot commit") {
+                Ok(true) => tracing::info!("bot commit pushed"),
+                Ok(false) => {}
+                Err(e) => {
+                    // The next fetch drops the bot commit the remote refused (it plans again from the remote's
+                    // commit): the audit watermark goes back to what was published, or that drop would look like
+                    // a rewrite of the history.
+                    super::audit_verify::Watermark::restore(published.as_ref(), &state)?;
+                    return Err(e);
+                }
+            }
         }
         let moved = {
             let mut last = self.last.lock().expect("no panics while the pass context is locked");
@@ -275,15 +287,12 @@ impl PassContext {
         let done = report.map(|report| Reconciled {
             how,
             applied: report.applied.len(),
-            commit: report.commit,
+            commit: report.commit.clone(),
             actions: planned.plan.actions.iter().map(|a| a.kind.as_str()).collect(),
             invalid: diagnostics.iter().filter(|d| d.is_error()).take(20).map(ToString::to_string).collect(),
             errors: diagnostics.errors(),
             forge_error: planned.forge_error.clone(),
-            forge_moved: report
-                .forge
-                .iter()
-                .any(|r| r.error.is_none() && !r.outcome.as_deref().is_some_and(|o| o.starts_with("unchanged"))),
+            forge_moved: report.moved_the_forge(),
         });
         match &done {
             Ok(_) => planner.applied(),

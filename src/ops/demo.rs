@@ -2,10 +2,9 @@
 //!
 //! Lays out `OUT/platform` (a git repo holding the example, with a history built by [`demo_story`]), `OUT/forge`
 //! (the local forge: the platform repo and one repo per service, except the experimental ones not created yet,
-//! with their deployments and incidents, plus one repo nobody claims), then runs reconcile until nothing is left:
-//! the first pass writes status and audit in one bot commit, scaffolds the repos not created yet and opens the
-//! migration PRs of the services behind their path; the next takes in what those changed on the forge (scorecard
-//! evidence, campaign pages); the last finds nothing to do.
+//! with their deployments and incidents, plus one repo nobody claims), then runs reconcile twice: the first
+//! writes status and audit in a bot commit, scaffolds the repos not created yet and opens the migration PRs of the
+//! services behind their path (then takes in what those changed on the forge); the second finds nothing to do.
 
 use super::RepoOptions;
 use super::demo_dates;
@@ -96,11 +95,6 @@ pub fn demo(out: &Path) -> anyhow::Result<Demo> {
     created.push(stray);
 
     let first = reconcile(&options, &cache, false, "paved")?;
-    // The repos the first pass scaffolded and the PRs it opened are new evidence for the scorecards and campaign
-    // pages: one more pass takes them in, as the daemon's immediate follow-up pass would. Then nothing is left.
-    let mut second = reconcile(&options, &cache, false, "paved")?;
-    if second.report.as_ref().is_some_and(|r| !r.applied.is_empty()) {
-        second = reconcile(&options, &cache, false, "paved")?;
-    }
+    let second = reconcile(&options, &cache, false, "paved")?;
     Ok(Demo { platform, forge: forge_dir, repos_created: created, first, second })
 }

@@ -330,7 +330,10 @@ fn observe_all(
     context: &provision::Context,
 ) -> anyhow::Result<observe::Observed> {
     let mut observed = observe::observe(snapshot, forge);
-    if let Some(forge) = forge.filter(|_| observed.forge.is_some()) {
+    // Bot work (scaffolds, migration PRs) runs on a local forge that exists: on GitHub it waits for its executors
+    // there (issue 23), and a forge directory nobody made is not one to fill with repos.
+    let bot_work = super::local_forge(options, loaded).is_some_and(|f| f.dir().is_dir());
+    if let Some(forge) = forge.filter(|_| observed.forge.is_some() && bot_work) {
         observe::observe_forge_work(&loaded.model, forge, &Silent, &mut observed);
     }
     observe_evidence(options, snapshot, loaded, &mut observed)?;
@@ -404,8 +407,28 @@ pub fn reconcile_only(
     only: &Only<'_>,
     progress: &dyn Progress,
 ) -> anyhow::Result<Reconciled> {
+    let lease = if only.dry_run { None } else { Some(super::lock_platform(options)?) };
+    let mut done = reconcile_once(options, cache, only, lease.as_ref(), progress)?;
+    // What the forge actions did (repos scaffolded, PRs opened) is new evidence for the scorecards and campaign
+    // pages: one more pass takes it in, so a plan right after a reconcile is empty.
+    if let Some(first) = done.report.as_mut().filter(|r| r.moved_the_forge()) {
+        let next = reconcile_once(options, cache, only, lease.as_ref(), progress)?;
+        if let Some(next) = next.report {
+            first.follow(next);
+        }
+    }
+    Ok(done)
+}
+
+/// One plan and apply of [`reconcile_only`], planned again when the branch moves under it.
+fn reconcile_once(
+    options: &RepoOptions,
+    cache: &ParseCache,
+    only: &Only<'_>,
+    lease: Option<&crate::lock::Lease>,
+    progress: &dyn Progress,
+) -> anyhow::Result<Reconciled> {
     let Only { dry_run, actor, max_new_prs, kinds } = *only;
-    let lease = if dry_run { None } else { Some(super::lock_platform(options)?) };
     let writable = options.rev.is_none() || super::is_worktree(&options.repo);
     let mut attempt = 1;
     loop {
@@ -414,7 +437,7 @@ pub fn reconcile_only(
             planned.plan.actions.retain(|a| kinds.contains(&a.kind));
             planned.plan.forge.retain(|a| kinds.contains(&a.kind));
         }
-        let Some(lease) = lease.as_ref().filter(|_| writable) else {
+        let Some(lease) = lease.filter(|_| writable) else {
             anyhow::ensure!(
                 dry_run,
                 "reconcile writes bot commits into a work tree; {} is not one (use --dry-run)",

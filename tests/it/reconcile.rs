@@ -8,6 +8,11 @@ fn plan_json(repo: &Path) -> serde_json::Value {
     Paved::new(&["plan", "--repo", s(repo), "--format", "json"]).run().expect_code(0).json()
 }
 
+/// The plan of `repo`, observing `forge`.
+fn plan_json_with(repo: &Path, forge: &Path) -> serde_json::Value {
+    Paved::new(&["plan", "--repo", s(repo), "--forge", s(forge), "--format", "json"]).run().expect_code(0).json()
+}
+
 fn actions(plan: &serde_json::Value) -> usize {
     plan["actions"].as_array().expect("actions").len()
 }
@@ -36,21 +41,31 @@ fn reconcile_twice_leaves_nothing_to_do() {
             assert!(a[field].is_string(), "action has {field}: {a}");
         }
     }
+    let planned = plan_json_with(repo.path(), forge.path());
     let run = Paved::new(&["reconcile", "--repo", s(repo.path()), "--forge", s(forge.path())]).run().expect_code(0);
     assert!(run.stdout().contains("in bot commit"), "{}", run.stdout());
 
-    // One bot commit, only bot-owned paths, one trailer per action.
+    // The first bot commit carries the whole plan (one trailer per action, the forge's included); the one after
+    // takes in what the scaffolds changed on the forge. Both touch only bot-owned paths.
     let head = git(repo.path(), &["rev-parse", "HEAD"]);
     assert_ne!(head, head_before);
-    assert_eq!(git(repo.path(), &["rev-parse", "HEAD~1"]), head_before);
-    let touched = git(repo.path(), &["show", "--name-only", "--format=", "HEAD"]);
-    assert!(
-        touched.lines().all(|p| ["status/", "audit/", "secrets/", "scorecards/"].iter().any(|b| p.starts_with(b))),
-        "{touched}"
-    );
-    let message = git(repo.path(), &["log", "-1", "--format=%B"]);
+    let bots: Vec<String> = git(repo.path(), &["rev-list", "--reverse", &format!("{head_before}..HEAD")])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert!((1..=2).contains(&bots.len()), "{bots:?}");
+    for bot in &bots {
+        let touched = git(repo.path(), &["show", "--name-only", "--format=", bot]);
+        assert!(
+            touched.lines().all(|p| ["status/", "audit/", "secrets/", "scorecards/"].iter().any(|b| p.starts_with(b))),
+            "{touched}"
+        );
+    }
+    let message = git(repo.path(), &["log", "-1", "--format=%B", &bots[0]]);
     let trailers = message.lines().filter(|l| l.starts_with("Paved-Action: ")).count();
-    assert_eq!(trailers, actions(&first));
+    let forge_actions = planned["forge"].as_array().map_or(0, Vec::len);
+    assert!(forge_actions > 0, "the services' repos are scaffolded: {planned:#}");
+    assert_eq!(trailers, actions(&planned) + forge_actions);
     assert_eq!(git(repo.path(), &["status", "--porcelain"]), "", "work tree and index match the bot commit");
 
     let second = Paved::new(&["plan", "--repo", s(repo.path()), "--forge", s(forge.path()), "--format", "json"])
@@ -70,9 +85,12 @@ fn drift_is_reported_in_status() {
     Paved::new(&["reconcile", "--repo", s(repo.path()), "--forge", s(forge.path())]).run().expect_code(0);
     let payments = std::fs::read_to_string(repo.join("status/component/default/payments-api.yaml")).expect("status");
     assert!(!payments.contains("RepoMissing"), "{payments}");
+    // A Component on a paved path gets its repo scaffolded; one without a path is reported missing.
     let orders = std::fs::read_to_string(repo.join("status/component/default/order-service.yaml")).expect("status");
-    assert!(orders.contains("kind: RepoMissing") && orders.contains("acme/order-service"), "{orders}");
-    assert!(orders.contains("reason: DriftDetected"), "{orders}");
+    assert!(!orders.contains("RepoMissing"), "{orders}");
+    let legacy = std::fs::read_to_string(repo.join("status/component/default/legacy-billing.yaml")).expect("status");
+    assert!(legacy.contains("kind: RepoMissing") && legacy.contains("acme/legacy-billing"), "{legacy}");
+    assert!(legacy.contains("reason: DriftDetected"), "{legacy}");
     let unclaimed = std::fs::read_to_string(repo.join("status/forge/unclaimed-repos.yaml")).expect("unclaimed");
     assert!(unclaimed.contains("acme/mystery-repo"), "{unclaimed}");
     assert!(!unclaimed.contains("acme/platform"), "the platform repo is claimed by platform.yaml: {unclaimed}");

@@ -206,7 +206,7 @@ fn reconcile_commits_reports_once_and_the_trend_grows_with_new_evidence() {
     assert!(outcomes.contains("| group:default/storefront | 2 | 4 |"), "team load: {outcomes}");
     assert!(outcomes.contains("| Interfaces | Optimizing | capabilities requested"), "maturity: {outcomes}");
     assert!(outcomes.contains("| Investment | Scalable |"), "maturity: {outcomes}");
-    let touched = git(repo.path(), &["show", "--name-only", "--format=", "HEAD"]);
+    let touched = git(repo.path(), &["log", "--author=paved", "--name-only", "--format="]);
     assert!(touched.lines().any(|l| l == "scorecards/README.md"), "{touched}");
     assert!(git(repo.path(), &["log", "-1", "--format=%B"]).contains("Paved-Action: "));
 

@@ -23,18 +23,26 @@ pub fn s(p: &Path) -> &str {
 
 /// A temporary directory removed on drop.
 pub struct Dir {
-    tmp: tempfile::TempDir,
+    _tmp: tempfile::TempDir,
+    /// The directory itself, or one directory inside the temporary one (whose siblings are private too).
+    root: PathBuf,
 }
 
 impl Dir {
     pub fn new() -> Self {
-        Dir { tmp: tempfile::tempdir().expect("temp dir") }
+        let tmp = tempfile::tempdir().expect("temp dir");
+        Dir { root: tmp.path().to_path_buf(), _tmp: tmp }
+    }
+    /// A directory `name` inside a fresh temporary one: what it names as `../x` is private to the test.
+    pub fn within(name: &str) -> Self {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        Dir { root: tmp.path().join(name), _tmp: tmp }
     }
     pub fn path(&self) -> &Path {
-        self.tmp.path()
+        &self.root
     }
     pub fn join(&self, rel: &str) -> PathBuf {
-        self.tmp.path().join(rel)
+        self.root.join(rel)
     }
     /// Write `body` at `rel`, creating parents.
     pub fn write(&self, rel: &str, body: &str) -> &Self {
@@ -67,9 +75,10 @@ pub fn example_copy() -> Dir {
     dir
 }
 
-/// A copy of the example platform repo that provisions on the machine's real services.
+/// A copy of the example platform repo that provisions on the machine's real services. It lies in a directory of
+/// its own, so the local forge it names (`../forge`) is the test's alone: reconciles write to it.
 pub fn example_copy_with_services() -> Dir {
-    let dir = Dir::new();
+    let dir = Dir::within("platform");
     copy_tree(&root().join("platform-repo-example"), dir.path());
     dir
 }
@@ -124,7 +133,11 @@ pub struct Paved {
 
 impl Paved {
     pub fn new(args: &[&str]) -> Self {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_paved"));
+        Self::of(Path::new(env!("CARGO_BIN_EXE_paved")), args)
+    }
+    /// Another build of paved (an older release, to compare with).
+    pub fn of(binary: &Path, args: &[&str]) -> Self {
+        let mut cmd = Command::new(binary);
         for (k, _) in std::env::vars() {
             if k.starts_with("PAVED_") {
                 cmd.env_remove(k);
