@@ -1,6 +1,6 @@
 //! `paved plan` and `paved reconcile`: load, judge, observe, plan, and (unless dry-run) apply.
 
-use super::{RepoOptions, open_snapshot};
+use super::{RepoOptions, open_snapshot, state_dir};
 use crate::apply::{self, ApplyOptions, ApplyReport};
 use crate::model::cache::{FileClass, ParseCache};
 use crate::model::request::Request;
@@ -21,24 +21,6 @@ pub struct Planned {
     pub plan: Plan,
     pub forge_error: Option<String>,
     pub context: provision::Context,
-}
-
-/// paved's state directory for this platform: `--state`, then `PAVED_STATE`, then `platform.yaml` `spec.state`,
-/// then `<repo>/.paved/state` (see [`provision::state`]).
-pub fn state_dir(options: &RepoOptions, loaded: &Loaded) -> PathBuf {
-    state_dir_for(options, loaded.model.platform.spec.state.as_deref())
-}
-
-/// [`state_dir`], given `platform.yaml`'s `spec.state`.
-pub fn state_dir_for(options: &RepoOptions, configured: Option<&str>) -> PathBuf {
-    let override_dir = options.state.clone().or_else(|| env_path("PAVED_STATE"));
-    provision::state::locate(&options.repo, configured, override_dir.as_deref())
-}
-
-/// A path an environment variable names, made absolute against the current directory (as a flag's would be).
-pub(crate) fn env_path(var: &str) -> Option<PathBuf> {
-    let value = PathBuf::from(std::env::var_os(var).filter(|v| !v.is_empty())?);
-    Some(crate::abspath::absolute(&value).unwrap_or(value))
 }
 
 /// The provisioning context of a loaded platform.
