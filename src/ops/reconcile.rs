@@ -2,6 +2,7 @@
 
 use super::{RepoOptions, open_snapshot, state_dir};
 use crate::apply::{self, ApplyOptions, ApplyReport};
+use crate::memory::rss_mib;
 use crate::model::cache::{FileClass, ParseCache};
 use crate::model::request::Request;
 use crate::model::{Loaded, Model};
@@ -186,7 +187,7 @@ fn prepare_with(
     });
     let observed = observed?;
     provision::state::check(&context.state_dir, &context.platform, || {
-        plan::requests::provisioned_natively(&observed.status)
+        crate::provision::status::provisioned_natively(&observed.status)
     })?;
     snapshot.release_reader();
     crate::memory::release_freed();
@@ -215,16 +216,6 @@ impl Phases {
         tracing::debug!(phase, ms = self.0.elapsed().as_secs_f64() * 1e3, rss_mib = rss_mib(), "plan phase done");
         self.0 = std::time::Instant::now();
     }
-}
-
-/// The process's resident memory now, in MiB (Linux; 0 elsewhere): where a plan's memory goes, phase by phase.
-pub(crate) fn rss_mib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
-    kib.unwrap_or(0) / 1024
 }
 
 /// Load, observe and plan.
