@@ -15,9 +15,11 @@ pub mod compact;
 pub mod emit;
 mod fast;
 pub mod frozen;
+mod sink;
 
 use crate::diag::Pos;
 use serde_yaml::{Mapping, Number, Value};
+use sink::{MAX_DEPTH, Sink};
 use std::collections::HashMap;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -29,10 +31,6 @@ const MAX_NODES_PER_DOCUMENT: usize = 200_000;
 /// copied. Found by the property tests (tests/props): the per-document limit alone let a file of several
 /// documents, each just under it, hold 64 MiB and more (and copied each expansion before counting it).
 const MAX_EXPANDED_PER_FILE: usize = 50_000;
-
-/// Collections nested deeper than this are refused, as serde_json and serde_yaml refuse them: a document's value
-/// is cloned, decoded and dropped recursively, and a line of `- - - - …` would otherwise overflow the stack.
-pub(crate) const MAX_DEPTH: usize = 128;
 
 /// Where a node and, for a mapping entry, its key stand.
 #[derive(Debug, Clone, Copy, Default)]
@@ -408,11 +406,6 @@ impl Builder {
     fn is_key_position(&self) -> bool {
         matches!(self.stack.last(), Some(Frame::Map { pending_key: None, .. }))
     }
-}
-
-/// Where parse events go, each with the position of its node: the [`Builder`], or a test's recorder.
-trait Sink {
-    fn on(&mut self, ev: Event, pos: Pos);
 }
 
 /// yaml-rust2's events for `text`, passed on one at a time to `sink` with their positions. Not `Parser::load`:

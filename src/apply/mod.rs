@@ -116,7 +116,7 @@ fn provision(action: &PlannedAction, options: &ApplyOptions) -> (Vec<FileChange>
             let mut changes = vec![match change {
                 // Terraform's outputs are known only now: the status records them.
                 FileChange::Write { path, before, after } if op.target.backend == BackendKind::Terraform => {
-                    let after = crate::plan::requests::applied_status(after, &applied, &op.target);
+                    let after = crate::provision::status::applied_status(after, &applied, &op.target);
                     FileChange::Write { path: path.clone(), before: before.clone(), after }
                 }
                 change => change.clone(),
@@ -131,7 +131,7 @@ fn provision(action: &PlannedAction, options: &ApplyOptions) -> (Vec<FileChange>
             (changes, None)
         }
         (Err(e), FileChange::Write { path, before, after }) => {
-            let failed = crate::plan::requests::failed_status(after, op.previous_applied.as_deref(), &e);
+            let failed = crate::provision::status::failed_status(after, op.previous_applied.as_deref(), &e);
             (vec![FileChange::Write { path: path.clone(), before: before.clone(), after: failed }], Some(e))
         }
         // A failed deprovision keeps its status file (it still says what exists).
@@ -305,7 +305,7 @@ fn audit_details(action: &PlannedAction, error: Option<&str>) -> serde_json::Val
     // Only a provisioning action's status is a request status (parsing every entity's was a second per 25,000).
     if action.provision.is_some()
         && let FileChange::Write { after, .. } = &action.change
-        && let Ok(status) = serde_yaml::from_str::<crate::plan::requests::RequestStatus>(after)
+        && let Ok(status) = serde_yaml::from_str::<crate::provision::status::RequestStatus>(after)
     {
         d["requestedBy"] = serde_json::json!(status.requested_by);
         d["verdict"] = serde_json::json!(status.verdict);

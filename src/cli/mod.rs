@@ -5,8 +5,9 @@ mod output;
 use crate::forge::{Forge, PrState};
 use crate::model::cache::ParseCache;
 use crate::ops::{self, RepoOptions};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use output::Printer;
+pub use output::{DataFormat, Format, LogFormat};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -116,43 +117,6 @@ pub struct OnForge {
     pub forge: ForgeArgs,
     #[command(flatten)]
     pub format: FormatArgs,
-}
-
-/// What the printer writes. Commands offer the values that fit them: [`DataFormat`] where no markdown is made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// For people.
-    Text,
-    /// For tools.
-    Json,
-    /// Ready to post as a PR comment (plan) or commit as report pages (scorecard).
-    Markdown,
-}
-
-/// `--format` of the commands that make no markdown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DataFormat {
-    /// For people.
-    Text,
-    /// For tools.
-    Json,
-}
-
-impl From<DataFormat> for Format {
-    fn from(f: DataFormat) -> Self {
-        match f {
-            DataFormat::Text => Format::Text,
-            DataFormat::Json => Format::Json,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// For people.
-    Text,
-    /// JSON lines, for log collectors.
-    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -897,7 +861,7 @@ fn run(cli: Cli, p: &Printer) -> anyhow::Result<u8> {
             Ok(if failed { exit::INVALID } else { exit::OK })
         }
         Command::Bench(BenchCmd::Incremental { repo, commits }) => {
-            let times = crate::bench::incremental(&repo, commits)?;
+            let times = crate::ops::bench::incremental(&repo, commits)?;
             let mut sorted = times.clone();
             sorted.sort_by(f64::total_cmp);
             let median = sorted.get(sorted.len() / 2).copied().unwrap_or_default();

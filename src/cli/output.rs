@@ -2,7 +2,6 @@
 //! progress go to stderr; results to stdout. Progress shows only when stderr is a terminal and the output is
 //! text, and it is taken away before anything else is printed.
 
-use super::{Format, LogFormat};
 use crate::model::Loaded;
 use crate::ops::audit_verify::Verified;
 use crate::ops::demo::Demo;
@@ -10,9 +9,47 @@ use crate::ops::pr::PrOutcome;
 use crate::ops::reconcile::Reconciled;
 use crate::plan::{Plan, render};
 use crate::progress::Progress;
+use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::Mutex;
+
+/// What the printer writes. Commands offer the values that fit them: [`DataFormat`] where no markdown is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For tools.
+    Json,
+    /// Ready to post as a PR comment (plan) or commit as report pages (scorecard).
+    Markdown,
+}
+
+/// `--format` of the commands that make no markdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DataFormat {
+    /// For people.
+    Text,
+    /// For tools.
+    Json,
+}
+
+impl From<DataFormat> for Format {
+    fn from(f: DataFormat) -> Self {
+        match f {
+            DataFormat::Text => Format::Text,
+            DataFormat::Json => Format::Json,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// For people.
+    Text,
+    /// JSON lines, for log collectors.
+    Json,
+}
 
 pub struct Printer {
     format: Format,

@@ -7,12 +7,12 @@
 //! a partial sum would pass a service whose rows were lost.
 
 use super::{Citation, Fact, Inputs, parse_time};
+use crate::model::annotations::BUDGET;
 use crate::model::entity::Entity;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const DIR: &str = "evidence/billing";
-pub const BUDGET: &str = "paved.dev/budget-monthly";
 /// Month-over-month growth above this fails `cost.trend_ok`.
 pub const MAX_GROWTH: f64 = 0.20;
 

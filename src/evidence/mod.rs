@@ -150,20 +150,35 @@ pub struct Facts {
     /// Developer survey exports (for NPS).
     pub surveys: Vec<survey::Survey>,
     /// Git dates of every `requests/**` file (for adoption and sunset).
-    pub request_dates: BTreeMap<String, crate::scorecard::adoption::FileDates>,
+    pub request_dates: BTreeMap<String, FileDates>,
     /// When each component (by lowercase name) first appeared in the catalog (for time to first deploy).
     pub components_added: BTreeMap<String, DateTime<Utc>>,
 }
 
 impl Facts {
     /// The git history adoption and sunset are read from.
-    pub fn history(&self) -> crate::scorecard::adoption::History<'_> {
-        crate::scorecard::adoption::History { requests: &self.request_dates, components: &self.components_added }
+    pub fn history(&self) -> History<'_> {
+        History { requests: &self.request_dates, components: &self.components_added }
     }
 
     pub fn get(&self, entity: &EntityRef, fact: &str) -> Option<&Fact> {
         self.by_entity.get(entity)?.get(fact)
     }
+}
+
+/// When a request file was first added and last changed (commit dates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FileDates {
+    pub added: DateTime<Utc>,
+    pub changed: DateTime<Utc>,
+}
+
+/// The git history adoption and sunset are read from: when each `requests/**` file was added and last changed, and when each
+/// Component (by lower-case name) first entered the catalog. Both empty for a work tree.
+#[derive(Debug, Clone, Copy)]
+pub struct History<'a> {
+    pub requests: &'a BTreeMap<String, FileDates>,
+    pub components: &'a BTreeMap<String, DateTime<Utc>>,
 }
 
 /// When a commit was made and by whom.
@@ -196,7 +211,7 @@ pub struct External {
     /// CI state per service repo (`owner/name`).
     pub ci: BTreeMap<String, CiState>,
     /// Git dates of every `requests/**` file.
-    pub request_dates: BTreeMap<String, crate::scorecard::adoption::FileDates>,
+    pub request_dates: BTreeMap<String, FileDates>,
     /// When each component (by lowercase name) first appeared in the catalog, from git history.
     pub components_added: BTreeMap<String, DateTime<Utc>>,
     /// Deployments and incidents per service repo on the forge (`owner/name`), or why they could not be read.

@@ -2,7 +2,7 @@
 //! refuse them), each at the file that brings the collision, naming the other file.
 //!
 //! What two requests can share: a physical name or file name on one backend (names are collision-free for new
-//! requests — see [`crate::provision::naming`] — but an older paved gave names that were not, and a request keeps
+//! requests — see [`super::naming`] — but an older paved gave names that were not, and a request keeps
 //! the names it was provisioned under), a feature flag key (flagd reads every flag file as one set), a DNS
 //! record's zone and name.
 //!
@@ -11,10 +11,10 @@
 //! could also hold: every new name is unique, so those are few, and the check costs no I/O in the usual case.
 
 use super::Model;
+use super::naming;
 use super::platform::BackendKind;
 use super::request::Request;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::provision::naming;
 use crate::source::Snapshot;
 use std::collections::{BTreeMap, BTreeSet};
 

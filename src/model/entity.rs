@@ -846,8 +846,8 @@ const KNOWN_KEYS: [&str; 7] = [
     super::annotations::REPO,
     super::annotations::GITHUB_SLUG,
     super::annotations::ONCALL,
-    crate::evidence::cost::BUDGET,
-    "paved.dev/age-recipients",
+    super::annotations::BUDGET,
+    super::annotations::AGE_RECIPIENTS,
 ];
 
 fn read_tags(meta: &Value, p: &Positions, findings: &mut Vec<Finding>) -> Box<[Box<str>]> {

@@ -4,6 +4,7 @@
 //! diagnostic. It never stops at the first bad file: an invalid file is reported at `path:line:col` and left out,
 //! and everything else loads (design rule 5). Per-file work is cached by blob id ([`cache::ParseCache`]).
 
+pub mod annotations;
 pub mod cache;
 pub mod catalog;
 pub mod collisions;
@@ -12,12 +13,14 @@ pub mod entity;
 pub mod entity_ref;
 pub mod envelope;
 pub mod library;
+pub mod naming;
 pub mod params;
 pub mod placeholder;
 pub mod platform;
 pub mod request;
 pub mod scorecard;
 pub mod small_map;
+pub mod status;
 
 use crate::diag::{Diagnostic, Diagnostics, Finding, Pos};
 use crate::source::{Basis, Entry, Snapshot};
@@ -38,15 +41,6 @@ use std::sync::Arc;
 
 /// Paths only paved writes. They are never read as desired state.
 pub const BOT_OWNED: [&str; 4] = ["status/**", "audit/**", "scorecards/**/*.md", "secrets/**"];
-
-/// Annotations paved reads on catalog entities.
-pub mod annotations {
-    pub const PATH: &str = "paved.dev/path";
-    pub const PATH_VERSION: &str = "paved.dev/path-version";
-    pub const REPO: &str = "paved.dev/repo";
-    pub const GITHUB_SLUG: &str = "github.com/project-slug";
-    pub const ONCALL: &str = "paved.dev/oncall";
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -128,7 +122,7 @@ pub fn load(snapshot: &Snapshot, cache: &ParseCache, options: &LoadOptions) -> L
     tracing::debug!(
         ms = started.elapsed().as_secs_f64() * 1e3,
         parses = cache.parses(),
-        rss_mib = crate::ops::reconcile::rss_mib(),
+        rss_mib = crate::memory::rss_mib(),
         "parse cache warmed"
     );
 

@@ -150,7 +150,7 @@ pub fn observe_requests(
     audit: impl FnOnce() -> Vec<String>,
     observed: &mut Observed,
 ) {
-    let status = |key: &str| observed.status.get(&crate::plan::requests::status_path(key)).map(String::as_str);
+    let status = |key: &str| observed.status.get(&crate::provision::status::status_path(key)).map(String::as_str);
     for key in model.requests.keys() {
         if let Some(o) = observe_desired(model, ctx, key, status(key)) {
             observed.requests.insert(key.clone(), o);
@@ -194,8 +194,8 @@ type Holder = (String, &'static str, String);
 /// removed ones still provisioned. Only names an older paved gave can be held twice, so statuses are parsed only
 /// for requests one of whose possible names (new or legacy) another request could hold.
 fn holders(model: &crate::model::Model, ctx: &crate::provision::Context, observed: &Observed) -> Vec<Vec<Holder>> {
-    use crate::plan::requests::{backend_of, key_of_status_path, named_target, parse_status, recorded_target};
-    use crate::provision::naming;
+    use crate::model::naming;
+    use crate::provision::status::{backend_of, key_of_status_path, named_target, parse_status, recorded_target};
     let platform = ctx.platform.as_str();
     let removed: Vec<(String, crate::provision::Target)> = observed
         .status
@@ -230,7 +230,7 @@ fn holders(model: &crate::model::Model, ctx: &crate::provision::Context, observe
     for key in &involved {
         if let Some(r) = model.requests.get(*key) {
             let Some(kind) = backend_of(model, r) else { continue };
-            let old = observed.status.get(&crate::plan::requests::status_path(key)).and_then(|t| parse_status(t));
+            let old = observed.status.get(&crate::provision::status::status_path(key)).and_then(|t| parse_status(t));
             add(key, names_of(&named_target(model, platform, r, kind, old.as_ref())));
         } else if let Some((_, t)) = removed.iter().find(|(k, _)| k == key) {
             add(key, names_of(t));
@@ -260,7 +260,7 @@ pub fn observe_desired(
     key: &str,
     status_text: Option<&str>,
 ) -> Option<crate::provision::Observation> {
-    use crate::plan::requests::{backend_of, named_target, parse_status};
+    use crate::provision::status::{backend_of, named_target, parse_status};
     let r = model.requests.get(key)?;
     let kind = backend_of(model, r)?;
     let backend = crate::provision::backend_for(&r.spec.capability, kind, ctx)?;
@@ -275,11 +275,11 @@ pub fn observe_removed(
     ctx: &crate::provision::Context,
     status_text: &str,
 ) -> Option<(String, crate::provision::Observation)> {
-    let s = crate::plan::requests::parse_status(status_text)?;
+    let s = crate::provision::status::parse_status(status_text)?;
     if model.requests.contains_key(&s.request) {
         return None;
     }
-    let target = crate::plan::requests::recorded_target(&s, &ctx.platform)?;
+    let target = crate::provision::status::recorded_target(&s, &ctx.platform)?;
     let backend = crate::provision::backend_for(&target.capability, target.backend, ctx)?;
     Some((s.request, backend.observe(&target)))
 }

@@ -44,7 +44,7 @@ pub fn verify(options: &RepoOptions) -> anyhow::Result<Result<Verified, audit::B
         None => 0,
     };
     // What a writer verified before must still be there, however the history was rewritten since.
-    let state = super::reconcile::state_dir_for(options, super::configured_state(options).as_deref());
+    let state = super::state_dir_for(options, super::configured_state(options).as_deref());
     let mut rewritten_since = None;
     if let (Some(mark), Some(commit)) = (Watermark::read(&state)?, snapshot.basis.commit()) {
         if let Err(broken) = mark.still_in(&files) {
@@ -283,7 +283,7 @@ pub struct Accepted {
 /// the rewrite (repair that first); the lock, I/O and git failures.
 pub fn accept_rewrite(options: &RepoOptions, by: &str) -> anyhow::Result<Accepted> {
     let lease = super::lock_platform(options)?;
-    let state = super::reconcile::state_dir_for(options, super::configured_state(options).as_deref());
+    let state = super::state_dir_for(options, super::configured_state(options).as_deref());
     let Some(lost) = Watermark::read(&state)? else {
         anyhow::bail!("no verified audit head is kept in {}: there is nothing to accept", state.display());
     };

@@ -210,7 +210,7 @@ impl PassContext {
                 return Ok(Outcome::requeue(self.resync.saturating_sub(at.elapsed())));
             }
         }
-        let state = super::reconcile::state_dir_for(&self.options, super::configured_state(&self.options).as_deref());
+        let state = super::state_dir_for(&self.options, super::configured_state(&self.options).as_deref());
         let published = super::audit_verify::Watermark::read(&state)?;
         let started = Instant::now();
         let done = self.reconcile(triggers, lease)?;

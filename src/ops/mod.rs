@@ -2,6 +2,7 @@
 //! `anyhow`: this is the edge where library errors meet the user.
 
 pub mod audit_verify;
+pub mod bench;
 pub mod daemon;
 pub mod demo;
 pub mod demo_dates;
@@ -34,7 +35,7 @@ pub struct RepoOptions {
     pub strict: bool,
     /// Overrides platform.yaml's local forge directory.
     pub forge: Option<PathBuf>,
-    /// paved's state directory (secret store, provisioned files); see `reconcile::state_dir`.
+    /// paved's state directory (secret store, provisioned files); see [`state_dir`].
     pub state: Option<PathBuf>,
     /// How long a run that writes waits for the platform's lock (see [`lock_platform`]).
     pub lock_wait: std::time::Duration,
@@ -119,7 +120,7 @@ pub fn validate_files(files: &[PathBuf], repo: &Path, strict: bool) -> anyhow::R
 /// (relative to the repo root). `None` when none is configured.
 pub fn local_forge(options: &RepoOptions, loaded: &Loaded) -> Option<LocalForge> {
     let configured = loaded.model.platform.spec.forge.path.as_ref().map(|p| crate::abspath::resolve(&options.repo, p));
-    options.forge.clone().or_else(|| reconcile::env_path("PAVED_FORGE")).or(configured).map(LocalForge::new)
+    options.forge.clone().or_else(|| env_path("PAVED_FORGE")).or(configured).map(LocalForge::new)
 }
 
 /// The forge this platform repo names: GitHub when platform.yaml says `spec.forge.kind: github` (unless a local
@@ -173,11 +174,29 @@ pub fn forge(options: &RepoOptions, loaded: &Loaded) -> anyhow::Result<Option<Bo
 /// what the last writer left.
 pub fn lock_platform(options: &RepoOptions) -> anyhow::Result<crate::lock::Lease> {
     use crate::lock::PlatformLock;
-    let dir = reconcile::state_dir_for(options, configured_state(options).as_deref());
+    let dir = state_dir_for(options, configured_state(options).as_deref());
     let mut waiting = |holder: &crate::lock::Holder| {
         eprintln!("note: waiting up to {:?} for the platform lock held by {holder}", options.lock_wait);
     };
     Ok(crate::lock::FileLock::in_state_dir(&dir).acquire(options.lock_wait, &mut waiting)?)
+}
+
+/// paved's state directory for this platform: `--state`, then `PAVED_STATE`, then `platform.yaml` `spec.state`,
+/// then `<repo>/.paved/state` (see [`crate::provision::state`]).
+pub fn state_dir(options: &RepoOptions, loaded: &Loaded) -> PathBuf {
+    state_dir_for(options, loaded.model.platform.spec.state.as_deref())
+}
+
+/// [`state_dir`], given `platform.yaml`'s `spec.state`.
+pub fn state_dir_for(options: &RepoOptions, configured: Option<&str>) -> PathBuf {
+    let override_dir = options.state.clone().or_else(|| env_path("PAVED_STATE"));
+    crate::provision::state::locate(&options.repo, configured, override_dir.as_deref())
+}
+
+/// A path an environment variable names, made absolute against the current directory (as a flag's would be).
+pub(crate) fn env_path(var: &str) -> Option<PathBuf> {
+    let value = PathBuf::from(std::env::var_os(var).filter(|v| !v.is_empty())?);
+    Some(crate::abspath::absolute(&value).unwrap_or(value))
 }
 
 /// The state directory `platform.yaml` names (`spec.state`), read without loading the platform.

@@ -1,7 +1,8 @@
 //! `paved plan` and `paved reconcile`: load, judge, observe, plan, and (unless dry-run) apply.
 
-use super::{RepoOptions, open_snapshot};
+use super::{RepoOptions, open_snapshot, state_dir};
 use crate::apply::{self, ApplyOptions, ApplyReport};
+use crate::memory::rss_mib;
 use crate::model::cache::{FileClass, ParseCache};
 use crate::model::request::Request;
 use crate::model::{Loaded, Model};
@@ -22,24 +23,6 @@ pub struct Planned {
     pub plan: Plan,
     pub forge_error: Option<String>,
     pub context: provision::Context,
-}
-
-/// paved's state directory for this platform: `--state`, then `PAVED_STATE`, then `platform.yaml` `spec.state`,
-/// then `<repo>/.paved/state` (see [`provision::state`]).
-pub fn state_dir(options: &RepoOptions, loaded: &Loaded) -> PathBuf {
-    state_dir_for(options, loaded.model.platform.spec.state.as_deref())
-}
-
-/// [`state_dir`], given `platform.yaml`'s `spec.state`.
-pub fn state_dir_for(options: &RepoOptions, configured: Option<&str>) -> PathBuf {
-    let override_dir = options.state.clone().or_else(|| env_path("PAVED_STATE"));
-    provision::state::locate(&options.repo, configured, override_dir.as_deref())
-}
-
-/// A path an environment variable names, made absolute against the current directory (as a flag's would be).
-pub(crate) fn env_path(var: &str) -> Option<PathBuf> {
-    let value = PathBuf::from(std::env::var_os(var).filter(|v| !v.is_empty())?);
-    Some(crate::abspath::absolute(&value).unwrap_or(value))
 }
 
 /// The provisioning context of a loaded platform.
@@ -207,7 +190,7 @@ pub(crate) fn prepare_with(
     });
     let observed = observed?;
     provision::state::check(&context.state_dir, &context.platform, || {
-        plan::requests::provisioned_natively(&observed.status)
+        crate::provision::status::provisioned_natively(&observed.status)
     })?;
     snapshot.release_reader();
     crate::memory::release_freed();
@@ -289,16 +272,6 @@ impl Phases {
         tracing::debug!(phase, ms = self.0.elapsed().as_secs_f64() * 1e3, rss_mib = rss_mib(), "plan phase done");
         self.0 = std::time::Instant::now();
     }
-}
-
-/// The process's resident memory now, in MiB (Linux; 0 elsewhere): where a plan's memory goes, phase by phase.
-pub(crate) fn rss_mib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
-    kib.unwrap_or(0) / 1024
 }
 
 /// Load, observe and plan.

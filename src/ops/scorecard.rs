@@ -4,12 +4,12 @@
 //! The clock is read here, once: `PAVED_NOW` (RFC 3339) pins it for tests and reproducible reports.
 
 use super::{RepoOptions, local_forge, open_snapshot};
+use crate::evidence::FileDates;
 use crate::evidence::{self, CiState, CommitInfo, External, Facts, Inputs, vulns};
 use crate::forge::Forge;
 use crate::forge::local::LocalForge;
 use crate::model::cache::ParseCache;
 use crate::model::{Loaded, Model};
-use crate::scorecard::adoption::FileDates;
 use crate::scorecard::report::{self, TrendPoint};
 use crate::scorecard::{self, Evaluation};
 use crate::source::Snapshot;

@@ -8,7 +8,8 @@ use crate::observe::Observed;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub const HEADER: &str = "# Written by paved. Do not edit: this file is bot-owned and is overwritten.\n";
+// Every status file is written the same way; the entity planner names the writer here.
+pub use crate::model::status::render;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -145,16 +146,6 @@ pub fn entity_status(model: &Model, observed: &Observed, r: &EntityRef, item: &C
         conditions: vec![ready],
         findings,
     }
-}
-
-/// Render a status document as the file paved writes.
-pub fn render<T: Serialize>(doc: &T) -> String {
-    let body = crate::yaml::emit::to_string(doc).expect("status documents always serialize");
-    // Sized exactly: a plan holds every status it writes, and a string grown by doubling is up to half slack.
-    let mut file = String::with_capacity(HEADER.len() + body.len());
-    file.push_str(HEADER);
-    file.push_str(&body);
-    file
 }
 
 /// Forge repos that no catalog entity claims (nor the platform's ignore globs).

@@ -6,7 +6,6 @@
 //! into the [`SecretStore`] — never into a plan, status, log, commit or PR.
 
 pub mod files;
-pub mod naming;
 pub mod nats;
 pub mod parameters;
 pub mod pg_verifier;
@@ -14,9 +13,11 @@ pub mod postgres;
 pub mod secret;
 pub mod secrets;
 pub mod state;
+pub mod status;
 pub mod terraform;
 pub mod tls;
 
+use crate::model::naming;
 use crate::model::platform::BackendKind;
 use crate::model::request::Request;
 use serde::Serialize;

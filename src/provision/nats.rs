@@ -29,7 +29,8 @@ impl Nats {
         Nats { url: ctx.nats.clone(), platform: ctx.platform.clone() }
     }
 
-    /// The stream's name (see [`naming::NATS_STREAM`](super::naming::NATS_STREAM)); its consumer is it in lower case.
+    /// The stream's name (see [`naming::NATS_STREAM`](crate::model::naming::NATS_STREAM)); its consumer is it in
+    /// lower case.
     pub fn stream_name(platform: &str, t: &Target) -> String {
         t.physical(platform)
     }

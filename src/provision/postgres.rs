@@ -1,6 +1,6 @@
 //! The native database backend: a PostgreSQL database and its owning login role, on the server configured in
 //! `platform.yaml` (`spec.native.postgres`: one server, or one per major version, chosen by the request's
-//! `version`). Names are [`naming`](super::naming) names, so nothing from a request reaches SQL as syntax; the
+//! `version`). Names are [`naming`](crate::model::naming) names, so nothing from a request reaches SQL as syntax; the
 //! generated password is alphanumeric and goes only to the secret store.
 //!
 //! What it cannot do it says: a major version no configured server runs is refused ([`Observation::Unsatisfiable`])

@@ -8,6 +8,7 @@
 //! Terraform's own words. The binary is `$PAVED_TERRAFORM`, else `terraform` on PATH.
 
 use super::{Applied, Backend, Context, Error, Observation, SecretStore, Target};
+use crate::model::request::{Params, Request, RequestSpec};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -90,12 +91,36 @@ impl Terraform {
         let source = std::fs::canonicalize(&module_dir).map_err(|e| err(format!("{}: {e}", module_dir.display())))?;
         let declared = tf_module::read_dir(&source, &format!("modules/{}", t.capability)).map_err(err)?;
         let version = module_version(t, &source);
-        let mut text = terraform::root_module_for(t, version, &source.display().to_string(), &declared).map_err(err)?;
+        let request = request_of(t);
+        let mut text =
+            terraform::root_module_for(&request, version, &source.display().to_string(), &declared).map_err(err)?;
         text.push_str(&terraform::output_blocks(&declared.outputs));
         let dir = self.dir(t);
         std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
         std::fs::write(dir.join("main.tf"), text).map_err(|source| Error::Io { path: dir.join("main.tf"), source })?;
         Ok(dir)
+    }
+}
+
+/// The request a provisioning target was planned from, as far as its root module needs it: its parameters as
+/// recorded, and the context (environment, deletion protection) the target carries.
+fn request_of(target: &Target) -> Request {
+    Request {
+        path: format!("requests/{}/{}.yaml", target.team, target.name),
+        team: target.team.clone(),
+        name: target.name.clone(),
+        requested_by: None,
+        spec: std::sync::Arc::new(RequestSpec {
+            capability: target.capability.clone(),
+            parameters: serde_yaml::to_value(&target.parameters)
+                .ok()
+                .and_then(|v| v.as_mapping().map(Params::from))
+                .unwrap_or_default(),
+            environment: target.environment,
+            deletion_protection: target.deletion_protection,
+            ..Default::default()
+        }),
+        positions: Default::default(),
     }
 }
 

@@ -32,49 +32,27 @@ pub fn variable_for(parameter: &str) -> String {
     }
 }
 
-/// The request a provisioning target was planned from, as far as its root module needs it: its parameters as
-/// recorded, and the context (environment, deletion protection) the target carries.
-fn request_of(target: &crate::provision::Target) -> Request {
-    Request {
-        path: format!("requests/{}/{}.yaml", target.team, target.name),
-        team: target.team.clone(),
-        name: target.name.clone(),
-        requested_by: None,
-        spec: std::sync::Arc::new(crate::model::request::RequestSpec {
-            capability: target.capability.clone(),
-            parameters: serde_yaml::to_value(&target.parameters)
-                .ok()
-                .and_then(|v| v.as_mapping().map(crate::model::request::Params::from))
-                .unwrap_or_default(),
-            environment: target.environment,
-            deletion_protection: target.deletion_protection,
-            ..Default::default()
-        }),
-        positions: Default::default(),
-    }
-}
-
 /// Render the root module of a provisioning target (what the terraform backend applies): the same text as
-/// [`root_module`], from the target's recorded parameters and context, for the module at `version`.
+/// [`root_module`], for `request` as the target recorded it (its parameters and context), for the module of its
+/// capability at `version`.
 ///
 /// # Errors
 /// A variable the module requires (it has no default) that neither a parameter nor the request context gives:
 /// Terraform would stop on it, so the message says where it is declared and what to add.
 pub fn root_module_for(
-    target: &crate::provision::Target,
+    request: &Request,
     version: semver::Version,
     source: &str,
     declared: &Declared,
 ) -> Result<String, String> {
-    let request = request_of(target);
     let module = Module {
-        name: target.capability.clone(),
+        name: request.spec.capability.clone(),
         dir: source.to_owned(),
         owner: None,
         version,
         spec: Default::default(),
     };
-    let (passed, _) = arguments(&request, declared);
+    let (passed, _) = arguments(request, declared);
     let missing: Vec<String> = declared
         .variables
         .iter()
@@ -90,7 +68,7 @@ pub fn root_module_for(
             missing.join(", ")
         ));
     }
-    Ok(root_module(&request, &module, source, declared))
+    Ok(root_module(request, &module, source, declared))
 }
 
 /// The module arguments of `request` (variable, HCL literal), sorted, and the parameters the module does not

@@ -7,6 +7,8 @@
 //! Dates on the page are the requests' own commit dates and the quarter of the observation, so the page changes
 //! only when requests do or a quarter turns.
 
+// The history is evidence; the sunset review (`ops::sunset`) names it through this module.
+pub use crate::evidence::{FileDates, History};
 use crate::model::Model;
 use crate::model::annotations;
 use chrono::{DateTime, Datelike, Duration, Utc};
@@ -18,13 +20,6 @@ pub const PATH: &str = "scorecards/adoption.md";
 pub const QUARTER_DAYS: i64 = 91;
 /// Used when `platform.yaml` sets no `spec.sunset.minConsumers`.
 pub const DEFAULT_MIN_CONSUMERS: u32 = 2;
-
-/// When a request file was first added and last changed (commit dates).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct FileDates {
-    pub added: DateTime<Utc>,
-    pub changed: DateTime<Utc>,
-}
 
 fn quarter_start(t: DateTime<Utc>) -> DateTime<Utc> {
     let month = (t.month0() / 3) * 3 + 1;
@@ -65,14 +60,6 @@ pub struct Usage {
 /// The quarter `now` falls in, as `2026-Q4`.
 pub fn quarter_label(now: DateTime<Utc>) -> String {
     format!("{}-Q{}", now.year(), now.month0() / 3 + 1)
-}
-
-/// The git history adoption is read from: when each `requests/**` file was added and last changed, and when each
-/// Component (by lower-case name) first entered the catalog. Both empty for a work tree.
-#[derive(Debug, Clone, Copy)]
-pub struct History<'a> {
-    pub requests: &'a BTreeMap<String, FileDates>,
-    pub components: &'a BTreeMap<String, DateTime<Utc>>,
 }
 
 /// Every path's usage, by name.

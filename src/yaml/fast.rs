@@ -16,7 +16,7 @@
 //! The differential tests in [`super`] hold it to yaml-rust2's events on the repo's own files, on generated
 //! platforms, and on random documents, including broken ones.
 
-use super::Sink;
+use super::sink::Sink;
 use crate::diag::Pos;
 use yaml_rust2::parser::Event;
 use yaml_rust2::scanner::TScalarStyle;
@@ -161,7 +161,7 @@ impl<S: Sink> Reader<'_, '_, S> {
     fn block_node(&mut self, ind: usize) -> Result<()> {
         // This reader recurses per level: past the builder's limit, yaml-rust2 reads the text and the builder
         // refuses it at the place it goes too deep.
-        if self.depth >= super::MAX_DEPTH {
+        if self.depth >= super::sink::MAX_DEPTH {
             return Err(Unsupported);
         }
         self.depth += 1;

@@ -67,11 +67,11 @@ impl Platform {
     }
     /// The database (and role) paved gives request `team/name` of this platform.
     pub(crate) fn db(&self, team: &str, name: &str) -> String {
-        paved::provision::naming::name(&paved::provision::naming::POSTGRES, &self.name, team, name)
+        paved::model::naming::name(&paved::model::naming::POSTGRES, &self.name, team, name)
     }
     /// The file name (without extension) paved gives request `team/name`'s file.
     pub(crate) fn file(&self, team: &str, name: &str) -> String {
-        paved::provision::naming::name(&paved::provision::naming::FILE, &self.name, team, name)
+        paved::model::naming::name(&paved::model::naming::FILE, &self.name, team, name)
     }
     pub(crate) fn commit(&self, message: &str) {
         git(self.repo.path(), &["add", "--all"]);

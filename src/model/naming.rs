@@ -24,7 +24,7 @@
 //! keeps the names its status recorded ([`resolve`]); one provisioned by an older paved, whose status records none,
 //! keeps its legacy names, which is what exists. Nothing is renamed under a running resource.
 
-use crate::model::platform::BackendKind;
+use super::platform::BackendKind;
 use sha2::{Digest, Sha256};
 
 /// How one backend names things.
