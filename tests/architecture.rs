@@ -44,6 +44,7 @@ const PLAN_MAY_USE: &[&str] = &[
     "observe::services::Services",
     "observe::services::MIGRATION_BRANCH_PREFIX",
     "forge::PrState",
+    "forge::PullRequest",
     // A request's provisioning target, its status document and the outputs each backend will report.
     "provision::Context",
     "provision::Target",
@@ -72,10 +73,16 @@ const PLAN_AS_DATA: &[&str] = &[
     "plan::FileChange",
     "plan::ProvisionOp",
     "plan::Texts",
-    // The plan of path migrations, until it is one kind of action of `Plan`.
+    // Forge actions, what their executors report, and what they carry.
+    "plan::ForgeAction",
+    "plan::ForgeWork",
+    "plan::forge::ActionResult",
+    "plan::modules::Migrated",
     "plan::paths::PathsPlan",
-    "plan::paths::RepoAction",
-    "plan::paths::RepoWork",
+    // Campaign pages say what the forge actions of the same apply did (a PR's number is known only then): apply
+    // plans them again with the planner's own pure functions.
+    "plan::campaign::after",
+    "plan::forge::campaign_pages",
 ];
 
 /// `item` (`provision::status::status_path`) is one of `allowed`: named exactly, or under an entry ending in `::`.

@@ -24,14 +24,10 @@ pub struct PlannedPr<'a> {
 /// Commit the rewritten files on the PR's branch (in a scratch clone under `scratch`) and open or update the PR.
 pub fn open_pr(
     action: &ForgeAction,
-    pr: &PlannedPr<'_>,
+    planned: &PlannedPr<'_>,
     forge: &dyn Forge,
     scratch: &Path,
-) -> Result<String, super::paths::Error> {
-    open(action, pr, forge, scratch).map_err(|e| super::paths::Error::Answers(format!("{e:#}")))
-}
-
-fn open(action: &ForgeAction, planned: &PlannedPr<'_>, forge: &dyn Forge, scratch: &Path) -> anyhow::Result<String> {
+) -> anyhow::Result<String> {
     let PlannedPr { branch, title, body, files } = *planned;
     let repo = action.target.as_str();
     let info = forge.get_repo(repo)?.ok_or_else(|| anyhow::anyhow!("{repo} is not on the forge"))?;

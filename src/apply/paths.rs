@@ -91,7 +91,9 @@ pub fn execute(
             }
             ForgeWork::MigrateModule { branch, title, body, files, .. } => {
                 let pr = super::modules::PlannedPr { branch, title, body, files };
-                super::modules::open_pr(action, &pr, forge, &dir).map(|o| (o, vec![], vec![]))
+                super::modules::open_pr(action, &pr, forge, &dir)
+                    .map(|o| (o, vec![], vec![]))
+                    .map_err(|e| Error::Answers(format!("{e:#}")))
             }
         };
         let _ = std::fs::remove_dir_all(&dir);

@@ -13,6 +13,7 @@ pub mod modules;
 pub mod paths;
 pub mod pr;
 pub mod reconcile;
+pub mod releases;
 pub mod review;
 pub mod scorecard;
 pub mod sunset;

@@ -6,11 +6,10 @@ use super::reconcile::{Only, Reconciled, reconcile_only};
 use crate::apply::paths::PathsReport;
 use crate::model::Loaded;
 use crate::model::cache::ParseCache;
-use crate::plan::paths::{Catalogue, PathsPlan};
+use crate::plan::paths::PathsPlan;
 use crate::plan::{ActionKind, campaign};
 use crate::progress::Progress;
 use crate::render::{self, PathFiles};
-use crate::source::Snapshot;
 use anyhow::Context;
 use std::path::PathBuf;
 
@@ -69,20 +68,6 @@ pub fn scaffold(repo: &RepoOptions, options: &ScaffoldOptions) -> anyhow::Result
     })
 }
 
-/// Every renderable version of every path in the snapshot.
-pub fn catalogue(snapshot: &Snapshot, loaded: &Loaded) -> Catalogue {
-    let mut c = Catalogue::default();
-    for name in loaded.model.paths.keys() {
-        if let Ok(files) = PathFiles::manifests(snapshot, name) {
-            c.versions.insert(name.clone(), files.versions());
-            if let Ok(latest) = files.latest() {
-                c.parameters.insert(name.clone(), latest.spec.parameters.iter().map(|p| p.name.clone()).collect());
-            }
-        }
-    }
-    c
-}
-
 pub struct PathsRun {
     pub loaded: Loaded,
     pub plan: PathsPlan,
@@ -91,47 +76,6 @@ pub struct PathsRun {
     pub tagged: Vec<String>,
     /// Campaign pages written (committed in a git platform repo).
     pub campaigns: Vec<String>,
-}
-
-/// Tag every path version of the platform repo's commit that has no release tag yet (`paths/<name>/v<version>`),
-/// so that version can be rendered again after `path.yaml` moves on. Only for a git platform repo read at a
-/// commit; an existing tag is never moved.
-pub fn tag_releases(snapshot: &Snapshot, loaded: &Loaded) -> anyhow::Result<Vec<String>> {
-    let Some(commit) = snapshot.basis.commit() else { return Ok(Vec::new()) };
-    let existing: std::collections::BTreeSet<String> =
-        render::release_tags(&snapshot.root, "paths/").into_iter().collect();
-    let mut created = Vec::new();
-    // In-process (gix): an annotated tag object and its ref, as `git tag --annotate` makes them.
-    let mut repo = None;
-    for p in loaded.model.paths.values() {
-        let tag = render::release_tag(&p.name, &p.version.to_string());
-        if existing.contains(&tag) {
-            continue;
-        }
-        let repo = match &mut repo {
-            Some(r) => r,
-            None => repo.insert(gix::open(&snapshot.root).with_context(|| snapshot.root.display().to_string())?),
-        };
-        let target = gix::ObjectId::from_hex(commit.as_bytes()).with_context(|| format!("commit {commit}"))?;
-        let tagger = gix::actor::Signature {
-            name: "paved".into(),
-            email: "paved@paved.local".into(),
-            time: gix::date::Time::now_local_or_utc(),
-        };
-        let mut time = gix::date::parse::TimeBuf::default();
-        let message = format!("{} {}\n\nReleased by paved from {commit}.\n", p.name, p.version);
-        repo.tag(
-            &tag,
-            target,
-            gix::objs::Kind::Commit,
-            Some(tagger.to_ref(&mut time)),
-            message,
-            gix::refs::transaction::PreviousValue::MustNotExist,
-        )
-        .map_err(|e| anyhow::anyhow!("tag {tag}: {e}"))?;
-        created.push(tag);
-    }
-    Ok(created)
 }
 
 /// Observe every paved-path service repo and plan; with `execute`, scaffold and open/update migration PRs and
@@ -160,19 +104,4 @@ pub fn sync(
     let tagged = report.as_ref().map(|r| r.tagged.clone()).unwrap_or_default();
     let report = report.map(|r| PathsReport { results: r.forge });
     Ok(PathsRun { loaded: planned.loaded, plan, report, tagged, campaigns })
-}
-
-/// When the release tag was made (its tagger date, or the date of the commit a lightweight tag names), if the
-/// platform repo has it.
-pub(crate) fn release_date(repo: &std::path::Path, tag: &str) -> Option<String> {
-    let repo = gix::open(repo).ok()?;
-    let mut reference = repo.try_find_reference(format!("refs/tags/{tag}").as_str()).ok()??;
-    let object = reference.peel_to_id().ok()?.object().ok()?;
-    let time = match object.kind {
-        gix::objs::Kind::Tag => object.into_tag().decode().ok()?.tagger().ok()??.time().ok()?,
-        _ => object.peel_to_commit().ok()?.time().ok()?,
-    };
-    let offset = chrono::FixedOffset::east_opt(time.offset)?;
-    let at = chrono::DateTime::from_timestamp(time.seconds, 0)?.with_timezone(&offset);
-    Some(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
 }

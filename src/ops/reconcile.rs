@@ -233,12 +233,12 @@ pub(crate) fn add_forge_work(
 
 /// What the forge half of planning reads from the desired snapshot.
 pub(crate) fn forge_inputs(snapshot: &Snapshot, loaded: &Loaded, max_new_prs: usize) -> plan::forge::ForgeInputs {
-    let catalogue = super::paths::catalogue(snapshot, loaded);
+    let catalogue = super::releases::catalogue(snapshot, loaded);
     let mut released = BTreeMap::new();
     for (path, versions) in &catalogue.versions {
         for v in versions {
             let tag = crate::render::release_tag(path, &v.to_string());
-            if let Some(date) = super::paths::release_date(&snapshot.root, &tag) {
+            if let Some(date) = super::releases::release_date(&snapshot.root, &tag) {
                 released.insert((path.clone(), v.to_string()), date);
             }
         }
@@ -473,7 +473,7 @@ fn apply_planned_shown(
     let forge = if rollout { super::forge(options, &planned.loaded)? } else { None };
     // Path versions are rendered again from their release tags once `path.yaml` moves on (and campaign pages
     // date releases by them).
-    let tagged = if forge.is_some() { super::paths::tag_releases(snapshot, &planned.loaded)? } else { Vec::new() };
+    let tagged = if forge.is_some() { super::releases::tag_releases(snapshot, &planned.loaded)? } else { Vec::new() };
     let workspace = apply::workspace::for_dir(&options.repo, lease);
     let apply_options = ApplyOptions {
         actor: actor.to_owned(),
