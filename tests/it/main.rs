@@ -2,6 +2,8 @@
 
 mod util;
 
+/// Action ids stay what they were before the planner changed (branch names and audit records derive from them).
+mod action_ids;
 /// `paved bench gen`: the synthetic platform of the scale benchmarks.
 mod bench;
 /// The command line a person meets: `--help` per command, progress on a terminal.
