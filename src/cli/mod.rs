@@ -299,7 +299,8 @@ pub struct DaemonArgs {
 }
 
 fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
-    crate::daemon::parse_duration(text).ok_or_else(|| format!("`{text}` is not a duration such as 500ms, 30s, 10m, 1h"))
+    crate::daemon::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a duration such as 500ms, 30s, 10m, 1h ({e})"))
 }
 
 /// Structured logs on stderr (always for the daemon, otherwise when `PAVED_LOG` is set): text or JSON lines (`--log-format json`), filtered by `PAVED_LOG`

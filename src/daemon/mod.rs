@@ -12,8 +12,6 @@ pub mod scheduler;
 pub mod watch;
 pub mod webhook;
 
-use std::time::Duration;
-
 /// The daemon's kinds of work, each its own scheduler key: they run, back off and requeue independently, and a
 /// pass of one never waits for another's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,36 +40,10 @@ impl std::fmt::Display for Job {
     }
 }
 
-/// Parse a duration as platform.yaml and flags write them: a whole number and a unit, `ms`, `s`, `m`, `h` or
-/// `d` (`10m`, `30s`, `24h`), or several run together (`1h30m`). `None` when it is not one.
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    let mut total = Duration::ZERO;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit())?;
-        if digits == 0 {
-            return None;
-        }
-        let n: u64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
-        let unit = match &rest[..unit_len] {
-            "ms" => Duration::from_millis(1),
-            "s" => Duration::from_secs(1),
-            "m" => Duration::from_secs(60),
-            "h" => Duration::from_secs(3600),
-            "d" => Duration::from_secs(86_400),
-            _ => return None,
-        };
-        total = total.checked_add(unit.checked_mul(u32::try_from(n).ok()?)?)?;
-        rest = &rest[unit_len..];
-    }
-    Some(total)
-}
+/// Parse a duration as platform.yaml and flags write them: a number and a unit (`250ms`, `30s`, `10m`, `24h`, `7d`)
+/// or several (`1h30m`, `1h 30m`), in humantime's grammar (which also takes `2 hours`, `1.5h`). Its error says what
+/// was wrong: an unknown unit lists the known ones, a bare number asks for a unit.
+pub use humantime::parse_duration;
 
 #[cfg(test)]
 mod tests {
@@ -80,12 +52,27 @@ mod tests {
 
     #[test]
     fn durations_as_platform_yaml_writes_them() {
-        assert_eq!(parse_duration("10m"), Some(Duration::from_secs(600)));
-        assert_eq!(parse_duration("24h"), Some(Duration::from_secs(86_400)));
-        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_duration("1h30m"), Some(Duration::from_secs(5400)));
-        for bad in ["", "10", "m", "10x", "-5s", "1.5h", "10 m"] {
-            assert_eq!(parse_duration(bad), None, "{bad}");
+        let ok = |text| parse_duration(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(ok("10m"), Duration::from_secs(600));
+        assert_eq!(ok("30s"), Duration::from_secs(30));
+        assert_eq!(ok("1h"), Duration::from_secs(3600));
+        assert_eq!(ok("24h"), Duration::from_secs(86_400));
+        assert_eq!(ok("7d"), Duration::from_secs(7 * 86_400));
+        assert_eq!(ok("250ms"), Duration::from_millis(250));
+        assert_eq!(ok("1h30m"), Duration::from_secs(5400));
+        assert_eq!(ok(" 10m "), Duration::from_secs(600), "surrounding spaces, as YAML may leave them");
+        // humantime's grammar is wider than the one paved wrote by hand before it: spaces and fractions.
+        assert_eq!(ok("10 m"), Duration::from_secs(600));
+        assert_eq!(ok("1.5h"), Duration::from_secs(5400));
+        for bad in ["", "10", "m", "10x", "-5s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            parse_duration("10").expect_err("no unit").to_string(),
+            "time unit needed, for example 10sec or 10ms"
+        );
+        assert!(
+            parse_duration("10x").expect_err("unknown unit").to_string().contains("supported units: ns, us/µs, ms")
+        );
     }
 }
