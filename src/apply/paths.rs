@@ -422,17 +422,8 @@ fn run_codemod(version: &PathVersion, c: &crate::model::library::Codemod, dir: &
     }
 }
 
-/// `60s`, `5m`, `1h`, or plain seconds.
+/// `60s`, `5m`, `1h` (humantime's grammar, as `daemon::parse_duration`), or plain seconds.
 pub fn parse_duration(s: &str) -> Option<Duration> {
     let s = s.trim();
-    let (n, unit) = s.find(|c: char| !c.is_ascii_digit()).map_or((s, "s"), |i| s.split_at(i));
-    let n: u64 = n.parse().ok()?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "ms" => return Some(Duration::from_millis(n)),
-        _ => return None,
-    };
-    Some(Duration::from_secs(secs))
+    s.parse().ok().map(Duration::from_secs).or_else(|| humantime::parse_duration(s).ok())
 }
