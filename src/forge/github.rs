@@ -27,6 +27,7 @@ use super::{
     RepoInfo, Review, ReviewState, split_repo,
 };
 use octocrab::Octocrab;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Mutex;
@@ -148,17 +149,14 @@ impl Method {
     }
 }
 
+/// Everything but RFC 3986's unreserved characters: what a path segment or a query value must encode.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+/// The same, keeping `/`: a file path or a branch name as one path of segments.
+const PATH: &AsciiSet = &SEGMENT.remove(b'/');
+
 /// Percent-encode one path segment or query value (RFC 3986 unreserved characters stay; `/` kept when asked).
 fn encode(text: &str, keep_slash: bool) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || (keep_slash && b == b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(text, if keep_slash { PATH } else { SEGMENT }).to_string()
 }
 
 fn api_error(method: Method, path: &str, reply: &Reply) -> Error {
@@ -933,6 +931,7 @@ mod tests {
     fn encoding_keeps_paths_readable_and_queries_safe() {
         assert_eq!(encode("catalog/org/users.yaml", true), "catalog/org/users.yaml");
         assert_eq!(encode("acme:paved/a b&c", false), "acme%3Apaved%2Fa%20b%26c");
+        assert_eq!(encode("déjà-vu_1.0~x/y", true), "d%C3%A9j%C3%A0-vu_1.0~x/y", "UTF-8 bytes, upper-case hex");
     }
 
     #[test]
