@@ -2,6 +2,9 @@
 
 mod util;
 
+/// A loopback stand-in for GitHub's REST API, for the GitHub forge's tests.
+mod fake_github;
+
 /// Action ids stay what they were before the planner changed (branch names and audit records derive from them).
 mod action_ids;
 /// `paved bench gen`: the synthetic platform of the scale benchmarks.
