@@ -26,6 +26,12 @@ pub struct PassLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StallLabels {
+    /// The typed reason of the terminal error (`AuditHistoryRewritten`, `StateMismatch`, `PlatformInvalid`).
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct WebhookLabels {
     pub event: String,
     /// `accepted`, `ignored`, `duplicate`, or the refusal status (`401`, `413`, `400`).
@@ -42,6 +48,7 @@ pub struct Metrics {
     pub queue_depth: Gauge,
     pub last_success: Gauge<f64, AtomicU64>,
     pub webhooks: Family<WebhookLabels, Counter>,
+    pub stalled: Family<StallLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -61,6 +68,7 @@ impl Metrics {
         let queue_depth = Gauge::default();
         let last_success = Gauge::<f64, AtomicU64>::default();
         let webhooks = Family::<WebhookLabels, Counter>::default();
+        let stalled = Family::<StallLabels, Gauge>::default();
         registry.register(
             "reconcile_duration_seconds",
             "Time one reconcile pass took (load, observe, plan, apply)",
@@ -76,7 +84,22 @@ impl Metrics {
             last_success.clone(),
         );
         registry.register("webhook_deliveries", "Webhook deliveries by event and outcome", webhooks.clone());
-        Metrics { registry, reconcile_duration, reconciles, actions, errors, queue_depth, last_success, webhooks }
+        registry.register(
+            "stalled",
+            "1 while reconciling is stalled on an error that needs a person (by reason), else 0",
+            stalled.clone(),
+        );
+        Metrics {
+            registry,
+            reconcile_duration,
+            reconciles,
+            actions,
+            errors,
+            queue_depth,
+            last_success,
+            webhooks,
+            stalled,
+        }
     }
 
     /// The text exposition of every metric.
@@ -92,6 +115,11 @@ impl Metrics {
 
     pub fn pass(&self, result: &str) {
         self.reconciles.get_or_create(&PassLabels { result: result.to_owned() }).inc();
+    }
+
+    /// Set `paved_stalled{reason}` to 1 when `on`, else 0.
+    pub fn stalled(&self, reason: &str, on: bool) {
+        self.stalled.get_or_create(&StallLabels { reason: reason.to_owned() }).set(i64::from(on));
     }
 
     pub fn webhook(&self, event: &str, outcome: &str) {
@@ -113,6 +141,8 @@ mod tests {
         m.queue_depth.set(1);
         m.last_success.set(1_700_000_000.0);
         m.webhook("push", "401");
+        m.stalled("StateMismatch", false);
+        m.stalled("AuditHistoryRewritten", true);
         let text = m.render();
         for needle in [
             "paved_reconcile_duration_seconds_bucket{le=\"0.32\"} 1",
@@ -122,6 +152,8 @@ mod tests {
             "paved_reconcile_queue_depth 1",
             "paved_last_successful_reconcile_timestamp_seconds 1700000000",
             "paved_webhook_deliveries_total{event=\"push\",outcome=\"401\"} 1",
+            "paved_stalled{reason=\"AuditHistoryRewritten\"} 1",
+            "paved_stalled{reason=\"StateMismatch\"} 0",
             "# EOF",
         ] {
             assert!(text.contains(needle), "missing {needle} in\n{text}");

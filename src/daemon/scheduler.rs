@@ -8,9 +8,11 @@
 //! - Triggers coalesce: every trigger that arrives for a key while it waits (the debounce window) or while its
 //!   pass runs is folded into the *next* pass, so a burst of any size gives one pass, or two when it straddles a
 //!   running one. Each pass is told which kinds of trigger it answers ([`Triggers`]).
-//! - A finished pass may ask to run again later ([`Outcome::requeue`]); a failed one is retried after the delay
-//!   `error_policy` picks (told how many passes in a row failed). A newer pass's request replaces an older one.
-//!   While a key is failing, new triggers wait for its retry time, so events cannot defeat the backoff.
+//! - A finished pass may ask to run again later ([`Outcome::requeue`]); a failed one gets the [`Outcome`]
+//!   `error_policy` picks (told how many passes in a row failed): a retry after a delay for an error that may pass,
+//!   or [`Outcome::await_change`] for one that needs a person (the key stalls until a trigger comes). A newer
+//!   pass's request replaces an older one. While a key is failing, new triggers wait for its retry time, so events
+//!   cannot defeat the backoff; a stalled key has no retry time, so its next trigger runs after the debounce.
 //! - On shutdown no new pass starts and [`Runner::run`] returns once the running passes have finished: a pass is
 //!   never abandoned halfway by the scheduler.
 
@@ -68,7 +70,8 @@ impl Outcome {
     pub fn requeue(after: Duration) -> Self {
         Outcome { requeue_after: Some(after) }
     }
-    /// Run again only when a trigger arrives.
+    /// Run again only when a trigger arrives. From `error_policy`: the error needs a person, so retrying on a
+    /// timer would only repeat it; the change that mends it (a commit, a webhook) is the trigger.
     #[must_use]
     pub fn await_change() -> Self {
         Outcome { requeue_after: None }
@@ -161,7 +164,7 @@ where
         F: Fn(K, Triggers) -> Fut,
         Fut: Future<Output = Result<Outcome, E>> + Send + 'static,
         E: Send + 'static,
-        P: Fn(&K, &E, u32) -> Duration,
+        P: Fn(&K, &E, u32) -> Outcome,
     {
         let mut slots: HashMap<K, Slot> = HashMap::new();
         let mut passes: JoinSet<(K, Result<Outcome, E>)> = JoinSet::new();
@@ -207,16 +210,17 @@ where
                     let (key, result) = done.expect("passes do not panic: reconcile errors are values");
                     let slot = slots.entry(key.clone()).or_default();
                     slot.running = false;
-                    slot.requeue_at = match result {
+                    let outcome = match result {
                         Ok(outcome) => {
                             slot.failures = 0;
-                            outcome.requeue_after.map(|d| Instant::now() + d)
+                            outcome
                         }
                         Err(e) => {
                             slot.failures = slot.failures.saturating_add(1);
-                            Some(Instant::now() + error_policy(&key, &e, slot.failures))
+                            error_policy(&key, &e, slot.failures)
                         }
                     };
+                    slot.requeue_at = outcome.requeue_after.map(|d| Instant::now() + d);
                 }
                 _ = sleep_until(wake) => {}
             }
@@ -273,8 +277,8 @@ mod tests {
         }
     }
 
-    fn no_retry(_: &&'static str, _: &&'static str, _: u32) -> Duration {
-        Duration::from_secs(3600)
+    fn no_retry(_: &&'static str, _: &&'static str, _: u32) -> Outcome {
+        Outcome::requeue(Duration::from_secs(3600))
     }
 
     const SECOND: Duration = Duration::from_secs(1);
@@ -356,7 +360,7 @@ mod tests {
         let s = seen.clone();
         let policy = move |_: &&'static str, _: &&'static str, failures: u32| {
             s.lock().expect("lock").push(failures);
-            Duration::from_secs(2u64.pow(failures)) // 2 s, 4 s, 8 s, 16 s…
+            Outcome::requeue(Duration::from_secs(2u64.pow(failures))) // 2 s, 4 s, 8 s, 16 s…
         };
         let stop = tokio::time::sleep(Duration::from_secs(20));
         let task = tokio::spawn(runner.run(log.reconciler(Duration::ZERO, Err("backend down")), policy, stop));
@@ -371,7 +375,7 @@ mod tests {
     async fn triggers_during_a_backoff_wait_for_the_retry() {
         let log = Log::default();
         let (handle, runner) = new(Config { debounce: Duration::from_millis(100) });
-        let policy = |_: &&'static str, _: &&'static str, _: u32| Duration::from_secs(10);
+        let policy = |_: &&'static str, _: &&'static str, _: u32| Outcome::requeue(Duration::from_secs(10));
         let stop = tokio::time::sleep(Duration::from_secs(25));
         let task = tokio::spawn(runner.run(log.reconciler(Duration::ZERO, Err("remote gone")), policy, stop));
         handle.trigger("platform", Trigger::Startup);
@@ -383,6 +387,35 @@ mod tests {
         task.await.expect("runner");
         // Passes at ~0.1 s, ~10.1 s, ~20.1 s: the polls rode along with the retries instead of adding passes.
         assert_eq!(log.count("platform"), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_key_waits_for_a_trigger_not_a_timer() {
+        let log = Log::default();
+        let (handle, runner) = new(Config { debounce: Duration::from_millis(100) });
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = seen.clone();
+        let policy = move |_: &&'static str, _: &&'static str, failures: u32| {
+            s.lock().expect("lock").push(failures);
+            Outcome::await_change()
+        };
+        let start = Instant::now();
+        let stop = tokio::time::sleep(Duration::from_secs(3600));
+        let task = tokio::spawn(runner.run(log.reconciler(Duration::ZERO, Err("history rewritten")), policy, stop));
+        handle.trigger("platform", Trigger::Startup);
+        // Half an hour of quiet: no retry on a timer.
+        tokio::time::sleep(Duration::from_secs(1800)).await;
+        assert_eq!(log.count("platform"), 1);
+        // A trigger (the commit that mends it) runs the key after the debounce, not after a backoff.
+        handle.trigger("platform", Trigger::Watch);
+        tokio::time::sleep(SECOND).await;
+        assert_eq!(log.count("platform"), 2);
+        task.await.expect("runner");
+        let passes = log.passes.lock().expect("lock");
+        assert_eq!(passes[1].1, Triggers::from([Trigger::Watch]));
+        assert!(passes[1].2 < start + Duration::from_secs(1800) + SECOND, "{:?}", passes[1].2 - start);
+        // The policy is still told how many passes in a row failed.
+        assert_eq!(*seen.lock().expect("lock"), vec![1, 2]);
     }
 
     #[tokio::test(start_paused = true)]

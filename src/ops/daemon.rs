@@ -6,10 +6,16 @@
 //!   (`PAVED_WEBHOOK_SECRET_FILE` / `--webhook-secret-file`), never from a flag value, and are never logged.
 //! - SIGTERM or SIGINT: no new pass starts, the running one finishes (its bot commit lands or not, whole), the
 //!   HTTP endpoint stops, and the process exits 0.
+//! - A failed pass that may pass by itself is retried with backoff; one that needs a person (a
+//!   [`super::failure::Terminal`]: the audit history rewritten, the state directory not this platform's, an invalid
+//!   platform.yaml) stalls reconciling: it is logged once at error level with what to do, `paved_stalled{reason}`
+//!   is 1, `/readyz` stays ready, and no pass runs on a timer or for the same commit until a change comes (a new
+//!   commit, a webhook). PR plans and the sunset review go on meanwhile.
 //! - Crash safety is the reconcile pass's own (idempotent apply keyed by action ids): a daemon killed at any point
 //!   and started again does nothing twice. The daemon keeps no state of its own across restarts.
 
 use super::RepoOptions;
+use super::failure::{Failure, StallReason, Terminal};
 use super::incremental::{How, WarmPlanner};
 use super::reconcile::apply_planned;
 use crate::daemon::http::{self, AppState};
@@ -89,6 +95,10 @@ struct PassContext {
     sync_remote: bool,
     /// HEAD after the last successful full pass, and when that pass ended.
     last: Mutex<Option<(Option<String>, Instant)>>,
+    /// HEAD as the last reconcile pass read it (Flux's last attempted revision).
+    attempted: Mutex<Option<String>>,
+    /// Set while reconciling is stalled on an error that needs a person.
+    stalled: Mutex<Option<Stalled>>,
     /// How often the quarterly sunset review runs (`spec.schedules.scorecards`).
     sunset_every: Duration,
     /// Where open PRs of the platform repo are read: the local forge and the repo's name.
@@ -168,6 +178,47 @@ impl PassContext {
         Outcome::requeue(self.sunset_every)
     }
 
+    /// What the scheduler does after `job` failed `failures` times in a row: retry an error that may pass with
+    /// backoff; stall on one that needs a person (see [`Failure`]) until a trigger comes.
+    fn failed(&self, job: Job, error: &anyhow::Error, failures: u32) -> Outcome {
+        let reason = match Failure::of(error) {
+            Failure::Transient => {
+                let after = retry_after(failures, self.resync);
+                tracing::error!(job = %job, failures, retry_in_s = after.as_secs(), error = %format!("{error:#}"), "reconcile failed");
+                return Outcome::requeue(after);
+            }
+            Failure::Terminal(reason) => reason,
+        };
+        let head = self.attempted.lock().expect("no panics while the pass context is locked").clone();
+        let mut stalled = self.stalled.lock().expect("no panics while the pass context is locked");
+        let again = stalled.as_ref().is_some_and(|s| s.reason == reason);
+        if let Some(before) = stalled.replace(Stalled { reason, head }) {
+            self.metrics.stalled(before.reason.as_str(), false);
+        }
+        self.metrics.stalled(reason.as_str(), true);
+        if again {
+            tracing::info!(job = %job, %reason, error = %format!("{error:#}"), "still stalled");
+        } else {
+            tracing::error!(
+                job = %job,
+                %reason,
+                error = %format!("{error:#}"),
+                what_to_do = reason.remedy(),
+                "reconcile stalled: this needs a person, so it is not retried until a new commit or a webhook"
+            );
+        }
+        Outcome::await_change()
+    }
+
+    /// A pass succeeded: whatever stalled reconciling was mended.
+    fn resumed(&self) {
+        let stalled = self.stalled.lock().expect("no panics while the pass context is locked").take();
+        if let Some(s) = stalled {
+            self.metrics.stalled(s.reason.as_str(), false);
+            tracing::info!(reason = %s.reason, "reconcile resumed: no longer stalled");
+        }
+    }
+
     /// One pass, counted: an error anywhere (fetch, reconcile, push) is an error of the pass.
     fn pass(&self, triggers: &Triggers) -> anyhow::Result<Outcome> {
         let result = self.pass_inner(triggers);
@@ -197,10 +248,24 @@ impl PassContext {
             }
         }
         let head = self.head();
+        *self.attempted.lock().expect("no panics while the pass context is locked") = head.clone();
+        let only_watch_or_poll = triggers.iter().all(|t| matches!(t, Trigger::Watch | Trigger::Poll));
+        let stalled_at =
+            self.stalled.lock().expect("no panics while the pass context is locked").as_ref().map(|s| s.head.clone());
+        if let Some(stalled_at) = &stalled_at
+            && only_watch_or_poll
+            && head.is_some()
+            && *stalled_at == head
         {
+            // The commit that stalled has not moved: the same pass would fail the same way.
+            self.metrics.pass("skipped");
+            tracing::debug!(triggers = %why, "stalled at HEAD; pass skipped until a change");
+            return Ok(Outcome::await_change());
+        }
+        if stalled_at.is_none() {
             let last = self.last.lock().expect("no panics while the pass context is locked");
             if let Some((last_head, at)) = &*last
-                && triggers.iter().all(|t| matches!(t, Trigger::Watch | Trigger::Poll))
+                && only_watch_or_poll
                 && head.is_some()
                 && *last_head == head
             {
@@ -220,6 +285,7 @@ impl PassContext {
             self.metrics.action(kind, "applied");
         }
         self.metrics.pass("ok");
+        self.resumed();
         let now = chrono::Utc::now();
         self.metrics.last_success.set(now.timestamp_millis() as f64 / 1000.0);
         // Invalid files keep their last good state (the pass goes on); say which, so they get fixed.
@@ -275,6 +341,15 @@ impl PassContext {
             planner.forget();
         }
         let how = planner.plan(&self.cache)?;
+        let platform_error = planner.planned().and_then(|p| {
+            p.loaded.diagnostics.iter().find(|d| d.is_error() && d.path == "platform.yaml").map(ToString::to_string)
+        });
+        if let Some(error) = platform_error {
+            // Planned against a platform it could not read, the pass would act on defaults (no backends, no
+            // forge, another platform's name): apply nothing.
+            planner.forget();
+            return Err(Terminal::PlatformInvalid(error).into());
+        }
         if matches!(how, How::Full { .. }) {
             // A full plan touched every file it needs: what it did not is gone from the repo.
             self.cache.retain_used();
@@ -301,6 +376,13 @@ impl PassContext {
         }
         done
     }
+}
+
+/// Why and where reconciling stalled.
+struct Stalled {
+    reason: StallReason,
+    /// The commit it stalled at: a watch or poll that finds HEAD still there skips the pass.
+    head: Option<String>,
 }
 
 /// What one daemon reconcile did, for its log line and metrics.
@@ -366,6 +448,8 @@ async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result
         resync,
         sync_remote: options.sync_remote,
         last: Mutex::new(None),
+        attempted: Mutex::new(None),
+        stalled: Mutex::new(None),
         sunset_every,
         pr_source: pr_source.clone(),
         pr_fingerprint: Mutex::new(None),
@@ -450,10 +534,12 @@ async fn serve(options: DaemonOptions, secret: Option<Secret>) -> anyhow::Result
             }
         }
     };
-    let error_policy = move |job: &Job, error: &anyhow::Error, failures: u32| {
-        let after = retry_after(failures, resync);
-        tracing::error!(job = %job, failures, retry_in_s = after.as_secs(), error = %format!("{error:#}"), "reconcile failed");
-        after
+    for reason in StallReason::ALL {
+        metrics.stalled(reason.as_str(), false);
+    }
+    let error_policy = {
+        let ctx = ctx.clone();
+        move |job: &Job, error: &anyhow::Error, failures: u32| ctx.failed(*job, error, failures)
     };
     let mut runner_stop = stop_rx.clone();
     runner

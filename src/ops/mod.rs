@@ -7,6 +7,7 @@ pub mod daemon;
 pub mod demo;
 pub mod demo_dates;
 pub mod demo_story;
+pub mod failure;
 pub mod incremental;
 pub mod init;
 pub mod modules;

@@ -191,7 +191,8 @@ pub(crate) fn prepare_with(
     let observed = observed?;
     provision::state::check(&context.state_dir, &context.platform, || {
         crate::provision::status::provisioned_natively(&observed.status)
-    })?;
+    })
+    .map_err(super::failure::Terminal::from)?;
     snapshot.release_reader();
     crate::memory::release_freed();
     phase.done("judge");
@@ -466,7 +467,7 @@ fn apply_planned_shown(
     provision::state::prepare(state, &planned.context.platform, Some(&options.repo))
         .map_err(|e| anyhow::anyhow!("preparing the state directory {}: {e}", state.display()))?;
     if let Err(broken) = super::audit_verify::verify_since_watermark(&options.repo, state, snapshot)? {
-        anyhow::bail!("the audit log's history is broken, so paved appends nothing to it: {broken}");
+        return Err(super::failure::Terminal::AuditHistoryRewritten(broken).into());
     }
     let plan = &planned.plan;
     let rollout = !plan.forge.is_empty() || plan.actions.iter().any(|a| a.kind == plan::ActionKind::WriteCampaign);
