@@ -324,6 +324,33 @@ fn a_rewritten_default_branch_is_caught_and_reconciled_again_once_the_loss_is_ac
     let caught = wait_for(Duration::from_secs(15), || daemon.logs().contains("history was rewritten"));
     assert!(caught, "the rewrite was not caught\n{}", daemon.logs());
     assert!(bot_commits(repo.path()).is_empty(), "nothing is appended to a log that lost records");
+    // It needs a person, so the daemon stalls: the gauge says why, it stays ready, and no pass runs on a timer
+    // (a transient error would be retried after 5 s, then 10 s).
+    let stalled = || metric(&daemon.metrics(), "paved_stalled{reason=\"AuditHistoryRewritten\"}");
+    assert!(wait_for(Duration::from_secs(5), || stalled() == 1.0), "not stalled\n{}", daemon.logs());
+    assert_eq!(metric(&daemon.metrics(), "paved_stalled{reason=\"StateMismatch\"}"), 0.0);
+    assert_eq!(daemon.get("/readyz").map(|r| r.0), Some(200), "a stalled daemon is still ready");
+    let passes = || {
+        let text = daemon.metrics();
+        metric(&text, "paved_reconciles_total{result=\"ok\"}")
+            + metric(&text, "paved_reconciles_total{result=\"error\"}")
+    };
+    let before = passes();
+    std::thread::sleep(Duration::from_secs(15));
+    assert_eq!(passes(), before, "a stalled daemon retried on a timer\n{}", daemon.logs());
+    let stalled_lines = || daemon.logs().lines().filter(|l| l.contains("reconcile stalled")).count();
+    assert_eq!(stalled_lines(), 1, "said once, at error level\n{}", daemon.logs());
+    assert!(daemon.logs().contains("accept-rewrite"), "the log says what to do\n{}", daemon.logs());
+    // A webhook is a trigger: it tries again at once (still stalled, said quietly this time).
+    let body = push_body("acme/platform");
+    assert_eq!(daemon.webhook("push", "stalled-1", &sign(&body), &body).0, 202);
+    assert!(
+        wait_for(Duration::from_secs(10), || passes() == before + 1.0),
+        "the webhook ran no pass\n{}",
+        daemon.logs()
+    );
+    assert!(daemon.logs().contains("still stalled"), "{}", daemon.logs());
+    assert_eq!((stalled(), stalled_lines()), (1.0, 1));
     let verify = Paved::new(&["audit", "verify", "--repo", s(repo.path())]).run().expect_code(1);
     assert!(verify.stdout().contains("accept-rewrite"), "says how to go on: {}", verify.stdout());
     // An operator accepts the loss: it is recorded in the chain, and the daemon goes on from the new history.
@@ -334,6 +361,7 @@ fn a_rewritten_default_branch_is_caught_and_reconciled_again_once_the_loss_is_ac
     assert!(again, "the lost status was not written again\n{}", daemon.logs());
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(bot_commits(repo.path()).len(), 2, "the loss record, then the status written once\n{}", daemon.logs());
+    assert_eq!(stalled(), 0.0, "the commit resumed it\n{}", daemon.logs());
     Paved::new(&["audit", "verify", "--repo", s(repo.path())]).run().expect_code(0);
     let text: String = std::fs::read_dir(repo.join("audit"))
         .expect("audit")
