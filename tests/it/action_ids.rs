@@ -20,14 +20,7 @@ const AT: &str = "2026-11-02T09:00:00Z";
 /// date; a local forge holding the platform repo and `acme/payments-api` at microservice 1.4.0 (behind `^2`).
 fn scenario(paved: &dyn Fn(&[&str]) -> Paved) -> (Dir, Dir) {
     let repo = offline_example();
-    let module = repo.join("modules/feature-flag/module.yaml");
-    let text = std::fs::read_to_string(&module).expect("module.yaml");
-    let text = text.replacen("version: 1.0.0", "version: 2.0.0", 1).replace("name: description", "name: summary");
-    let text = format!(
-        "{}\n  migrations:\n    - from: 1\n      to: 2\n      description: summary now\n      renameParameters:\n        description: summary\n",
-        text.trim_end()
-    );
-    std::fs::write(&module, text).expect("write");
+    crate::util::release_feature_flag_2(repo.path());
     git(repo.path(), &["init", "--quiet", "--initial-branch=main"]);
     commit_at(repo.path(), "platform@acme.example", AT, "the platform");
     let forge = Dir::new();

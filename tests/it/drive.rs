@@ -141,14 +141,7 @@ fn a_breaking_module_version_under_the_daemon_yields_its_migration_pr() {
     let mut daemon = Daemon::start(repo.path(), Some(forge_dir.path()), &logs, "module", &[]);
     daemon.wait_ready();
 
-    let module = repo.join("modules/feature-flag/module.yaml");
-    let text = std::fs::read_to_string(&module).expect("module.yaml");
-    let text = text.replacen("version: 1.0.0", "version: 2.0.0", 1).replace("name: description", "name: summary");
-    let text = format!(
-        "{}\n  migrations:\n    - from: 1\n      to: 2\n      description: the flag's text is called summary now\n      renameParameters:\n        description: summary\n",
-        text.trim_end()
-    );
-    std::fs::write(&module, text).expect("write");
+    crate::util::release_feature_flag_2(repo.path());
     git(repo.path(), &["commit", "--quiet", "-am", "feature-flag 2.0.0"]);
     git(repo.path(), &["push", "--quiet", s(&forge_dir.join("repos/acme/platform.git")), "main"]);
 

@@ -83,6 +83,19 @@ pub fn example_copy_with_services() -> Dir {
     dir
 }
 
+/// Release feature-flag 2.0.0 in the platform repo at `repo`: a breaking version whose migration renames
+/// `description` to `summary`. (The migration's text is part of the module migration PR, and so of its action id.)
+pub fn release_feature_flag_2(repo: &Path) {
+    let module = repo.join("modules/feature-flag/module.yaml");
+    let text = std::fs::read_to_string(&module).expect("module.yaml");
+    let text = text.replacen("version: 1.0.0", "version: 2.0.0", 1).replace("name: description", "name: summary");
+    let text = format!(
+        "{}\n  migrations:\n    - from: 1\n      to: 2\n      description: summary now\n      renameParameters:\n        description: summary\n",
+        text.trim_end()
+    );
+    std::fs::write(&module, text).expect("write");
+}
+
 /// Run git in `dir`, panicking on failure; returns stdout.
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
