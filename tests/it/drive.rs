@@ -18,6 +18,27 @@ fn passes(metrics: &str) -> f64 {
         .sum()
 }
 
+/// Commit what is staged, as a person working beside the daemon: git refuses the commit when a bot commit moved
+/// HEAD meanwhile ("cannot lock ref"), and the person commits again.
+fn commit_beside_the_daemon(repo: &Path, message: &str) {
+    for _ in 0..20 {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
+            .args(["commit", "--quiet", "-m", message])
+            .output()
+            .expect("git runs");
+        if out.status.success() {
+            return;
+        }
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("cannot lock ref"), "git commit: {err}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    panic!("the commit never landed beside the daemon");
+}
+
 /// Audit records of `kind` in the platform repo's log.
 fn audited(repo: &Path, kind: &str) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
@@ -90,14 +111,14 @@ fn the_daemon_scaffolds_new_services_and_a_path_release_yields_its_migration_prs
     );
     // Only the person's own files: the daemon writes bot-owned ones in the same work tree.
     git(repo.path(), &["add", "catalog"]);
-    git(repo.path(), &["commit", "--quiet", "-m", "a ledger service"]);
+    commit_beside_the_daemon(repo.path(), "a ledger service");
     let ledger = wait_for(Duration::from_secs(60), || forge.get_repo("acme/ledger").is_ok_and(|r| r.is_some()));
     assert!(ledger, "no repo for the new Component\n{}", daemon.logs());
 
     // A path release: every microservice repo that allows 2.1 gets its migration PR, and the campaign page says so.
     release_microservice_2_1(&repo);
     git(repo.path(), &["add", "paths"]);
-    git(repo.path(), &["commit", "--quiet", "-m", "microservice 2.1.0: a runbook"]);
+    commit_beside_the_daemon(repo.path(), "microservice 2.1.0: a runbook");
     let page = repo.join("scorecards/campaigns/microservice/v2.1.0.md");
     let campaigned =
         wait_for(Duration::from_secs(90), || page.exists() && git(repo.path(), &["status", "--porcelain"]).is_empty());
@@ -142,7 +163,8 @@ fn a_breaking_module_version_under_the_daemon_yields_its_migration_pr() {
     daemon.wait_ready();
 
     crate::util::release_feature_flag_2(repo.path());
-    git(repo.path(), &["commit", "--quiet", "-am", "feature-flag 2.0.0"]);
+    git(repo.path(), &["add", "modules"]);
+    commit_beside_the_daemon(repo.path(), "feature-flag 2.0.0");
     git(repo.path(), &["push", "--quiet", s(&forge_dir.join("repos/acme/platform.git")), "main"]);
 
     let opened = wait_for(Duration::from_secs(60), || {
