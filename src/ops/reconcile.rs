@@ -236,11 +236,14 @@ pub(crate) fn add_forge_work(
 pub(crate) fn forge_inputs(snapshot: &Snapshot, loaded: &Loaded, max_new_prs: usize) -> plan::forge::ForgeInputs {
     let catalogue = super::releases::catalogue(snapshot, loaded);
     let mut released = BTreeMap::new();
-    for (path, versions) in &catalogue.versions {
-        for v in versions {
-            let tag = crate::render::release_tag(path, &v.to_string());
-            if let Some(date) = super::releases::release_date(&snapshot.root, &tag) {
-                released.insert((path.clone(), v.to_string()), date);
+    // Opened once for every tag (a plain directory has none).
+    if let Ok(git) = gix::open(&snapshot.root) {
+        for (path, versions) in &catalogue.versions {
+            for v in versions {
+                let tag = crate::render::release_tag(path, &v.to_string());
+                if let Some(date) = super::releases::release_date(&git, &tag) {
+                    released.insert((path.clone(), v.to_string()), date);
+                }
             }
         }
     }

@@ -64,8 +64,7 @@ pub fn tag_releases(snapshot: &Snapshot, loaded: &Loaded) -> anyhow::Result<Vec<
 
 /// When the release tag was made (its tagger date, or the date of the commit a lightweight tag names), if the
 /// platform repo has it.
-pub(crate) fn release_date(repo: &std::path::Path, tag: &str) -> Option<String> {
-    let repo = gix::open(repo).ok()?;
+pub(crate) fn release_date(repo: &gix::Repository, tag: &str) -> Option<String> {
     let mut reference = repo.try_find_reference(format!("refs/tags/{tag}").as_str()).ok()??;
     let object = reference.peel_to_id().ok()?.object().ok()?;
     let time = match object.kind {
