@@ -142,6 +142,9 @@ impl GitWorktree<'_> {
     }
 }
 
+/// How many times (100 ms apart) a bot commit waits for a person's git to let go of the index.
+const INDEX_LOCK_TRIES: u32 = 50;
+
 /// The new blobs of commits of more paths than this are written as one pack ([`GitWorktree::pack_blobs`]).
 const PACK_LIMIT: usize = 64;
 
@@ -259,9 +262,20 @@ impl GitWorktree<'_> {
                 _ => Err(e),
             };
         }
-        // The user's index gets these paths as committed; whatever else they staged stays staged.
-        self.git_with_input(&stage, author, path_list)?;
-        Ok(Some(commit))
+        // The user's index gets these paths as committed; whatever else they staged stays staged. A person's git
+        // may hold the index lock for a moment (`git add` beside the daemon): wait for it rather than leave the
+        // index with the old bot files, which their next commit would take for a revert.
+        let mut tries = 0;
+        loop {
+            match self.git_with_input(&stage, author, path_list.clone()) {
+                Ok(_) => return Ok(Some(commit)),
+                Err(WorkspaceError::Git(e)) if tries < INDEX_LOCK_TRIES && e.to_string().contains("index.lock") => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// The new files' contents as one pack: `update-index` then finds each blob present instead of writing it
