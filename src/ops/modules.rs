@@ -45,7 +45,10 @@ pub fn migrate(options: &RepoOptions, cache: &ParseCache, dry_run: bool) -> anyh
         outcomes.push(Outcome { module: module.clone(), requests: files.len(), result });
     }
     if outcomes.is_empty() && super::forge(options, &planned.loaded)?.is_none() {
-        let pending = crate::plan::modules::pending(model, |p| std::fs::read_to_string(options.repo.join(p)).ok());
+        // Read where the plan read (HEAD, `--rev` or the work tree), not the work tree.
+        let snapshot = super::open_snapshot(options)?;
+        let text_of = |p: &str| snapshot.get(p).and_then(|e| snapshot.read_text(e).ok());
+        let pending = crate::plan::modules::pending(model, text_of);
         outcomes.extend(pending.into_iter().map(|(module, files)| Outcome {
             module,
             requests: files.as_ref().map_or(0, Vec::len),
