@@ -53,7 +53,7 @@ pub struct ApplyReport {
     pub tagged: Vec<String>,
     /// What each forge action did (scaffolds, migration PRs).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub forge: Vec<crate::plan::forge::ActionResult>,
+    pub forge: Vec<crate::plan::ActionResult>,
 }
 
 impl ApplyReport {
@@ -99,7 +99,7 @@ fn provision(action: &PlannedAction, options: &ApplyOptions) -> (Vec<FileChange>
     let result = match &options.provisioning {
         None => Err("no provisioning context".to_owned()),
         Some(ctx) => match crate::provision::backend_for(&op.target.capability, op.target.backend, ctx) {
-            None => Err(format!("no {:?} backend for {}", op.target.backend, op.target.capability)),
+            None => Err(format!("no {} backend for {}", op.target.backend.name(), op.target.capability)),
             Some(backend) => {
                 let secrets = crate::provision::SecretStore::new(&ctx.state_dir);
                 match action.kind {
@@ -123,7 +123,9 @@ fn provision(action: &PlannedAction, options: &ApplyOptions) -> (Vec<FileChange>
             }];
             let files = applied.repo_files;
             changes.extend(files.into_iter().map(|(path, after)| FileChange::Write { path, before: None, after }));
-            if action.kind == ActionKind::Deprovision && op.target.capability == "secret" {
+            if action.kind == ActionKind::Deprovision
+                && op.target.capability == crate::model::capability::Capability::Secret
+            {
                 let (file, list) = crate::provision::secret::repo_paths(&op.target);
                 changes.push(FileChange::Delete { path: file, before: String::new() });
                 changes.push(FileChange::Delete { path: list, before: String::new() });

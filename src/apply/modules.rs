@@ -10,7 +10,7 @@
 use crate::forge::local::git;
 use crate::forge::{Forge, NewPr, PrState};
 use crate::plan::ForgeAction;
-use crate::plan::modules::Migrated;
+use crate::plan::Migrated;
 use std::path::Path;
 
 /// The fields of a [`crate::plan::ForgeWork::MigrateModule`].

@@ -18,7 +18,7 @@
 
 use super::merge::{self, FileOutcome};
 use crate::forge::{Files, Forge, NewCommit, NewPr};
-use crate::plan::forge::ActionResult;
+use crate::plan::ActionResult;
 use crate::plan::{ForgeAction, ForgeWork};
 use crate::render::{self, ANSWERS_FILE, AnswersFile, PathFiles, PathVersion};
 use crate::source::Snapshot;

@@ -11,6 +11,7 @@
 //! could also hold: every new name is unique, so those are few, and the check costs no I/O in the usual case.
 
 use super::Model;
+use super::capability::Capability;
 use super::naming;
 use super::platform::BackendKind;
 use super::request::Request;
@@ -114,7 +115,7 @@ struct Status {
 
 #[derive(Debug, Default, serde::Deserialize)]
 struct StatusTarget {
-    capability: Option<String>,
+    capability: Option<Capability>,
     backend: Option<BackendKind>,
     #[serde(rename = "physicalName")]
     physical_name: Option<String>,
@@ -135,7 +136,7 @@ impl Status {
         let t = self.target.as_ref();
         naming::Recorded {
             applied: self.applied,
-            capability: t.and_then(|t| t.capability.as_deref()),
+            capability: t.and_then(|t| t.capability.as_ref()),
             backend: t.and_then(|t| t.backend),
             physical: t.and_then(|t| t.physical_name.as_deref()),
             file: t.and_then(|t| t.file_name.as_deref()),
@@ -171,15 +172,15 @@ fn named(r: &Request, h: naming::Held) -> Claim<'_> {
 /// The identities a request chooses itself: a feature flag's key, a DNS record's zone and name.
 fn chosen(r: &Request) -> Vec<Claim<'_>> {
     let param = |k: &str| r.spec.parameters.get(k).and_then(|v| v.as_str().map(str::to_owned));
-    match r.spec.capability.as_str() {
-        "feature-flag" => {
+    match r.spec.capability {
+        Capability::FeatureFlag => {
             let (name, field) = match param("key") {
                 Some(k) => (k, "spec.parameters.key"),
                 None => (r.name.clone(), "metadata.name"),
             };
             vec![Claim { space: "feature-flag/key".into(), name, what: "feature flag key", field, request: r }]
         }
-        "dns-record" => {
+        Capability::DnsRecord => {
             let zone = param("zone").unwrap_or_else(|| "internal".to_owned());
             let Some(name) = param("name") else { return Vec::new() };
             let fqdn = format!("{}.{}", name.to_ascii_lowercase(), zone.to_ascii_lowercase());

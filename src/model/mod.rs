@@ -6,6 +6,7 @@
 
 pub mod annotations;
 pub mod cache;
+pub mod capability;
 pub mod catalog;
 pub mod collisions;
 pub mod decode;
@@ -81,9 +82,9 @@ impl Model {
         self.platform
             .spec
             .backends
-            .get(&r.spec.capability)
+            .get(r.spec.capability.as_str())
             .copied()
-            .or_else(|| self.modules.get(&r.spec.capability)?.spec.backends.first().copied())
+            .or_else(|| self.modules.get(r.spec.capability.as_str())?.spec.backends.first().copied())
     }
 
     /// The platform's name as physical names carry it (`paved` when platform.yaml names none).
@@ -797,7 +798,7 @@ fn check_component(model: &Model, r: &EntityRef, item: &CatalogEntity) -> Diagno
 
 /// Sunset: requests for a deprecated capability are warned.
 fn check_request_deprecated(model: &Model, r: &Request, diags: &mut Diagnostics) {
-    if let Some(m) = model.modules.get(&r.spec.capability).filter(|m| m.spec.deprecated) {
+    if let Some(m) = model.modules.get(r.spec.capability.as_str()).filter(|m| m.spec.deprecated) {
         diags.push(
             Diagnostic::warning(
                 &r.path,
@@ -862,14 +863,14 @@ fn check_request(model: &Model, r: &Request, diags: &mut Diagnostics) {
                 .hint("one of development, staging, production"),
         );
     }
-    let Some(module) = model.modules.get(&r.spec.capability) else {
+    let Some(module) = model.modules.get(r.spec.capability.as_str()) else {
         let names = model.modules.keys().map(String::as_str);
         let d = Diagnostic::error(
             &r.path,
             p.value("spec.capability"),
             format!("no capability module named `{}`", r.spec.capability),
         );
-        diags.push(match crate::diag::did_you_mean(&r.spec.capability, names) {
+        diags.push(match crate::diag::did_you_mean(r.spec.capability.as_str(), names) {
             Some(s) => d.hint(format!("did you mean `{s}`?")),
             None => d.hint(format!("capabilities: {}", model.modules.keys().cloned().collect::<Vec<_>>().join(", "))),
         });

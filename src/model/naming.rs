@@ -24,6 +24,7 @@
 //! keeps the names its status recorded ([`resolve`]); one provisioned by an older paved, whose status records none,
 //! keeps its legacy names, which is what exists. Nothing is renamed under a running resource.
 
+use super::capability::Capability;
 use super::platform::BackendKind;
 use sha2::{Digest, Sha256};
 
@@ -104,28 +105,28 @@ pub struct Names {
 }
 
 /// The rules of a capability's native backend: for its physical name and for its file.
-fn rules(capability: &str, backend: BackendKind) -> (Option<&'static Rule>, Option<&'static Rule>) {
+fn rules(capability: &Capability, backend: BackendKind) -> (Option<&'static Rule>, Option<&'static Rule>) {
     if backend != BackendKind::Native {
         return (None, None);
     }
     match capability {
-        "database" => (Some(&POSTGRES), None),
-        "queue" => (Some(&NATS_STREAM), None),
-        "namespace" => (Some(&DNS_LABEL), Some(&FILE)),
-        "iam-role" => (Some(&IAM_ROLE), Some(&FILE)),
-        "sandbox-ai-key" => (Some(&KEY_ID), Some(&FILE)),
-        "feature-flag" | "tls-certificate" => (None, Some(&FILE)),
-        _ => (None, None),
+        Capability::Database => (Some(&POSTGRES), None),
+        Capability::Queue => (Some(&NATS_STREAM), None),
+        Capability::Namespace => (Some(&DNS_LABEL), Some(&FILE)),
+        Capability::IamRole => (Some(&IAM_ROLE), Some(&FILE)),
+        Capability::SandboxAiKey => (Some(&KEY_ID), Some(&FILE)),
+        Capability::FeatureFlag | Capability::TlsCertificate => (None, Some(&FILE)),
+        Capability::Secret | Capability::DnsRecord | Capability::Other(_) => (None, None),
     }
 }
 
 /// What [`rules`] names a capability's physical name, for messages.
-pub fn what(capability: &str, backend: BackendKind) -> &'static str {
+pub fn what(capability: &Capability, backend: BackendKind) -> &'static str {
     rules(capability, backend).0.map(|r| r.what).unwrap_or("file")
 }
 
 /// The collision-free names of a new request.
-pub fn names(capability: &str, backend: BackendKind, platform: &str, team: &str, request: &str) -> Names {
+pub fn names(capability: &Capability, backend: BackendKind, platform: &str, team: &str, request: &str) -> Names {
     let (physical, file) = rules(capability, backend);
     Names {
         physical: physical.map(|r| name(r, platform, team, request)),
@@ -134,13 +135,13 @@ pub fn names(capability: &str, backend: BackendKind, platform: &str, team: &str,
 }
 
 /// The names paved gave before they were collision-free: what a request provisioned then holds.
-pub fn legacy_names(capability: &str, backend: BackendKind, platform: &str, team: &str, request: &str) -> Names {
+pub fn legacy_names(capability: &Capability, backend: BackendKind, platform: &str, team: &str, request: &str) -> Names {
     let (physical, file) = rules(capability, backend);
     let physical = physical.map(|_| match capability {
-        "database" => legacy_physical_name(platform, team, request, '_'),
-        "queue" => legacy_physical_name(platform, team, request, '_').to_ascii_uppercase(),
-        "namespace" => legacy_namespace_name(team, request),
-        "iam-role" => legacy_iam_role_name(platform, team, request),
+        Capability::Database => legacy_physical_name(platform, team, request, '_'),
+        Capability::Queue => legacy_physical_name(platform, team, request, '_').to_ascii_uppercase(),
+        Capability::Namespace => legacy_namespace_name(team, request),
+        Capability::IamRole => legacy_iam_role_name(platform, team, request),
         _ => format!("{platform}-{team}-{request}"),
     });
     Names { physical, file: file.map(|_| format!("{team}-{request}")) }
@@ -156,7 +157,7 @@ pub struct Held {
 }
 
 /// The names in `names`, each with its space.
-pub fn held(capability: &str, backend: BackendKind, names: Names) -> Vec<Held> {
+pub fn held(capability: &Capability, backend: BackendKind, names: Names) -> Vec<Held> {
     let space = |kind: &str| format!("{capability}/{backend:?}/{kind}");
     let physical = names.physical.map(|name| Held { space: space("physical"), name, what: what(capability, backend) });
     let file = names.file.map(|name| Held { space: space("file"), name, what: "file name" });
@@ -165,7 +166,7 @@ pub fn held(capability: &str, backend: BackendKind, names: Names) -> Vec<Held> {
 
 /// Every name request `team/request` could hold, new or legacy, each with its space: a superset of what it
 /// holds, known without its status.
-pub fn possible(capability: &str, backend: BackendKind, platform: &str, team: &str, request: &str) -> Vec<Held> {
+pub fn possible(capability: &Capability, backend: BackendKind, platform: &str, team: &str, request: &str) -> Vec<Held> {
     let mut out = held(capability, backend, names(capability, backend, platform, team, request));
     out.extend(held(capability, backend, legacy_names(capability, backend, platform, team, request)));
     out.dedup();
@@ -178,7 +179,7 @@ pub struct Recorded<'a> {
     /// Something was applied for it (the status has an applied digest).
     pub applied: bool,
     /// The capability and backend the recorded target was for; names of another are not this request's.
-    pub capability: Option<&'a str>,
+    pub capability: Option<&'a Capability>,
     pub backend: Option<BackendKind>,
     pub physical: Option<&'a str>,
     pub file: Option<&'a str>,
@@ -187,7 +188,7 @@ pub struct Recorded<'a> {
 /// The names request `team/request` holds: what its status recorded; for a status that records none but says
 /// something was applied (an older paved wrote it), the legacy names, which is what exists; else new ones.
 pub fn resolve(
-    capability: &str,
+    capability: &Capability,
     backend: BackendKind,
     platform: &str,
     team: &str,
@@ -350,20 +351,32 @@ mod tests {
         let db = BackendKind::Native;
         let recorded = Recorded {
             applied: true,
-            capability: Some("database"),
+            capability: Some(&Capability::Database),
             backend: Some(db),
             physical: Some("kept"),
             file: None,
         };
-        assert_eq!(resolve("database", db, "acme", "t", "a-b", Some(recorded)).physical.as_deref(), Some("kept"));
+        assert_eq!(
+            resolve(&Capability::Database, db, "acme", "t", "a-b", Some(recorded)).physical.as_deref(),
+            Some("kept")
+        );
         let older = Recorded { physical: None, ..recorded };
-        assert_eq!(resolve("database", db, "acme", "t", "a-b", Some(older)).physical.as_deref(), Some("acme_t_a_b"));
+        assert_eq!(
+            resolve(&Capability::Database, db, "acme", "t", "a-b", Some(older)).physical.as_deref(),
+            Some("acme_t_a_b")
+        );
         let never = Recorded { applied: false, ..older };
-        assert_eq!(resolve("database", db, "acme", "t", "a-b", Some(never)), names("database", db, "acme", "t", "a-b"));
+        assert_eq!(
+            resolve(&Capability::Database, db, "acme", "t", "a-b", Some(never)),
+            names(&Capability::Database, db, "acme", "t", "a-b")
+        );
         // A recorded queue name is not a database's.
-        let queue = Recorded { capability: Some("queue"), ..recorded };
-        assert_eq!(resolve("database", db, "acme", "t", "a-b", Some(queue)), names("database", db, "acme", "t", "a-b"));
-        let ns = legacy_names("namespace", db, "acme", "t", "a.b");
+        let queue = Recorded { capability: Some(&Capability::Queue), ..recorded };
+        assert_eq!(
+            resolve(&Capability::Database, db, "acme", "t", "a-b", Some(queue)),
+            names(&Capability::Database, db, "acme", "t", "a-b")
+        );
+        let ns = legacy_names(&Capability::Namespace, db, "acme", "t", "a.b");
         assert_eq!((ns.physical.as_deref(), ns.file.as_deref()), (Some("t-a-b"), Some("t-a.b")));
     }
 }

@@ -169,6 +169,16 @@ pub enum BackendKind {
     Native,
 }
 
+impl BackendKind {
+    /// Its name, as platform.yaml and messages spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Terraform => "terraform",
+            BackendKind::Native => "native",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SigningKey {

@@ -12,11 +12,22 @@ pub enum Environment {
     Production,
 }
 
+impl Environment {
+    /// Its name, as requests spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Environment::Development => "development",
+            Environment::Staging => "staging",
+            Environment::Production => "production",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RequestSpec {
     #[serde(default)]
-    pub capability: String,
+    pub capability: crate::model::capability::Capability,
     /// The module major version the request was written for.
     #[serde(default)]
     pub module_version: Option<u64>,

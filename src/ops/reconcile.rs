@@ -3,13 +3,13 @@
 use super::{RepoOptions, open_snapshot, state_dir};
 use crate::apply::{self, ApplyOptions, ApplyReport};
 use crate::memory::rss_mib;
-use crate::model::cache::{FileClass, ParseCache};
-use crate::model::request::Request;
+use crate::model::cache::ParseCache;
 use crate::model::{Loaded, Model};
 use crate::observe;
 use crate::plan::paths::DEFAULT_MAX_NEW_PRS;
 use crate::plan::requests::Judged;
 use crate::plan::{self, Plan, Texts};
+use crate::policy::judge::Judge;
 use crate::policy::{self, PolicySet};
 use crate::progress::{Progress, Silent};
 use crate::provision;
@@ -45,84 +45,6 @@ pub fn context(options: &RepoOptions, loaded: &Loaded) -> provision::Context {
     }
 }
 
-/// A request's verdict, or why the policies could not give one.
-pub type Judgement = Result<policy::Verdict, String>;
-
-/// The policies of one snapshot, compiled once, judging requests.
-///
-/// Verdicts are remembered in the parse cache by the hash of the policies and of the request's policy input, so
-/// a plan after a one-file commit evaluates only the requests whose input changed.
-pub struct Judge {
-    set: Result<Arc<PolicySet>, String>,
-    /// Hash of every policy text (organisation and modules): part of each verdict's key. Hashed once: the policy
-    /// text (tens of KB) must not be copied and hashed again for every request.
-    policies: gix::ObjectId,
-}
-
-impl Judge {
-    pub fn new(snapshot: &Snapshot, model: &Model) -> Self {
-        let sources = policy::module_sources(snapshot, model);
-        let set = PolicySet::compile(model, &sources).map(Arc::new).map_err(|e| e.to_string());
-        let mut fingerprint = Vec::new();
-        for p in model.policies.values() {
-            fingerprint.extend_from_slice(format!("{}\0{}\0", p.path, p.source).as_bytes());
-        }
-        for (module, path, source) in &sources {
-            fingerprint.extend_from_slice(format!("{module}\0{path}\0{source}\0").as_bytes());
-        }
-        Judge { set, policies: crate::source::blob_id(&fingerprint) }
-    }
-
-    /// The compiled policies, when they compiled.
-    pub fn policies(&self) -> Option<Arc<PolicySet>> {
-        self.set.as_ref().ok().cloned()
-    }
-
-    fn evaluator(&self) -> Result<policy::Evaluator<'_>, String> {
-        self.set.as_ref().map(|s| s.evaluator()).map_err(Clone::clone)
-    }
-
-    /// Every request's verdict, on both cores (one evaluator per thread).
-    pub fn all(&self, model: &Model, cache: &ParseCache) -> BTreeMap<String, Arc<Judgement>> {
-        let requests: Vec<(&String, &Request)> = model.requests.iter().collect();
-        let verdicts = crate::par::map_with(
-            &requests,
-            2,
-            || self.evaluator(),
-            |evaluator, (_, r)| self.judge(evaluator, model, r, cache),
-        );
-        requests.into_iter().map(|(key, _)| key.clone()).zip(verdicts).collect()
-    }
-
-    /// One request's verdict.
-    pub fn one(&self, model: &Model, r: &Request, cache: &ParseCache) -> Arc<Judgement> {
-        self.judge(&mut self.evaluator(), model, r, cache)
-    }
-
-    fn judge(
-        &self,
-        evaluator: &mut Result<policy::Evaluator<'_>, String>,
-        model: &Model,
-        r: &Request,
-        cache: &ParseCache,
-    ) -> Arc<Judgement> {
-        let input = policy::input::for_request(model, r, None);
-        let text = serde_json::to_string(&input).expect("a JSON value always serializes");
-        let mut key = self.policies.as_bytes().to_vec();
-        key.extend_from_slice(r.spec.capability.as_bytes());
-        key.push(0);
-        key.extend_from_slice(text.as_bytes());
-        // Shared with the cache, not copied out of it: the cache keeps every verdict for the next plan.
-        cache.get_or_compute(crate::source::blob_id(&key), FileClass::Verdict, || match evaluator {
-            Ok(evaluator) => evaluator
-                .evaluate_value(Some(&r.spec.capability), regorus::Value::from(input))
-                .map_err(|e| e.to_string()),
-            // The policies did not compile: every request carries that error.
-            Err(compile_error) => Err(compile_error.clone()),
-        })
-    }
-}
-
 /// The policies, applied to the Terraform plans of `plan`'s provision actions: each request's own policy input
 /// plus `input.plan`. The inputs are made now, for those requests only, so the provisioner's judge holds no copy
 /// of the model (a 50,000-service model is not cloned for the few requests an apply sends to Terraform).
@@ -142,7 +64,7 @@ pub fn plan_judge(model: &Model, set: Option<Arc<PolicySet>>, plan: &Plan) -> Op
     Some(Arc::new(move |target: &provision::Target, plan: &serde_json::Value| {
         let mut input = inputs.get(&target.key()).cloned().ok_or_else(|| format!("no request {}", target.key()))?;
         input["plan"] = plan.clone();
-        set.evaluate(Some(&target.capability), &input).map_err(|e| e.to_string())
+        set.evaluate(Some(target.capability.as_str()), &input).map_err(|e| e.to_string())
     }))
 }
 

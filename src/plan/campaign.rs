@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 /// The rows of `drift` once the forge actions of the same apply did what `results` say: a repo just scaffolded is
 /// on its target, a migration PR just opened is open (with its number), one that failed failed.
-pub fn after(drift: &[ServiceDrift], results: &[super::forge::ActionResult]) -> Vec<ServiceDrift> {
+pub fn after(drift: &[ServiceDrift], results: &[super::ActionResult]) -> Vec<ServiceDrift> {
     let mut rows = drift.to_vec();
     for row in &mut rows {
         let Some(result) = results.iter().find(|r| r.target == row.repo) else { continue };

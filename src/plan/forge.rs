@@ -9,7 +9,6 @@ use super::paths::{self, Catalogue, ServiceDrift};
 use super::{ActionId, ActionKind, FileChange, ForgeAction, PlannedAction, campaign, modules};
 use crate::model::Model;
 use crate::observe::Observed;
-use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -19,29 +18,13 @@ pub struct ForgeInputs {
     /// Every renderable version of every path.
     pub catalogue: Catalogue,
     /// Request files rewritten for their module's current major, by module.
-    pub module_migrations: Vec<(String, Result<Vec<modules::Migrated>, String>)>,
+    pub module_migrations: Vec<(String, Result<Vec<super::Migrated>, String>)>,
     /// When each path version was released (`(path, version)` to its tag's date).
     pub released: BTreeMap<(String, String), String>,
     /// The time of this plan, `YYYY-MM-DDTHH:MMZ`: campaign pages date their burndown points with it.
     pub now: String,
     /// At most this many migration PRs are newly opened per run.
     pub max_new_prs: usize,
-}
-
-/// What one forge action did, as its executor reports it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ActionResult {
-    pub id: String,
-    pub kind: &'static str,
-    pub target: String,
-    /// `scaffolded`, `opened #n`, `updated #n`, `unchanged #n`; `None` on failure.
-    pub outcome: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub conflicts: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub codemod_failures: Vec<String>,
 }
 
 /// How services stand against their paths, for campaign pages and `paved paths status`.

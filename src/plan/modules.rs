@@ -12,23 +12,11 @@
 //! - A PR a human closed is not reopened for that major version; an open PR whose body already says what the
 //!   plan would write is left alone.
 
-use super::{ActionId, ActionKind, ForgeAction, ForgeWork};
+use super::{ActionId, ActionKind, ForgeAction, ForgeWork, Migrated};
 use crate::forge::{PrState, PullRequest};
 use crate::model::Model;
 use crate::model::library::Module;
-use serde::Serialize;
 use serde_yaml::Value;
-
-/// One request file rewritten for a module's current major version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Migrated {
-    pub path: String,
-    pub from: u64,
-    pub to: u64,
-    pub text: String,
-    /// What changed, for the PR body.
-    pub notes: Vec<String>,
-}
 
 /// Rewrite a request file written for an older major of `module`. `None` when it is current.
 ///

@@ -10,6 +10,7 @@ use super::{ActionId, ActionKind, FileChange, PlannedAction, ProvisionOp, Texts}
 use crate::model::Model;
 use crate::model::platform::BackendKind;
 use crate::model::request::Request;
+use crate::model::status::{Phase, StalledReason};
 use crate::observe::Observed;
 use crate::policy::Verdict;
 use crate::provision::status::{
@@ -35,31 +36,18 @@ pub struct Judged {
 fn digest(model: &Model, r: &Request, backend: BackendKind) -> String {
     let mut h = Sha256::new();
     h.update(serde_json::to_vec(&r.spec).expect("a spec serializes"));
-    if let Some(m) = model.modules.get(&r.spec.capability) {
+    if let Some(m) = model.modules.get(r.spec.capability.as_str()) {
         h.update(m.version.to_string().as_bytes());
     }
+    // As first written (`Native`, `Terraform`): the digest of every applied request depends on it.
     h.update(format!("{backend:?}").as_bytes());
     hex::encode(&h.finalize()[..8])
-}
-
-fn expected_outputs(ctx: &provision::Context, t: &Target) -> BTreeMap<String, String> {
-    match (t.capability.as_str(), t.backend) {
-        ("database", BackendKind::Native) => provision::postgres::expected_outputs(ctx, t).into_iter().collect(),
-        ("queue", BackendKind::Native) => provision::nats::expected_outputs(ctx, t).into_iter().collect(),
-        ("tls-certificate", BackendKind::Native) => provision::tls::expected_outputs(ctx, t).into_iter().collect(),
-        ("secret", BackendKind::Native) => {
-            let (file, _) = provision::secret::repo_paths(t);
-            BTreeMap::from([("path".to_owned(), file), ("recipients".to_owned(), t.recipients.len().to_string())])
-        }
-        (cap, BackendKind::Native) => provision::files::expected_outputs(cap, ctx, t).into_iter().collect(),
-        _ => BTreeMap::new(),
-    }
 }
 
 /// The target's parameters with the module's defaults for those the request leaves out: what the request gets.
 fn with_defaults(model: &Model, r: &Request, target: &Target) -> serde_json::Map<String, serde_json::Value> {
     let mut params = target.parameters.as_object().cloned().unwrap_or_default();
-    for p in model.modules.get(&r.spec.capability).map(|m| m.spec.parameters.as_slice()).unwrap_or_default() {
+    for p in model.modules.get(r.spec.capability.as_str()).map(|m| m.spec.parameters.as_slice()).unwrap_or_default() {
         if let (false, Some(default)) = (params.contains_key(&p.name), &p.default) {
             params.insert(p.name.clone(), serde_json::to_value(default).unwrap_or_default());
         }
@@ -115,9 +103,10 @@ pub fn plan_request(
         request: key.to_owned(),
         source: r.path.clone(),
         capability: r.spec.capability.clone(),
-        environment: r.spec.environment.map(|e| format!("{e:?}").to_lowercase()),
+        environment: r.spec.environment.map(|e| e.name().to_owned()),
         backend: backend_of(model, r),
-        phase: String::new(),
+        phase: Phase::Failed,
+        reason: None,
         message: String::new(),
         applied: previous_applied.clone(),
         deletion_protection: r.spec.deletion_protection,
@@ -131,44 +120,48 @@ pub fn plan_request(
     let verdict = match judged.verdicts.get(key).map(|v| &**v) {
         Some(Ok(v)) => v.clone(),
         Some(Err(e)) => {
-            status.phase = "Failed".into();
-            status.message = format!("policy evaluation failed: {e}");
-            push_status(actions, key, path, before, &status);
+            status.message = format!(
+                "policy evaluation failed: {e}; fix the policy on the default branch (`paved validate` names its \
+                 file and line), and this request is judged again"
+            );
+            stall(actions, key, path, before, status, StalledReason::PolicyError);
             return;
         }
         None => Verdict::default(),
     };
     status.verdict = Some(verdict.clone());
     if !verdict.allowed() {
-        status.phase = "Denied".into();
+        status.phase = Phase::Denied;
         status.message = verdict.deny.iter().map(|m| m.message.as_str()).collect::<Vec<_>>().join("; ");
         push_status(actions, key, path, before, &status);
         return;
     }
     let Some(backend) = status.backend else {
-        status.phase = "Blocked".into();
         status.message = format!("module `{}` names no backend; set spec.backends in platform.yaml", r.spec.capability);
-        push_status(actions, key, path, before, &status);
+        stall(actions, key, path, before, status, StalledReason::NoBackend);
         return;
     };
-    let supported = model.modules.get(&r.spec.capability).is_some_and(|m| m.spec.backends.contains(&backend));
+    let supported = model.modules.get(r.spec.capability.as_str()).is_some_and(|m| m.spec.backends.contains(&backend));
     let mut target = named_target(model, &ctx.platform, r, backend, old.as_ref());
     let observation = observed.requests.get(key).cloned().unwrap_or(Observation::Unavailable {
         reason: format!(
-            "paved has no {backend:?} backend for `{}` yet; choose another in platform.yaml spec.backends",
+            "paved has no {} backend for `{}` yet; choose another in platform.yaml spec.backends",
+            backend.name(),
             r.spec.capability
-        )
-        .to_lowercase(),
+        ),
     });
     if !supported {
-        status.phase = "Blocked".into();
-        status.message =
-            format!("module `{}` does not support the {backend:?} backend", r.spec.capability).to_lowercase();
-        push_status(actions, key, path, before, &status);
+        status.message = format!(
+            "module `{}` does not support the {} backend; choose one it lists (spec.backends in its module.yaml) in \
+             platform.yaml spec.backends",
+            r.spec.capability,
+            backend.name()
+        );
+        stall(actions, key, path, before, status, StalledReason::BackendUnsupported);
         return;
     }
     if let Observation::Unavailable { reason } | Observation::Unsatisfiable { reason } = &observation {
-        status.phase = "Blocked".into();
+        status.phase = Phase::Blocked;
         status.message = reason.clone();
         push_status(actions, key, path, before, &status);
         return;
@@ -176,7 +169,7 @@ pub fn plan_request(
     if let Observation::Taken { what, name, owner } = &observation {
         // The resource is the owner's: nothing of it is handed out here, and nothing here may destroy it (no
         // applied digest). The recorded name keeps this request Blocked until it is renamed.
-        status.phase = "Blocked".into();
+        status.phase = Phase::Blocked;
         status.message = taken_message(what, name, owner, &r.path);
         status.applied = None;
         status.outputs.clear();
@@ -194,7 +187,7 @@ pub fn plan_request(
         (Observation::Present { drift: Some(d) }, _) => Some(Cow::Owned(format!("drift: {d}"))),
         _ => None,
     };
-    status.phase = "Ready".into();
+    status.phase = Phase::Ready;
     status.not_enforced = provision::not_enforced(&r.spec.capability, backend, || with_defaults(model, r, &target));
     status.message = if status.not_enforced.is_empty() {
         "provisioned".into()
@@ -206,9 +199,8 @@ pub fn plan_request(
     // Terraform's outputs are known only once applied: the apply records them (and where the sensitive ones
     // are), and the plan keeps what the last apply recorded.
     if backend != BackendKind::Terraform {
-        status.outputs = expected_outputs(ctx, &target);
-        status.secrets = matches!(r.spec.capability.as_str(), "database" | "sandbox-ai-key" | "tls-certificate")
-            .then(|| provision::SecretStore::reference(&r.team, &r.name));
+        status.outputs = provision::expected_outputs(ctx, &target);
+        status.secrets = r.spec.capability.has_secrets().then(|| provision::SecretStore::reference(&r.team, &r.name));
     }
     // The plan keeps the target for an apply that may not come: not the parse the outputs read.
     target.parameters.release();
@@ -271,7 +263,7 @@ pub fn plan_removed(
     match (&recorded, old.applied.is_some()) {
         (Some(_), true) if old.deletion_protection => {
             let mut status = old.clone();
-            status.phase = "Protected".into();
+            status.phase = Phase::Protected;
             status.message = "the request file was removed, but deletion protection is on: to deprovision, set \
                               spec.deletionProtection: false in a PR, merge it, then remove the file"
                 .into();
@@ -297,6 +289,21 @@ fn taken_message(what: &str, name: &str, owner: &str, path: &str) -> String {
          credential is not used. Fix: rename this request (metadata.name in {path}, and the file): under its new \
          name it gets a {what} of its own, named collision-free"
     )
+}
+
+/// Write `status` as Stalled for `reason`: nothing is provisioned or destroyed for the request until the platform
+/// repo changes, and what it had keeps its outputs.
+fn stall(
+    actions: &mut Vec<PlannedAction>,
+    key: &str,
+    path: String,
+    before: Option<&String>,
+    mut status: RequestStatus,
+    reason: StalledReason,
+) {
+    status.phase = Phase::Stalled;
+    status.reason = Some(reason);
+    push_status(actions, key, path, before, &status);
 }
 
 fn push_status(

@@ -3,6 +3,7 @@
 
 use crate::model::catalog::CatalogEntity;
 use crate::model::entity_ref::EntityRef;
+use crate::model::status::{ConditionReason, ConditionStatus, ConditionType};
 use crate::model::{Model, annotations};
 use crate::observe::Observed;
 use serde::Serialize;
@@ -46,9 +47,9 @@ pub struct Relation {
 #[derive(Debug, Clone, Serialize)]
 pub struct Condition {
     #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub status: &'static str,
-    pub reason: &'static str,
+    pub kind: ConditionType,
+    pub status: ConditionStatus,
+    pub reason: ConditionReason,
     pub message: String,
 }
 
@@ -118,16 +119,16 @@ pub fn entity_status(model: &Model, observed: &Observed, r: &EntityRef, item: &C
     }
     let ready = if findings.is_empty() {
         Condition {
-            kind: "Ready",
-            status: "True",
-            reason: "Reconciled",
+            kind: ConditionType::Ready,
+            status: ConditionStatus::True,
+            reason: ConditionReason::Reconciled,
             message: "catalog entry and reality agree".to_owned(),
         }
     } else {
         Condition {
-            kind: "Ready",
-            status: "False",
-            reason: "DriftDetected",
+            kind: ConditionType::Ready,
+            status: ConditionStatus::False,
+            reason: ConditionReason::DriftDetected,
             message: format!("{} drift finding(s)", findings.len()),
         }
     };
@@ -231,7 +232,7 @@ mod tests {
         assert_eq!(orders.owner.as_ref().map(ToString::to_string).as_deref(), Some("group:default/staffed"));
         assert_eq!(orders.owner_team_type.as_deref(), Some("stream-aligned"));
         assert!(orders.findings.is_empty(), "{:?}", orders.findings);
-        assert_eq!(orders.conditions[0].status, "True");
+        assert_eq!(orders.conditions[0].status, crate::model::status::ConditionStatus::True);
         let relations: Vec<_> = orders.relations.iter().map(|r| format!("{} {}", r.kind, r.target)).collect();
         assert_eq!(relations, vec!["ownedBy group:default/staffed"]);
 

@@ -12,7 +12,7 @@ pub fn for_request(model: &Model, request: &Request, plan: Option<&Value>) -> Va
     let team_ref = EntityRef::new("group", "default", &request.team);
     let group = model.catalog.get(&team_ref);
     let members: Vec<String> = model.catalog.members(&team_ref).iter().map(ToString::to_string).collect();
-    let module = model.modules.get(&request.spec.capability);
+    let module = model.modules.get(request.spec.capability.as_str());
     let secret: Vec<&str> = module
         .map(|m| m.spec.parameters.iter().filter(|p| p.secret).map(|p| p.name.as_str()).collect())
         .unwrap_or_default();

@@ -4,6 +4,7 @@
 //! cannot relax the rules that judge it (design rule 3).
 
 pub mod input;
+pub mod judge;
 
 use crate::model::Model;
 use serde::{Deserialize, Serialize};

@@ -381,7 +381,13 @@ mod tests {
     use crate::model::platform::BackendKind;
 
     fn target(parameters: serde_json::Value) -> Target {
-        Target::new("payments", "orders-db", "database", BackendKind::Native, parameters)
+        Target::new(
+            "payments",
+            "orders-db",
+            &crate::model::capability::Capability::Database,
+            BackendKind::Native,
+            parameters,
+        )
     }
 
     fn picked(servers: &PostgresServers, parameters: serde_json::Value) -> Result<(String, Option<u32>), String> {

@@ -22,6 +22,11 @@ pub fn repo_paths(t: &Target) -> (String, String) {
     (format!("secrets/{}/{}.age", t.team, t.name), format!("secrets/{}/{}.recipients", t.team, t.name))
 }
 
+/// The outputs of a secret, known before it is applied: where it is committed and to how many recipients.
+pub fn expected_outputs(t: &Target) -> Vec<(String, String)> {
+    vec![("path".to_owned(), repo_paths(t).0), ("recipients".to_owned(), t.recipients.len().to_string())]
+}
+
 impl Secret {
     pub fn new(ctx: &Context) -> Self {
         Secret { repo_root: ctx.repo_root.clone() }

@@ -1,7 +1,7 @@
 //! The secret store: generated credentials, kept outside the platform repo in paved's state directory, one file
 //! per request, readable only by paved's user (mode 0600). Status files only ever name the store path.
 
-use super::Error;
+use super::error::Error;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -50,4 +50,11 @@ impl SecretStore {
     pub fn remove(&self, team: &str, name: &str) {
         let _ = std::fs::remove_file(self.path(team, name));
     }
+}
+
+/// A random token of `bytes` bytes, hex-encoded (passwords, API keys).
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the OS random source is available");
+    hex::encode(buf)
 }

@@ -4,9 +4,11 @@
 
 use super::{Applied, SecretStore, Target};
 use crate::model::Model;
+use crate::model::capability::Capability;
 use crate::model::naming;
 use crate::model::platform::BackendKind;
 use crate::model::request::Request;
+use crate::model::status::{Phase, StalledReason};
 use crate::policy::Verdict;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -16,12 +18,15 @@ use std::collections::BTreeMap;
 pub struct RequestStatus {
     pub request: String,
     pub source: String,
-    pub capability: String,
+    pub capability: Capability,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend: Option<BackendKind>,
-    pub phase: String,
+    pub phase: Phase,
+    /// Why it is Stalled; only a Stalled status has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<StalledReason>,
     #[serde(default)]
     pub message: String,
     /// The digest of what was last applied; absent when nothing ever was.
@@ -60,7 +65,8 @@ pub fn backend_of(model: &Model, r: &Request) -> Option<BackendKind> {
 /// anywhere), and for secrets the recipient groups' age keys from the catalog.
 pub fn target_for(model: &Model, r: &Request, backend: BackendKind) -> Target {
     let mut parameters = serde_json::to_value(&r.spec.parameters).unwrap_or_default();
-    if let (Some(m), serde_json::Value::Object(map)) = (model.modules.get(&r.spec.capability), &mut parameters) {
+    if let (Some(m), serde_json::Value::Object(map)) = (model.modules.get(r.spec.capability.as_str()), &mut parameters)
+    {
         for p in m.spec.parameters.iter().filter(|p| p.secret) {
             if map.contains_key(&p.name) {
                 map.insert(p.name.clone(), serde_json::Value::String("<redacted>".into()));
@@ -68,13 +74,13 @@ pub fn target_for(model: &Model, r: &Request, backend: BackendKind) -> Target {
         }
     }
     let mut t = Target::of(r, backend, parameters);
-    if r.spec.capability == "secret" {
+    if r.spec.capability == Capability::Secret {
         t.recipients = age_recipients(model, r);
     }
     if backend == BackendKind::Terraform {
         t.environment = r.spec.environment;
         t.deletion_protection = r.spec.deletion_protection;
-        t.module_version = model.modules.get(&r.spec.capability).map(|m| m.version.to_string());
+        t.module_version = model.modules.get(r.spec.capability.as_str()).map(|m| m.version.to_string());
     }
     t
 }
@@ -119,7 +125,7 @@ pub fn named_target(
 fn recorded(s: &RequestStatus) -> naming::Recorded<'_> {
     naming::Recorded {
         applied: s.applied.is_some(),
-        capability: s.target.as_ref().map(|t| t.capability.as_str()),
+        capability: s.target.as_ref().map(|t| &t.capability),
         backend: s.target.as_ref().map(|t| t.backend),
         physical: s.target.as_ref().and_then(|t| t.physical_name.as_deref()),
         file: s.target.as_ref().and_then(|t| t.file_name.as_deref()),
@@ -151,7 +157,7 @@ pub fn provisioned_natively(status: &BTreeMap<String, String>) -> Vec<String> {
         .iter()
         .filter(|(path, _)| key_of_status_path(path).is_some())
         .filter_map(|(_, text)| parse_status(text))
-        .filter(|s| s.phase == "Ready" && s.secrets.is_some())
+        .filter(|s| s.phase == Phase::Ready && s.secrets.is_some())
         .map(|s| s.request)
         .collect()
 }
@@ -179,7 +185,8 @@ pub fn applied_status(planned_after: &str, applied: &Applied, target: &Target) -
 /// so the next pass tries again.
 pub fn failed_status(planned_after: &str, previous_applied: Option<&str>, error: &str) -> String {
     let mut status = parse_status(planned_after).unwrap_or_default();
-    status.phase = "Failed".into();
+    status.phase = Phase::Failed;
+    status.reason = None;
     status.message = error.to_owned();
     status.applied = previous_applied.map(str::to_owned);
     render(&status)

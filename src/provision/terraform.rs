@@ -87,7 +87,7 @@ impl Terraform {
     fn prepare(&self, t: &Target) -> Result<PathBuf, Error> {
         use crate::render::{terraform, tf_module};
         let root = self.repo_root.as_ref().ok_or_else(|| err("no platform repo to take the module from"))?;
-        let module_dir = root.join("modules").join(&t.capability);
+        let module_dir = root.join("modules").join(t.capability.as_str());
         let source = std::fs::canonicalize(&module_dir).map_err(|e| err(format!("{}: {e}", module_dir.display())))?;
         let declared = tf_module::read_dir(&source, &format!("modules/{}", t.capability)).map_err(err)?;
         let version = module_version(t, &source);

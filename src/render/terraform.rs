@@ -46,7 +46,7 @@ pub fn root_module_for(
     declared: &Declared,
 ) -> Result<String, String> {
     let module = Module {
-        name: request.spec.capability.clone(),
+        name: request.spec.capability.to_string(),
         dir: source.to_owned(),
         owner: None,
         version,

@@ -45,7 +45,7 @@ pub struct RequestReview {
     pub key: String,
     pub path: String,
     pub change: Change,
-    pub capability: String,
+    pub capability: crate::model::capability::Capability,
     pub environment: String,
     /// Unified diff of the rendered root module.
     pub diff: String,
@@ -153,7 +153,7 @@ fn policy_files(snapshot: &Snapshot) -> Vec<(String, gix::ObjectId)> {
 /// Render a request's root module with the base branch's module code (what it declares in any of its `.tf`
 /// files). A module paved cannot read renders as the reason, so the review shows it.
 fn rendered(base: &Side, request: &Request) -> Option<String> {
-    let module = base.loaded.model.modules.get(&request.spec.capability)?;
+    let module = base.loaded.model.modules.get(request.spec.capability.as_str())?;
     let prefix = format!("{}/", module.dir);
     let mut files = Vec::new();
     for entry in base.snapshot.under(&module.dir) {
@@ -206,12 +206,12 @@ pub fn review(repo: &Path, base: &str, head: &str, approved_by: &[&str], cache: 
         let after_text = after.and_then(|r| rendered(&tip, r)).unwrap_or_default();
         let (verdict, error) = match after {
             None => (None, None),
-            Some(r) if !tip.loaded.model.modules.contains_key(&r.spec.capability) => {
+            Some(r) if !tip.loaded.model.modules.contains_key(r.spec.capability.as_str()) => {
                 (None, Some(format!("the base branch has no `{}` module", r.spec.capability)))
             }
             Some(r) => {
                 let input = policy::input::for_request(&tip.loaded.model, r, None);
-                match rules.evaluate(Some(&r.spec.capability), &input) {
+                match rules.evaluate(Some(r.spec.capability.as_str()), &input) {
                     Ok(v) => (Some(v), None),
                     Err(e) => (None, Some(e.to_string())),
                 }
@@ -222,7 +222,7 @@ pub fn review(repo: &Path, base: &str, head: &str, approved_by: &[&str], cache: 
             path: subject.path.clone(),
             change,
             capability: subject.spec.capability.clone(),
-            environment: subject.spec.environment.map(|e| format!("{e:?}").to_lowercase()).unwrap_or_default(),
+            environment: subject.spec.environment.map(|e| e.name().to_owned()).unwrap_or_default(),
             diff: unified(&before_text, &after_text, &format!("rendered/{key}/main.tf")),
             verdict,
             error,
@@ -277,8 +277,8 @@ fn impact(tip: &Side, base_rules: &PolicySet, head: &Side) -> Vec<Impact> {
     let mut out = Vec::new();
     for (key, r) in &tip.loaded.model.requests {
         let input = policy::input::for_request(&tip.loaded.model, r, None);
-        let before = base_rules.evaluate(Some(&r.spec.capability), &input).unwrap_or_default();
-        let after = match head_rules.evaluate(Some(&r.spec.capability), &input) {
+        let before = base_rules.evaluate(Some(r.spec.capability.as_str()), &input).unwrap_or_default();
+        let after = match head_rules.evaluate(Some(r.spec.capability.as_str()), &input) {
             Ok(v) => v,
             Err(e) => Verdict {
                 deny: vec![policy::Message { policy: "(head)".into(), message: e.to_string() }],

@@ -95,7 +95,7 @@ fn capabilities(model: &Model, dates: &BTreeMap<String, FileDates>, now: DateTim
         .modules
         .iter()
         .map(|(name, module)| {
-            let requests: Vec<_> = model.requests.values().filter(|r| &r.spec.capability == name).collect();
+            let requests: Vec<_> = model.requests.values().filter(|r| r.spec.capability == *name).collect();
             let teams: BTreeSet<String> = requests.iter().map(|r| r.team.clone()).collect();
             let last_use = requests.iter().filter_map(|r| dates.get(&r.path)).map(|d| d.changed).max();
             let consumers = requests.iter().map(|r| r.key()).collect();

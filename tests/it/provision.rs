@@ -234,6 +234,36 @@ fn a_denied_request_is_not_provisioned_and_says_why() {
     assert!(!p.state.join("secrets/payments/public-db.json").exists());
 }
 
+/// A policy that cannot be evaluated is a terminal error for the requests it judges: each is Stalled with the
+/// typed reason and what to do, nothing is provisioned for it, the rest of the plan proceeds, and fixing the
+/// policy resumes it.
+#[test]
+fn a_policy_that_does_not_evaluate_stalls_its_requests_until_it_is_fixed() {
+    let p = Platform::new("pvt-stalled");
+    let policy = "policies/broken.rego";
+    p.repo.write(policy, "package paved.org.broken\n\nimport rego.v1\n\ndeny contains msg if {\n\tmsg := \n}\n");
+    p.commit("a policy that does not compile");
+    p.paved(&["reconcile"]);
+    let read = |team: &str, name: &str| {
+        std::fs::read_to_string(p.repo.join(&format!("status/requests/{team}/{name}.yaml"))).expect("status")
+    };
+    let flag = read("storefront", "new-checkout-flow");
+    assert!(flag.contains("phase: Stalled\nreason: PolicyError\n"), "{flag}");
+    assert!(flag.contains("policy evaluation failed") && flag.contains("paved validate"), "{flag}");
+    assert!(
+        !p.state.join(&format!("out/flagd/{}.flagd.json", p.file("storefront", "new-checkout-flow"))).exists(),
+        "a stalled request is not provisioned"
+    );
+    // The rest of the plan proceeds: the catalog's statuses are written.
+    assert!(p.repo.join("status/group/default/payments.yaml").exists(), "entity statuses are written");
+
+    std::fs::remove_file(p.repo.join(policy)).expect("remove the policy");
+    p.commit("remove the broken policy");
+    p.paved(&["reconcile"]).expect_code(0);
+    let flag = read("storefront", "new-checkout-flow");
+    assert!(flag.contains("phase: Ready") && !flag.contains("reason:"), "{flag}");
+}
+
 /// No generated secret appears in any plan, status file, audit record, commit or output.
 #[test]
 fn secrets_never_leave_the_secret_store() {
