@@ -328,3 +328,132 @@ fn push_status(
         provision: None,
     });
 }
+
+#[cfg(test)]
+mod tests {
+    //! The request planner as a table: one request of the example platform, judged and observed each way the
+    //! planner must tell apart, and the phase, reason and provisioning each gives.
+
+    use super::*;
+    use crate::model::capability::Capability;
+    use crate::policy::Message;
+    use std::sync::Arc;
+
+    const KEY: &str = "payments/payments-dns";
+
+    type Judgement = Result<Verdict, String>;
+    /// The phase, the Stalled reason, and the reason of the provision action planned (if one is).
+    type Expected = (Phase, Option<StalledReason>, Option<&'static str>);
+
+    fn example() -> Model {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("platform-repo-example");
+        let snapshot = crate::source::Snapshot::worktree(&root).expect("the example reads");
+        let cache = crate::model::cache::ParseCache::new();
+        let loaded = crate::model::load(&snapshot, &cache, &crate::model::LoadOptions { strict: false });
+        assert_eq!(loaded.diagnostics.errors(), 0, "the example is valid");
+        loaded.model
+    }
+
+    fn judged(verdict: Option<Judgement>) -> Judged {
+        let context = provision::Context {
+            platform: "acme".into(),
+            state_dir: "/nonexistent/state".into(),
+            output_dir: "/nonexistent/out".into(),
+            postgres: None,
+            nats: None,
+            repo_root: None,
+            plan_judge: None,
+        };
+        Judged { verdicts: verdict.map(|v| (KEY.to_owned(), Arc::new(v))).into_iter().collect(), context }
+    }
+
+    /// Plan the request alone: its status as written, and whether a provision action came with it.
+    fn plan_one(model: &Model, judged: &Judged, observation: Option<Observation>) -> (RequestStatus, Option<String>) {
+        let mut observed = Observed::default();
+        observed.requests.extend(observation.map(|o| (KEY.to_owned(), o)));
+        let mut actions = Vec::new();
+        plan_request(model, judged, &observed, "basis", KEY, &model.requests[KEY], &mut actions);
+        assert_eq!(actions.len(), 1, "one action: the status, or the provisioning that writes it");
+        let action = actions.remove(0);
+        let FileChange::Write { after, .. } = &action.change else { panic!("a request's status is written") };
+        let status = parse_status(after).expect("the status parses back");
+        (status, action.provision.is_some().then(|| action.reason.into_owned()))
+    }
+
+    #[test]
+    fn each_verdict_and_observation_gives_its_phase() {
+        let allow = || Some(Ok(Verdict::default()));
+        let deny = Verdict {
+            deny: vec![Message { policy: "paved.org.dns".into(), message: "no CNAMEs in production".into() }],
+            ..Verdict::default()
+        };
+        let drift = Observation::Present { drift: Some("zone record is `x`".into()) };
+        let unavailable = Observation::Unavailable { reason: "the DNS server is down".into() };
+        let unsatisfiable = Observation::Unsatisfiable { reason: "no such zone".into() };
+        let taken = Observation::Taken { what: "zone record".into(), name: "payments".into(), owner: "a/b".into() };
+        let stalled = |reason| (Phase::Stalled, Some(reason), None);
+        #[rustfmt::skip]
+        let table: Vec<(&str, Option<Judgement>, Option<Observation>, Expected)> = vec![
+            ("new, allowed",               allow(),                  Some(Observation::Absent), (Phase::Ready, None, Some("new request"))),
+            ("no verdict: nothing judged", None,                     Some(Observation::Absent), (Phase::Ready, None, Some("new request"))),
+            ("denied",                     Some(Ok(deny)),           Some(Observation::Absent), (Phase::Denied, None, None)),
+            ("policies do not evaluate",   Some(Err("rego".into())), Some(Observation::Absent), stalled(StalledReason::PolicyError)),
+            ("backend down",               allow(),                  Some(unavailable),         (Phase::Blocked, None, None)),
+            ("backend cannot serve it",    allow(),                  Some(unsatisfiable),       (Phase::Blocked, None, None)),
+            ("name held by another",       allow(),                  Some(taken),               (Phase::Blocked, None, None)),
+            ("not observed: no backend",   allow(),                  None,                      (Phase::Blocked, None, None)),
+            ("drifted, never applied",     allow(),                  Some(drift),               (Phase::Ready, None, Some("new request"))),
+        ];
+        let model = example();
+        for (case, verdict, observation, (phase, reason, provision)) in table {
+            let (status, provisioned) = plan_one(&model, &judged(verdict), observation);
+            assert_eq!((status.phase, status.reason), (phase, reason), "{case}: {}", status.message);
+            assert_eq!(provisioned.as_deref(), provision, "{case}");
+            assert_eq!(status.capability, Capability::DnsRecord, "{case}");
+        }
+    }
+
+    #[test]
+    fn a_backend_the_module_cannot_use_stalls_and_says_which() {
+        let mut model = example();
+        model.modules.get_mut("dns-record").expect("module").spec.backends = vec![BackendKind::Terraform];
+        let (status, provisioned) = plan_one(&model, &judged(Some(Ok(Verdict::default()))), None);
+        assert_eq!((status.phase, status.reason), (Phase::Stalled, Some(StalledReason::BackendUnsupported)));
+        assert!(status.message.contains("does not support the native backend"), "{}", status.message);
+        assert_eq!(provisioned, None);
+
+        model.platform.spec.backends.remove("dns-record");
+        model.modules.get_mut("dns-record").expect("module").spec.backends.clear();
+        let (status, _) = plan_one(&model, &judged(Some(Ok(Verdict::default()))), None);
+        assert_eq!((status.phase, status.reason), (Phase::Stalled, Some(StalledReason::NoBackend)));
+    }
+
+    #[test]
+    fn an_applied_request_heals_drift_and_plans_nothing_when_reality_agrees() {
+        let model = example();
+        let judged = judged(Some(Ok(Verdict::default())));
+        let mut observed = Observed::default();
+        observed.requests.insert(KEY.to_owned(), Observation::Absent);
+        let mut first = Vec::new();
+        plan_request(&model, &judged, &observed, "basis", KEY, &model.requests[KEY], &mut first);
+        let FileChange::Write { after, .. } = &first[0].change else { panic!("written") };
+        observed.status.insert(status_path(KEY), after.clone());
+
+        let replan = |observation: Observation| {
+            let mut observed = observed.clone();
+            observed.requests.insert(KEY.to_owned(), observation);
+            let mut actions = Vec::new();
+            plan_request(&model, &judged, &observed, "basis", KEY, &model.requests[KEY], &mut actions);
+            actions.into_iter().map(|a| (a.kind, a.reason.into_owned())).collect::<Vec<_>>()
+        };
+        assert_eq!(replan(Observation::Present { drift: None }), vec![], "applied and in place: nothing to do");
+        assert_eq!(
+            replan(Observation::Present { drift: Some("zone record is `x`".into()) }),
+            vec![(ActionKind::Provision, "drift: zone record is `x`".to_owned())]
+        );
+        assert_eq!(
+            replan(Observation::Absent),
+            vec![(ActionKind::Provision, "missing: deleted out of band, recreating".to_owned())]
+        );
+    }
+}
