@@ -26,7 +26,6 @@ use syn::visit::Visit;
 /// into a file of its own that `mod.rs` re-exports. A re-export is followed to the file that defines the item, so
 /// a child naming `super::Error` then depends on that file, not on `mod.rs`, as it does in rustc.
 const FILE_CYCLE_DEBT: &[(&str, &str)] = &[
-    ("evidence", "every collector uses Fact, Citation, Inputs and parse_time, and mod.rs calls every collector"),
     ("provision", "every backend uses Backend, Target and Error, and backend_for builds every backend"),
     ("plan", "requests and paths build PlannedAction and ActionId, and plan() calls them (plan/mod.rs is in flux)"),
 ];
