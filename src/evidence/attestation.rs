@@ -7,7 +7,8 @@
 //! A key not in `platform.yaml`, a changed payload or signature, a statement about another artifact, and a subject
 //! digest that differs from the image digest the component's SBOM records.
 
-use super::{Citation, Fact, Inputs, parse_time};
+use super::fact::{Citation, Fact, parse_time};
+use super::inputs::Inputs;
 use crate::model::platform::{KeyAlgorithm, SigningKey};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};

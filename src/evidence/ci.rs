@@ -1,7 +1,8 @@
 //! `ci.green`: every check run on the head of the component repo's default branch succeeded (neutral counts as
 //! success), as the forge reports them. No check run at all is not green.
 
-use super::{Citation, Fact, Inputs, parse_time};
+use super::fact::{Citation, Fact, parse_time};
+use super::inputs::Inputs;
 use crate::forge::CheckConclusion;
 use crate::model::Model;
 use crate::model::entity::Entity;

@@ -6,7 +6,8 @@
 //! A file with missing columns, a non-numeric cost or a broken row fails every cost fact with the file and line:
 //! a partial sum would pass a service whose rows were lost.
 
-use super::{Citation, Fact, Inputs, parse_time};
+use super::fact::{Citation, Fact, parse_time};
+use super::inputs::Inputs;
 use crate::model::annotations::BUDGET;
 use crate::model::entity::Entity;
 use chrono::{DateTime, Utc};

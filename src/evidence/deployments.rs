@@ -9,12 +9,16 @@
 //! (with its line, or its repo and number); it never stops the others. A forge that cannot be read is reported
 //! for that source.
 
-use super::{Citation, External, Inputs, parse_time};
+use super::fact::{CLOCK_SKEW, Citation, parse_time};
+use super::inputs::{External, Inputs};
 use crate::model::Model;
 use crate::model::entity_ref::EntityRef;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+
+// Named here, where it is read; defined apart so that `External` can hold it without importing a collector.
+pub use super::forge_delivery::ForgeDelivery;
 
 pub const FILE: &str = "evidence/deployments.jsonl";
 
@@ -74,24 +78,13 @@ pub struct Deployments {
     pub unattributed: Vec<String>,
 }
 
-/// A service repo's deployments and incidents on the forge, gathered by `ops`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ForgeDelivery {
-    /// Production deployments, with their statuses.
-    pub deployments: Vec<crate::forge::Deployment>,
-    /// Issues with the incident label.
-    pub incidents: Vec<crate::forge::Issue>,
-    /// Commit time of deployed commits, where the service repo's history could be read.
-    pub commit_times: BTreeMap<String, DateTime<Utc>>,
-}
-
 fn read_line(line: &str, now: DateTime<Utc>) -> Result<Deployment, String> {
     let v: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e})"))?;
     let text = |k: &str| v.get(k).and_then(serde_json::Value::as_str);
     let component = text("component").ok_or("no `component`")?;
     let component = EntityRef::parse(component, Some("component"), "default").map_err(|e| e.to_string())?;
     let deployed_at = text("deployedAt").and_then(parse_time).ok_or("no valid `deployedAt`")?;
-    if deployed_at > now + super::CLOCK_SKEW {
+    if deployed_at > now + CLOCK_SKEW {
         return Err(format!("deployedAt {} is in the future", deployed_at.format("%Y-%m-%dT%H:%M:%SZ")));
     }
     Ok(Deployment {
@@ -138,7 +131,7 @@ fn from_file(inputs: &Inputs<'_>) -> Option<Deployments> {
 /// A time the forge wrote, not after the observation.
 fn forge_time(text: &str, what: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let t = parse_time(text).ok_or_else(|| format!("{what} `{text}` is not a time"))?;
-    if t > now + super::CLOCK_SKEW {
+    if t > now + CLOCK_SKEW {
         return Err(format!("{what} {} is in the future", t.format("%Y-%m-%dT%H:%M:%SZ")));
     }
     Ok(t)

@@ -2,7 +2,9 @@
 //! (`evidence/idp/mfa.json`: `users[]` with `login`, `status`, `mfaEnforced`, `factors[]`), with MFA enforced and
 //! an active factor of a type the export's policy requires. Members are matched by their catalog email.
 
-use super::{Citation, Fact, Inputs, NO_MEMBERS_FIX, NO_OWNER_FIX, Team, parse_time};
+use super::fact::{Citation, Fact, NO_MEMBERS_FIX, NO_OWNER_FIX, parse_time};
+use super::inputs::Inputs;
+use super::team::Team;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 

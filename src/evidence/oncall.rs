@@ -2,7 +2,8 @@
 //! (`evidence/oncall/schedules.yaml`) that belongs to the owning team and whose participants are all catalog
 //! users, at least one of them. The annotation only points; the export proves.
 
-use super::{Citation, Fact, Inputs, parse_time};
+use super::fact::{Citation, Fact, parse_time};
+use super::inputs::Inputs;
 use crate::model::annotations;
 use crate::model::entity::Entity;
 use crate::model::entity_ref::EntityRef;

@@ -2,17 +2,19 @@
 //! last [`FRESH_DAYS`] days. Commit authors come from git history (gathered by `ops` into
 //! [`External::authors`](super::External)) and are matched to catalog users by email.
 
-use super::{Citation, Fact, Inputs, Team};
+use super::fact::{Citation, Fact, NO_MEMBERS_FIX, NO_OWNER_FIX};
+use super::inputs::Inputs;
+use super::team::Team;
 
 pub const FRESH_DAYS: i64 = 30;
 
 /// `team`: the component's owner and its members.
 pub fn collect(inputs: &Inputs<'_>, team: Option<&Team>) -> Fact {
     let Some((owner, members)) = team else {
-        return Fact::unknown("the component has no owner", super::NO_OWNER_FIX);
+        return Fact::unknown("the component has no owner", NO_OWNER_FIX);
     };
     if members.is_empty() {
-        return Fact::unknown(format!("{owner} has no members: nobody can be active"), super::NO_MEMBERS_FIX);
+        return Fact::unknown(format!("{owner} has no members: nobody can be active"), NO_MEMBERS_FIX);
     }
     let latest = members
         .iter()

@@ -4,7 +4,8 @@
 //! It also yields the image digest the SBOM records (`metadata.properties` `…:image` = `repo@sha256:…`), which the
 //! attestation collector compares with the digest the signed provenance attests.
 
-use super::{Fact, Inputs, parse_time};
+use super::fact::{Fact, parse_time};
+use super::inputs::Inputs;
 use serde_json::Value;
 
 pub const FILES: [&str; 2] = ["sbom.cdx.json", "sbom.spdx.json"];

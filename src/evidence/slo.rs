@@ -8,7 +8,8 @@
 //! "total"}` for the current window, as the metrics pipeline writes it) against that SLO's target: the share of
 //! the error budget left. Passes while some budget is left.
 
-use super::{Fact, Inputs, parse_time};
+use super::fact::{Fact, parse_time};
+use super::inputs::Inputs;
 use serde::Deserialize;
 use serde_yaml::Value;
 

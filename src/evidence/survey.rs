@@ -2,7 +2,8 @@
 //! `score` (0 to 10), as the quarterly survey tool exports them (anonymous: team and role only). A row whose score
 //! is not a whole number from 0 to 10 is skipped and reported with its line.
 
-use super::{Citation, Inputs};
+use super::fact::Citation;
+use super::inputs::Inputs;
 use serde::Serialize;
 
 pub const DIR: &str = "evidence/survey";

@@ -2,7 +2,9 @@
 //! future-dated evidence.
 
 use super::*;
+use crate::model::Model;
 use crate::model::platform::{KeyAlgorithm, SigningKey};
+use crate::source::Snapshot;
 
 fn fixture(rel: &str) -> String {
     String::from_utf8(crate::test_fixture(rel)).unwrap_or_else(|e| panic!("fixture {rel} is not UTF-8: {e}"))

@@ -2,47 +2,18 @@
 //! `vulns.grype.json`, as Trivy and Grype write JSON) that are in the CISA Known Exploited Vulnerabilities
 //! catalog. Passes at zero. Without the KEV catalog the count is unknown, so it fails.
 
-use super::{Citation, Fact, Inputs, parse_time};
+use super::fact::{Fact, parse_time};
+use super::inputs::Inputs;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
+// Named here, where it is used; defined in `kev` so that `External` can hold it without importing a collector.
+pub use super::kev::Kev;
+
 pub const FILES: [&str; 2] = ["vulns.trivy.json", "vulns.grype.json"];
 /// Where the KEV catalog is looked for in the platform repo when none is configured (only if under 1 MiB).
 pub const KEV_IN_REPO: &str = "evidence/kev/known_exploited_vulnerabilities.json";
-
-/// The CISA KEV catalog: the CVE ids it lists.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Kev {
-    pub version: String,
-    pub cves: BTreeSet<String>,
-    pub citation: Citation,
-}
-
-impl Kev {
-    /// Parse `known_exploited_vulnerabilities.json`.
-    ///
-    /// # Errors
-    /// Not JSON, or no `vulnerabilities` array of `cveID`s.
-    pub fn parse(bytes: &[u8], source: &str) -> Result<Kev, String> {
-        let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("{source}: not valid JSON ({e})"))?;
-        let list = v
-            .get("vulnerabilities")
-            .and_then(Value::as_array)
-            .ok_or_else(|| format!("{source}: no `vulnerabilities` array: not a KEV catalog"))?;
-        let cves: BTreeSet<String> =
-            list.iter().filter_map(|e| e.get("cveID")?.as_str()).map(str::to_ascii_uppercase).collect();
-        if cves.is_empty() {
-            return Err(format!("{source}: the KEV catalog lists no cveID"));
-        }
-        let version = v.get("catalogVersion").and_then(Value::as_str).unwrap_or("unknown").to_owned();
-        let digest = {
-            use sha2::Digest;
-            hex::encode(&sha2::Sha256::digest(bytes)[..8])
-        };
-        Ok(Kev { citation: Citation::new(source, format!("catalogVersion {version}, sha256:{digest}")), version, cves })
-    }
-}
 
 /// A scan, read: the scanned artifact, the CVE ids found, the scan date.
 struct Scan {

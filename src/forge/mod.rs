@@ -2,65 +2,19 @@
 //! embedded default (bare git repos plus PR records in a directory); [`github::GitHubForge`] implements the same
 //! trait over GitHub's REST API.
 
+mod error;
 pub mod github;
 pub mod local;
 pub(crate) mod pack;
+mod pr_state;
 pub mod tree;
 pub mod via_git;
 
+pub use error::Error;
+pub use pr_state::PrState;
 pub use tree::{BranchFiles, Files, Kept, NewCommit};
 
 use serde::{Deserialize, Serialize};
-
-/// The error returned by every [`Forge`] method.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("repo {0} does not exist on the forge")]
-    NoSuchRepo(String),
-    #[error("repo {0} already exists on the forge")]
-    RepoExists(String),
-    #[error("pull request #{number} does not exist in {repo}")]
-    NoSuchPr { repo: String, number: u64 },
-    #[error("issue #{number} does not exist in {repo}")]
-    NoSuchIssue { repo: String, number: u64 },
-    #[error("deployment state `{0}` is not one of error, failure, inactive, pending, success, queued, in_progress")]
-    BadDeploymentState(String),
-    #[error("pull request #{number} in {repo} is {state}, not open")]
-    NotOpen { repo: String, number: u64, state: PrState },
-    #[error("pull request #{number} in {repo} cannot merge: {reason}")]
-    MergeConflict { repo: String, number: u64, reason: String },
-    #[error("`{0}` is not a valid repo name (expected owner/name)")]
-    BadRepoName(String),
-    #[error("branch `{branch}` does not exist in {repo}")]
-    NoSuchBranch { repo: String, branch: String },
-    #[error("git failed: {0}")]
-    Git(String),
-    #[error("forge storage at {path}: {source}")]
-    Io { path: std::path::PathBuf, source: std::io::Error },
-    #[error("corrupt forge record {path}: {message}")]
-    Corrupt { path: std::path::PathBuf, message: String },
-    #[error("{method} {path}: GitHub answered {status}: {message}")]
-    Api { method: &'static str, path: String, status: u16, message: String },
-    #[error("GitHub rate limit reached; retry in {retry_after_s} s")]
-    RateLimited { retry_after_s: u64 },
-    #[error("GitHub: {0}")]
-    Http(String),
-    #[error("branch `{branch}` of {repo} moved while paved was committing to it; plan again")]
-    RefMoved { repo: String, branch: String },
-}
-
-impl Error {
-    /// Whether trying again later may succeed (drives the daemon's error policy).
-    pub fn is_transient(&self) -> bool {
-        match self {
-            Error::Io { .. } | Error::Git(_) | Error::RateLimited { .. } | Error::Http(_) | Error::RefMoved { .. } => {
-                true
-            }
-            Error::Api { status, .. } => *status >= 500,
-            _ => false,
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepoInfo {
@@ -69,24 +23,6 @@ pub struct RepoInfo {
     pub default_branch: String,
     /// A clone URL the git CLI understands (a path for the local forge).
     pub clone_url: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
-pub enum PrState {
-    Open,
-    Closed,
-    Merged,
-}
-
-impl std::fmt::Display for PrState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            PrState::Open => "open",
-            PrState::Closed => "closed",
-            PrState::Merged => "merged",
-        })
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,7 +10,7 @@
 //! Its `.keep` file is held by [`Written`] until the caller has moved the branch, so a concurrent `git gc`
 //! cannot drop the pack while nothing refers to it yet.
 
-use super::Error;
+use super::error::Error;
 use gix::ObjectId;
 use gix::objs::{Kind, Write as _};
 use std::io::Write as _;

@@ -10,7 +10,7 @@
 //! - Symlinks and submodules, which paved never edits, are carried over as they were; executable bits too.
 //! - Paths are validated by gix's tree editor (no `..`, `.git` or empty components).
 
-use super::Error;
+use super::error::Error;
 use gix::ObjectId;
 use gix::objs::tree::EntryKind;
 use std::collections::{BTreeMap, BTreeSet};

@@ -6,7 +6,7 @@
 //! [`Forge::commit_tree`](super::Forge::commit_tree) (today: GitHub, whose Git Data API would be the way to do
 //! it without a clone).
 
-use super::Error;
+use super::error::Error;
 use super::tree::{self, BranchFiles, NewCommit};
 use crate::gitcli::Git;
 use std::collections::BTreeMap;

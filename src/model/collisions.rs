@@ -10,8 +10,8 @@
 //! provisioned). Statuses are read only for requests one of whose possible names — new or legacy — another request
 //! could also hold: every new name is unique, so those are few, and the check costs no I/O in the usual case.
 
-use super::Model;
 use super::capability::Capability;
+use super::desired::Model;
 use super::naming;
 use super::platform::BackendKind;
 use super::request::Request;

@@ -3,7 +3,8 @@
 //! Only trees whose ids differ are read, so the cost follows the size of the change, not of the repo: a one-file
 //! commit to a 57,000-file repo reads the few trees on the path to that file.
 
-use super::{Entry, Error, FileKind};
+use super::entry::{Entry, FileKind};
+use super::error::Error;
 
 /// One file that differs between the two commits.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! Listing and reading the tree of a git commit with gix.
 
-use super::{Entry, Error, FileKind, Reader, resolve_inside};
+use super::entry::{Entry, FileKind, Reader, resolve_inside};
+use super::error::Error;
 use gix::ObjectId;
 use std::collections::HashMap;
 use std::path::Path;

@@ -5,6 +5,8 @@
 //! symlinks that escape the repo, non-UTF-8 text — are decided here, once, for every reader.
 
 pub mod diff;
+mod entry;
+mod error;
 mod git;
 mod worktree;
 
@@ -13,48 +15,11 @@ use gix::ObjectId;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub(crate) use entry::resolve_inside;
+pub use entry::{Entry, FileKind, MAX_FILE_BYTES, Reader, blob_id};
+pub use error::Error;
 pub use git::{GitSource, open_git};
 pub use worktree::WorktreeSource;
-
-/// Files larger than this are refused: nothing a platform repo holds by hand needs more, and a 50 MB file must
-/// not cost 50 MB of parsing.
-pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
-
-/// The error returned by the [`Snapshot`] constructors and [`Snapshot::read`].
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("{path} is not a git repository: {message}")]
-    NotARepository { path: PathBuf, message: String },
-    #[error("revision `{rev}` not found in {path}: {message}")]
-    BadRevision { path: PathBuf, rev: String, message: String },
-    #[error("git object database: {0}")]
-    Odb(String),
-}
-
-/// What kind of thing sits at a path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FileKind {
-    Regular,
-    /// A symlink whose target resolves inside the repo, to this repo-relative path.
-    SymlinkInside(String),
-    /// A symlink whose target leaves the repo (or cannot be resolved): never followed.
-    SymlinkOutside(String),
-}
-
-/// One file of a snapshot.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    /// Repo-relative, `/`-separated.
-    pub path: String,
-    pub kind: FileKind,
-    pub size: u64,
-    /// The git blob id of the content (for a symlink inside the repo: of the target's content). Null for a file
-    /// that is refused unread (oversized), and for a work tree's `evidence/` files, which are hashed when read:
-    /// ask [`Snapshot::read_text_identified`] for the id of what was read.
-    pub blob: ObjectId,
-}
 
 /// Where the snapshot came from, for plans and audit records.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,13 +44,6 @@ impl Basis {
             Basis::Worktree(_) => "worktree".to_owned(),
         }
     }
-}
-
-/// Read access to file content, implemented by each source.
-pub trait Reader: Send + Sync {
-    fn read(&self, entry: &Entry) -> Result<Vec<u8>, Error>;
-    /// Give back what reading keeps mapped or cached (a git reader's packs); later reads open it again.
-    fn release(&self) {}
 }
 
 /// A platform repo at one point in time.
@@ -244,12 +202,6 @@ impl Snapshot {
     }
 }
 
-/// The git blob id of `data`, as `git hash-object` computes it.
-pub fn blob_id(data: &[u8]) -> ObjectId {
-    gix::objs::compute_hash(gix::hash::Kind::Sha1, gix::objs::Kind::Blob, data)
-        .expect("hashing in memory cannot fail: SHA-1 collision detection only fails on crafted collisions")
-}
-
 /// Line and column (1-based, in bytes) of byte `offset`. Lines end as YAML ends them, at LF, CRLF or a lone CR,
 /// so the place agrees with the YAML reader's positions in the same file.
 fn line_col_of_byte(bytes: &[u8], offset: usize) -> (usize, usize) {
@@ -258,26 +210,6 @@ fn line_col_of_byte(bytes: &[u8], offset: usize) -> (usize, usize) {
     let line = (0..before.len()).filter(|&i| breaks(i)).count() + 1;
     let col = (0..before.len()).rev().take_while(|&i| !breaks(i)).count() + 1;
     (line, col)
-}
-
-/// Resolve `target` (a symlink's text) relative to the link's directory, staying inside the repo.
-/// Returns the repo-relative path, or `None` when it escapes.
-pub(crate) fn resolve_inside(link_path: &str, target: &str) -> Option<String> {
-    if target.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = link_path.split('/').collect();
-    parts.pop();
-    for part in target.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 #[cfg(test)]
@@ -292,19 +224,5 @@ mod tests {
             let offset = text.iter().position(|b| *b == 0xff).expect("a bad byte");
             assert_eq!(line_col_of_byte(text, offset), at, "{text:?}");
         }
-    }
-
-    #[test]
-    fn blob_ids_match_git() {
-        // `printf 'hello\n' | git hash-object --stdin`
-        assert_eq!(blob_id(b"hello\n").to_string(), "ce013625030ba8dba906f756967f9e9ca394464a");
-    }
-
-    #[test]
-    fn symlink_resolution_stays_inside() {
-        assert_eq!(resolve_inside("catalog/a.yaml", "b.yaml").as_deref(), Some("catalog/b.yaml"));
-        assert_eq!(resolve_inside("catalog/a.yaml", "../x/b.yaml").as_deref(), Some("x/b.yaml"));
-        assert_eq!(resolve_inside("catalog/a.yaml", "../../etc/passwd"), None);
-        assert_eq!(resolve_inside("catalog/a.yaml", "/etc/passwd"), None);
     }
 }

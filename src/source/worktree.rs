@@ -1,6 +1,7 @@
 //! Listing and reading a working directory.
 
-use super::{Entry, Error, FileKind, MAX_FILE_BYTES, Reader, blob_id, resolve_inside};
+use super::entry::{Entry, FileKind, MAX_FILE_BYTES, Reader, blob_id, resolve_inside};
+use super::error::Error;
 use std::path::{Path, PathBuf};
 
 /// Reads files of a working directory; contents are hashed at listing time, so they are cached here.
