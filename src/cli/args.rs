@@ -97,6 +97,59 @@ pub struct OnForge {
     pub format: FormatArgs,
 }
 
+/// The platform repo and its forge, with `--format`: what commands that read the forge take.
+#[derive(Debug, Args)]
+pub struct ReadsForge {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub forge: ForgeArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+impl ReadsForge {
+    pub fn given(&self) -> Given<'_> {
+        Given::read(&self.repo).forge(&self.forge)
+    }
+
+    pub fn format(&self) -> Format {
+        self.format.format.into()
+    }
+}
+
+/// [`ReadsForge`] behind the platform's lock: what commands that change things on the forge take.
+#[derive(Debug, Args)]
+pub struct WritesForge {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    #[command(flatten)]
+    pub on: ReadsForge,
+}
+
+impl WritesForge {
+    pub fn repo_options(&self) -> RepoOptions {
+        repo_options(&self.on.repo.repo, self.on.given().lock(&self.lock))
+    }
+}
+
+/// The platform repo, its forge and paved's state: what the commands that plan take (plan, reconcile).
+#[derive(Debug, Args)]
+pub struct Plans {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub forge: ForgeArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+impl Plans {
+    pub fn given(&self) -> Given<'_> {
+        Given::read(&self.repo).forge(&self.forge).state(&self.state)
+    }
+}
+
 /// A `--lock-timeout`, `--resync` or `--debounce` value: 500ms, 30s, 10m, 1h.
 pub fn parse_duration_arg(text: &str) -> Result<std::time::Duration, String> {
     crate::daemon::parse_duration(text)

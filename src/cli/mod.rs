@@ -254,9 +254,9 @@ mod tests {
         assert!(matches!(
             cli.command,
             Command::Scorecard(scorecard::ScorecardArgs {
-                command: Some(scorecard::ScorecardCmd::Deprecations { dry_run: true, ref repo, .. }),
+                command: Some(scorecard::ScorecardCmd::Deprecations { dry_run: true, ref on }),
                 ..
-            }) if repo.repo.repo == std::env::current_dir().expect("a current directory").join("r")
+            }) if on.on.repo.repo.repo == std::env::current_dir().expect("a current directory").join("r")
         ));
         // An option given to `scorecard` would be lost on `deprecations`: refused instead.
         assert!(parse(&["scorecard", "--repo", "r", "deprecations"]).is_err());

@@ -1,6 +1,6 @@
 //! `paved modules migrate`: the plan's module migration PRs, run by hand.
 
-use super::args::{ForgeArgs, FormatArgs, Given, LockArgs, RepoArgs, repo_options};
+use super::args::WritesForge;
 use super::exit::fail_if;
 use super::output::{Format, Printer};
 use crate::model::cache::ParseCache;
@@ -15,28 +15,21 @@ pub enum ModulesCmd {
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]
-        lock: LockArgs,
-        #[command(flatten)]
-        repo: RepoArgs,
-        #[command(flatten)]
-        forge: ForgeArgs,
-        #[command(flatten)]
-        format: FormatArgs,
+        on: WritesForge,
     },
 }
 
 impl ModulesCmd {
     pub fn format(&self) -> Format {
-        let ModulesCmd::Migrate { format, .. } = self;
-        format.format.into()
+        let ModulesCmd::Migrate { on, .. } = self;
+        on.on.format()
     }
 }
 
 /// Exit 1 when a module's PR could not be opened or updated.
 pub fn run(cmd: ModulesCmd, cache: &ParseCache, p: &Printer) -> anyhow::Result<()> {
-    let ModulesCmd::Migrate { dry_run, repo, forge, lock, .. } = cmd;
-    let options = repo_options(&repo.repo, Given::read(&repo).forge(&forge).lock(&lock));
-    let outcomes = ops::modules::migrate(&options, cache, dry_run)?;
+    let ModulesCmd::Migrate { dry_run, on } = cmd;
+    let outcomes = ops::modules::migrate(&on.repo_options(), cache, dry_run)?;
     let mut failed = false;
     for o in &outcomes {
         match &o.result {

@@ -1,7 +1,7 @@
 //! `paved plan`: what reconcile would change; with `--base`, a PR's plan instead (what its head changes in
 //! requests, judged by the base branch's policies).
 
-use super::args::{ForgeArgs, Given, RepoArgs, ReportFormatArgs, StateArgs, repo_options};
+use super::args::{Plans, ReportFormatArgs, repo_options};
 use super::exit::fail_if;
 use super::output::{Format, Printer};
 use crate::forge::CheckConclusion;
@@ -18,27 +18,23 @@ pub struct PlanArgs {
     #[arg(long, requires = "base", default_value = "HEAD")]
     head: String,
     #[command(flatten)]
-    repo: RepoArgs,
-    #[command(flatten)]
-    forge: ForgeArgs,
-    #[command(flatten)]
-    state: StateArgs,
+    platform: Plans,
     #[command(flatten)]
     pub format: ReportFormatArgs,
 }
 
 /// Exit 1 when the PR's plan fails its policies, or the platform repo has errors.
 pub fn run(args: PlanArgs, cache: &ParseCache, p: &Printer) -> anyhow::Result<()> {
-    let PlanArgs { base, head, repo, forge, state, format } = args;
+    let PlanArgs { base, head, platform, format } = args;
     if let Some(base) = base {
         p.progress("planning the pull request");
-        let review = ops::review::review_revs(&repo.repo.repo, &base, &head, cache)?;
+        let review = ops::review::review_revs(&platform.repo.repo.repo, &base, &head, cache)?;
         p.review(&review);
         return fail_if(review.conclusion() == CheckConclusion::Failure);
     }
     // Only the markdown form shows diffs; text and JSON need no file texts (see `plan::Texts`).
     let texts = if format.format == Format::Markdown { crate::plan::Texts::Kept } else { crate::plan::Texts::Dropped };
-    let options = repo_options(&repo.repo, Given::read(&repo).forge(&forge).state(&state));
+    let options = repo_options(&platform.repo.repo, platform.given());
     let planned = ops::reconcile::plan_shown(&options, cache, texts, p.progress_bar())?;
     p.diagnostics(&planned.loaded);
     p.plan(&planned.plan, planned.forge_error.as_deref());

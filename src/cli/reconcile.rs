@@ -1,6 +1,6 @@
 //! `paved reconcile`: plan, then apply: status and audit in one bot commit.
 
-use super::args::{ForgeArgs, FormatArgs, Given, LockArgs, RepoArgs, StateArgs, repo_options};
+use super::args::{FormatArgs, LockArgs, Plans, repo_options};
 use super::exit::fail_if;
 use super::output::Printer;
 use crate::model::cache::ParseCache;
@@ -19,19 +19,15 @@ pub struct ReconcileArgs {
     #[command(flatten)]
     lock: LockArgs,
     #[command(flatten)]
-    repo: RepoArgs,
-    #[command(flatten)]
-    forge: ForgeArgs,
-    #[command(flatten)]
-    state: StateArgs,
+    platform: Plans,
     #[command(flatten)]
     pub format: FormatArgs,
 }
 
 /// Exit 1 when an action failed or the platform repo has errors.
 pub fn run(args: ReconcileArgs, cache: &ParseCache, p: &Printer) -> anyhow::Result<()> {
-    let ReconcileArgs { dry_run, new_state, lock, repo, forge, state, .. } = args;
-    let options = repo_options(&repo.repo, Given::read(&repo).forge(&forge).state(&state).lock(&lock));
+    let ReconcileArgs { dry_run, new_state, lock, platform, .. } = args;
+    let options = repo_options(&platform.repo.repo, platform.given().lock(&lock));
     let run = ops::reconcile::ReconcileOptions { dry_run, new_state, actor: "paved" };
     let done = ops::reconcile::reconcile_run(&options, cache, &run, p.progress_bar())?;
     p.diagnostics(&done.planned.loaded);

@@ -1,7 +1,7 @@
 //! `paved scorecard`: the scorecards computed from evidence and printed, committing nothing; and
 //! `paved scorecard deprecations`, the quarterly sunset review's PR.
 
-use super::args::{ForgeArgs, FormatArgs, Given, LockArgs, RepoArgs, ReportFormatArgs, repo_options};
+use super::args::{ForgeArgs, Given, RepoArgs, ReportFormatArgs, WritesForge, repo_options};
 use super::exit::{Failed, fail_if};
 use super::output::{Format, Printer};
 use crate::model::cache::ParseCache;
@@ -29,13 +29,7 @@ pub enum ScorecardCmd {
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]
-        lock: LockArgs,
-        #[command(flatten)]
-        repo: RepoArgs,
-        #[command(flatten)]
-        forge: ForgeArgs,
-        #[command(flatten)]
-        format: FormatArgs,
+        on: WritesForge,
     },
 }
 
@@ -43,7 +37,7 @@ impl ScorecardArgs {
     /// The output format: the subcommand's when one is given.
     pub fn format(&self) -> Format {
         match &self.command {
-            Some(ScorecardCmd::Deprecations { format, .. }) => format.format.into(),
+            Some(ScorecardCmd::Deprecations { on, .. }) => on.on.format(),
             None => self.format.format,
         }
     }
@@ -52,8 +46,8 @@ impl ScorecardArgs {
 /// Exit 1 when the platform repo has errors, or the sunset review's PR could not be opened.
 pub fn run(args: ScorecardArgs, cache: &ParseCache, p: &Printer) -> anyhow::Result<()> {
     let ScorecardArgs { command, repo, forge, format } = args;
-    if let Some(ScorecardCmd::Deprecations { dry_run, lock, repo, forge, .. }) = command {
-        return deprecations(dry_run, &lock, &repo, &forge, cache, p);
+    if let Some(ScorecardCmd::Deprecations { dry_run, on }) = command {
+        return deprecations(dry_run, &on, cache, p);
     }
     p.progress("collecting evidence and evaluating scorecards");
     let options = repo_options(&repo.repo, Given::read(&repo).forge(&forge));
@@ -66,17 +60,9 @@ pub fn run(args: ScorecardArgs, cache: &ParseCache, p: &Printer) -> anyhow::Resu
     fail_if(failed)
 }
 
-fn deprecations(
-    dry_run: bool,
-    lock: &LockArgs,
-    repo: &RepoArgs,
-    forge: &ForgeArgs,
-    cache: &ParseCache,
-    p: &Printer,
-) -> anyhow::Result<()> {
+fn deprecations(dry_run: bool, on: &WritesForge, cache: &ParseCache, p: &Printer) -> anyhow::Result<()> {
     p.progress("reviewing sunset candidates");
-    let options = repo_options(&repo.repo, Given::read(repo).forge(forge).lock(lock));
-    let outcome = ops::sunset::propose(&options, cache, dry_run)?;
+    let outcome = ops::sunset::propose(&on.repo_options(), cache, dry_run)?;
     for manifest in &outcome.candidates {
         p.line(&format!("candidate: {manifest}"));
     }
