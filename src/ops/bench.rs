@@ -4,10 +4,38 @@ use super::RepoOptions;
 use super::incremental::{How, WarmPlanner};
 use crate::bench::{CHANGE_FILE, one_file_change};
 
-/// `paved bench incremental`: plan `repo` once, then `commits` times commit a one-file change ([`CHANGE_FILE`])
-/// and plan it with the incremental planner. Returns each patched plan's wall time in seconds (the commits are not
-/// timed). Fails if a plan was not patched: then the figure would not be the incremental planner's.
-pub fn incremental(repo: &std::path::Path, commits: usize) -> anyhow::Result<Vec<f64>> {
+/// What `paved bench incremental` times.
+#[derive(Debug, Clone)]
+pub struct IncrementalOptions {
+    /// A platform repo `paved bench gen` wrote; the run commits to it.
+    pub repo: std::path::PathBuf,
+    /// How many one-file commits to plan.
+    pub commits: usize,
+}
+
+/// The patched plans' wall times, in seconds (the commits are not timed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timings {
+    /// In the order the commits were made.
+    pub times: Vec<f64>,
+    /// The upper median (0 when nothing was timed).
+    pub median: f64,
+}
+
+impl Timings {
+    fn of(times: Vec<f64>) -> Self {
+        let mut sorted = times.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted.get(sorted.len() / 2).copied().unwrap_or_default();
+        Timings { times, median }
+    }
+}
+
+/// `paved bench incremental`: plan the repo once, then `commits` times commit a one-file change ([`CHANGE_FILE`])
+/// and plan it with the incremental planner, timing each patched plan. Fails if a plan was not patched: then the
+/// figure would not be the incremental planner's.
+pub fn incremental(options: &IncrementalOptions) -> anyhow::Result<Timings> {
+    let (repo, commits) = (options.repo.as_path(), options.commits);
     let options = RepoOptions {
         repo: repo.to_path_buf(),
         rev: None,
@@ -29,5 +57,17 @@ pub fn incremental(repo: &std::path::Path, commits: usize) -> anyhow::Result<Vec
         times.push(start.elapsed().as_secs_f64());
         anyhow::ensure!(matches!(how, How::Patched { .. }), "the plan after a one-file commit was not patched: {how}");
     }
-    Ok(times)
+    Ok(Timings::of(times))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Timings;
+
+    #[test]
+    fn the_median_is_the_upper_middle_of_the_sorted_times() {
+        assert_eq!(Timings::of(vec![3.0, 1.0, 2.0, 4.0]).median, 3.0);
+        assert_eq!(Timings::of(vec![0.5]).median, 0.5);
+        assert_eq!(Timings::of(Vec::new()).median, 0.0);
+    }
 }

@@ -14,6 +14,7 @@ pub mod modules;
 pub mod paths;
 pub mod pr;
 pub mod reconcile;
+pub mod records;
 pub mod releases;
 pub mod review;
 pub mod scorecard;
@@ -25,6 +26,23 @@ use crate::model::{LoadOptions, Loaded};
 use crate::source::Snapshot;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
+
+/// A failure that is the user's to mend: input an operation refused (a parameter a path does not take, a PR that
+/// is not open, an unknown number) or an action the forge refused. The CLI exits 1 on it and 2 on every other
+/// error (I/O, a forge that could not be reached). Transparent: it prints as the error it holds.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct Refused(#[from] pub anyhow::Error);
+
+impl Refused {
+    /// A forge's error, as [`Refused`] unless retrying might mend it (see [`crate::forge::Error::is_transient`]).
+    pub fn unless_transient(e: anyhow::Error) -> anyhow::Error {
+        match e.downcast_ref::<crate::forge::Error>() {
+            Some(fe) if !fe.is_transient() => Refused(e).into(),
+            _ => e,
+        }
+    }
+}
 
 /// Where the platform repo is read from.
 #[derive(Debug, Clone)]
@@ -123,6 +141,28 @@ pub fn validate_files(files: &[PathBuf], repo: &Path, strict: bool) -> anyhow::R
 pub fn local_forge(options: &RepoOptions, loaded: &Loaded) -> Option<LocalForge> {
     let configured = loaded.model.platform.spec.forge.path.as_ref().map(|p| crate::abspath::resolve(&options.repo, p));
     options.forge.clone().or_else(|| env_path("PAVED_FORGE")).or(configured).map(LocalForge::new)
+}
+
+/// The platform and its local forge, for the commands that drive the local forge by hand (`paved pr`, records).
+pub struct OnLocalForge {
+    pub loaded: Loaded,
+    pub forge: LocalForge,
+    /// The platform's lock, when the command writes the forge's platform repo (see [`on_local_forge`]).
+    pub lease: Option<crate::lock::Lease>,
+}
+
+/// Load the platform and open its local forge. With `lock` (a command that writes the forge's platform repo:
+/// merge, plan), the platform's lock is taken before anything is read, and held while the lease lives.
+///
+/// # Errors
+/// The lock is busy past `options.lock_wait`; the platform repo cannot be read; no local forge is configured.
+pub fn on_local_forge(options: &RepoOptions, cache: &ParseCache, lock: bool) -> anyhow::Result<OnLocalForge> {
+    let lease = lock.then(|| lock_platform(options)).transpose()?;
+    let loaded = load(options, cache)?;
+    let forge = local_forge(options, &loaded).ok_or_else(|| {
+        anyhow::anyhow!("no local forge configured: set platform.yaml spec.forge.path or pass --forge DIR")
+    })?;
+    Ok(OnLocalForge { loaded, forge, lease })
 }
 
 /// The forge this platform repo names: GitHub when platform.yaml says `spec.forge.kind: github` (unless a local

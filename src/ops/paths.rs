@@ -1,8 +1,8 @@
 //! `paved scaffold`, `paved paths status` and `paved paths sync`: paved paths from the command line.
 
-use super::RepoOptions;
 use super::open_snapshot;
 use super::reconcile::{Only, Reconciled, reconcile_only};
+use super::{Refused, RepoOptions};
 use crate::apply::paths::PathsReport;
 use crate::model::Loaded;
 use crate::model::cache::ParseCache;
@@ -37,7 +37,15 @@ pub struct Scaffolded {
 
 /// Render a path into a new directory. The path comes from the platform repo when it has `paths/<name>/`,
 /// otherwise from the standard library built into paved.
+///
+/// # Errors
+/// What the path refuses (an unknown path or version, a parameter it does not take or a value it rejects) is
+/// [`Refused`]; anything else (an output directory in use, I/O) is not.
 pub fn scaffold(repo: &RepoOptions, options: &ScaffoldOptions) -> anyhow::Result<Scaffolded> {
+    render_scaffold(repo, options).map_err(|e| if e.is::<render::Error>() { Refused(e).into() } else { e })
+}
+
+fn render_scaffold(repo: &RepoOptions, options: &ScaffoldOptions) -> anyhow::Result<Scaffolded> {
     let from_repo = open_snapshot(repo).ok().filter(|s| s.get(&format!("paths/{}/path.yaml", options.path)).is_some());
     let files = match &from_repo {
         Some(s) => PathFiles::from_snapshot(s, &options.path)?,
@@ -68,6 +76,17 @@ pub fn scaffold(repo: &RepoOptions, options: &ScaffoldOptions) -> anyhow::Result
     })
 }
 
+/// How `paved paths status|sync` runs.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncOptions<'a> {
+    /// Carry the actions out (`paths sync`); without it, only plan them (`paths status`, `sync --dry-run`).
+    pub execute: bool,
+    /// At most this many migration PRs are newly opened in one run.
+    pub max_new_prs: usize,
+    /// Who the bot commit's audit records name.
+    pub actor: &'a str,
+}
+
 pub struct PathsRun {
     pub loaded: Loaded,
     pub plan: PathsPlan,
@@ -84,11 +103,10 @@ pub struct PathsRun {
 pub fn sync(
     repo: &RepoOptions,
     cache: &ParseCache,
-    execute: bool,
-    max_new_prs: usize,
-    actor: &str,
+    options: &SyncOptions,
     progress: &dyn Progress,
 ) -> anyhow::Result<PathsRun> {
+    let SyncOptions { execute, max_new_prs, actor } = *options;
     let loaded = super::load(repo, cache)?;
     anyhow::ensure!(
         super::forge(repo, &loaded)?.is_some(),

@@ -1,21 +1,55 @@
 //! `paved pr …`: drive pull requests on the local forge from the command line, and before `pr open`, put the
 //! platform work tree's branch on the forge (see [`push_head`]).
 
+use super::{Refused, RepoOptions, on_local_forge};
 use crate::forge::local::LocalForge;
 use crate::forge::{Forge, NewPr, PrState, PullRequest, ReviewState};
 use crate::gitcli::git;
+use crate::model::cache::ParseCache;
+use crate::review::Review;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
+
+/// Where a PR command acts.
+#[derive(Debug, Clone)]
+pub struct PrOptions {
+    /// The platform repo (its work tree is where `pr open` pushes from) and its local forge.
+    pub repo: RepoOptions,
+    /// The forge repo (owner/name); `None`: the platform repo platform.yaml names.
+    pub on: Option<String>,
+    /// Take the platform's lock first: the command writes the forge's platform repo (merge, plan).
+    pub lock: bool,
+}
 
 /// Which PR command to run.
 #[derive(Debug, Clone)]
 pub enum PrCommand {
-    List { state: Option<PrState> },
-    Show { number: u64 },
-    Open { head: String, base: String, title: String, body: String, author: String },
-    Approve { number: u64, by: String, body: String },
-    Merge { number: u64, by: String },
-    Close { number: u64 },
+    List {
+        state: Option<PrState>,
+    },
+    Show {
+        number: u64,
+    },
+    /// `head`: default, the platform work tree's current branch; pushed first when the forge lacks it.
+    Open {
+        head: Option<String>,
+        base: String,
+        title: String,
+        body: String,
+        author: String,
+    },
+    Approve {
+        number: u64,
+        by: String,
+        body: String,
+    },
+    Merge {
+        number: u64,
+        by: String,
+    },
+    Close {
+        number: u64,
+    },
 }
 
 pub enum PrOutcome {
@@ -23,22 +57,56 @@ pub enum PrOutcome {
     One(Box<PullRequest>),
 }
 
-pub fn run(forge: &dyn Forge, repo: &str, command: PrCommand) -> anyhow::Result<PrOutcome> {
-    let one = |pr: Result<PullRequest, crate::forge::Error>| -> anyhow::Result<PrOutcome> {
-        Ok(PrOutcome::One(Box::new(pr.with_context(|| format!("on {repo}"))?)))
-    };
-    match command {
-        PrCommand::List { state } => {
-            Ok(PrOutcome::List(forge.list_prs(repo, state).with_context(|| format!("on {repo}"))?))
-        }
-        PrCommand::Show { number } => one(forge.get_pr(repo, number)),
+/// What a PR command did.
+pub struct PrRun {
+    /// What was pushed to the forge before the PR was opened, in words (see [`push_head`]).
+    pub pushed: Option<String>,
+    /// The forge's answer. What the forge refuses (a PR that is not open, a merge conflict, an unknown number) is
+    /// [`Refused`]: the user's input, not an I/O failure. Kept apart from the push, which happened either way.
+    pub outcome: anyhow::Result<PrOutcome>,
+}
+
+/// Run a PR command on the local forge of the platform `options` name.
+///
+/// # Errors
+/// No local forge, no repo to act on, the lock, or a push before `pr open` failed: then nothing was asked of the
+/// forge. The forge's own answer is in [`PrRun::outcome`].
+pub fn pr(options: &PrOptions, cache: &ParseCache, command: PrCommand) -> anyhow::Result<PrRun> {
+    let (on_forge, repo) = target(options, cache)?;
+    let forge: &dyn Forge = &on_forge.forge;
+    let one = |pr: Result<PullRequest, crate::forge::Error>| pr.map(|pr| PrOutcome::One(Box::new(pr)));
+    let mut pushed = None;
+    let answer = match command {
+        PrCommand::List { state } => forge.list_prs(&repo, state).map(PrOutcome::List),
+        PrCommand::Show { number } => one(forge.get_pr(&repo, number)),
         PrCommand::Open { head, base, title, body, author } => {
-            one(forge.open_pr(repo, NewPr { head, base, title, body, author, labels: Vec::new() }))
+            let head = push_head(&on_forge.forge, &repo, &options.repo.repo, head.as_deref(), &base)?;
+            pushed = head.pushed;
+            one(forge.open_pr(&repo, NewPr { head: head.branch, base, title, body, author, labels: Vec::new() }))
         }
-        PrCommand::Approve { number, by, body } => one(forge.review(repo, number, &by, ReviewState::Approved, &body)),
-        PrCommand::Merge { number, by } => one(forge.merge_pr(repo, number, &by)),
-        PrCommand::Close { number } => one(forge.close_pr(repo, number)),
-    }
+        PrCommand::Approve { number, by, body } => one(forge.review(&repo, number, &by, ReviewState::Approved, &body)),
+        PrCommand::Merge { number, by } => one(forge.merge_pr(&repo, number, &by)),
+        PrCommand::Close { number } => one(forge.close_pr(&repo, number)),
+    };
+    let outcome = answer.with_context(|| format!("on {repo}")).map_err(Refused::unless_transient);
+    Ok(PrRun { pushed, outcome })
+}
+
+/// `paved pr plan N`: compute PR `number`'s plan and post it ([`super::review::post`]); returns the review and
+/// the comment posted.
+pub fn plan(options: &PrOptions, cache: &ParseCache, number: u64) -> anyhow::Result<(Review, String)> {
+    let (on_forge, repo) = target(options, cache)?;
+    super::review::post(&on_forge.forge, &repo, number, cache)
+}
+
+/// The local forge and the repo on it a PR command acts on (the lock taken first when `options` ask for it).
+fn target(options: &PrOptions, cache: &ParseCache) -> anyhow::Result<(super::OnLocalForge, String)> {
+    let on_forge = on_local_forge(&options.repo, cache, options.lock)?;
+    let repo =
+        options.on.clone().or_else(|| on_forge.loaded.model.platform.spec.repos.platform.clone()).ok_or_else(|| {
+            anyhow::anyhow!("which repo? pass --on owner/name or set platform.yaml spec.repos.platform")
+        })?;
+    Ok((on_forge, repo))
 }
 
 /// The branch a PR is opened from, after [`push_head`].

@@ -288,6 +288,32 @@ pub fn reconcile_shown(
     reconcile_only(options, cache, &Only { dry_run, actor, max_new_prs: DEFAULT_MAX_NEW_PRS, kinds: None }, progress)
 }
 
+/// How `paved reconcile` runs.
+#[derive(Debug, Clone)]
+pub struct ReconcileOptions<'a> {
+    /// Plan only; write nothing.
+    pub dry_run: bool,
+    /// Adopt an empty state directory first ([`adopt_new_state`]); ignored on a dry run, which writes nothing.
+    pub new_state: bool,
+    /// Who the bot commit's audit records name.
+    pub actor: &'a str,
+}
+
+/// `paved reconcile`: [`reconcile_shown`], after [`adopt_new_state`] when `run` asks for it, which is said on
+/// stderr as it happens (as the lock's waiting note is).
+pub fn reconcile_run(
+    options: &RepoOptions,
+    cache: &ParseCache,
+    run: &ReconcileOptions,
+    progress: &dyn Progress,
+) -> anyhow::Result<Reconciled> {
+    if run.new_state && !run.dry_run {
+        let dir = adopt_new_state(options, cache)?;
+        eprintln!("note: {} is now this platform's state; what status/ records is provisioned afresh", dir.display());
+    }
+    reconcile_shown(options, cache, run.dry_run, run.actor, progress)
+}
+
 /// Which part of the plan a run carries out, and how.
 pub struct Only<'a> {
     pub dry_run: bool,
