@@ -96,7 +96,8 @@ pub fn pr(options: &PrOptions, cache: &ParseCache, command: PrCommand) -> anyhow
 /// the comment posted.
 pub fn plan(options: &PrOptions, cache: &ParseCache, number: u64) -> anyhow::Result<(Review, String)> {
     let (on_forge, repo) = target(options, cache)?;
-    super::review::post(&on_forge.forge, &repo, number, cache)
+    // A PR the forge does not have is the caller's mistake (exit 1), as for `paved pr show`.
+    super::review::post(&on_forge.forge, &repo, number, cache).map_err(Refused::unless_transient)
 }
 
 /// The local forge and the repo on it a PR command acts on (the lock taken first when `options` ask for it).
