@@ -1,7 +1,8 @@
 //! The catalog as a whole: entities by reference, references resolved, relations computed both ways.
 
-use super::entity::{Entity, reverse_relation};
+use super::entity::Entity;
 use super::entity_ref::{EntityRef, common};
+use super::relation::RelationType;
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -29,45 +30,16 @@ impl CatalogEntity {
 
 /// One relation: its type and the entity it points at, by place in the catalog's sorted entity list (an index,
 /// not a copy of the reference: a copy was three strings for each of some 300,000 relations at 50,000 services).
-/// Ordered by type, then target, as the target references order. Eight bytes: the type is its place in
-/// [`RELATIONS`], which is sorted, so the order is the names' order.
+/// Ordered by type, then target, as the target references order. Eight bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Relation {
-    kind: u8,
+    kind: RelationType,
     target: u32,
 }
 
-/// Every relation type Backstage's built-in kinds make (see [`super::entity::reverse_relation`]), sorted.
-const RELATIONS: [&str; 19] = [
-    "apiConsumedBy",
-    "apiProvidedBy",
-    "childOf",
-    "consumesApi",
-    "dependencyOf",
-    "dependsOn",
-    "hasMember",
-    "hasPart",
-    "hasPlugin",
-    "hasSkill",
-    "memberOf",
-    "ownedBy",
-    "ownerOf",
-    "parentOf",
-    "partOf",
-    "pluginOf",
-    "providesApi",
-    "relatedTo",
-    "skillOf",
-];
-
 impl Relation {
-    fn new(kind: &str, target: u32) -> Self {
-        let kind = RELATIONS.binary_search(&kind).expect("every relation type the entity module makes is listed");
-        Relation { kind: kind as u8, target }
-    }
-
-    pub fn kind(&self) -> &'static str {
-        RELATIONS[self.kind as usize]
+    pub fn kind(&self) -> RelationType {
+        self.kind
     }
 }
 
@@ -128,7 +100,7 @@ type RefIndex<'a> = std::collections::HashMap<(&'a str, &'a str, &'a str), usize
 /// What resolving one chunk of entities gives.
 #[derive(Default)]
 struct Resolved {
-    triples: Vec<(u32, &'static str, u32)>,
+    triples: Vec<(u32, RelationType, u32)>,
     diagnostics: Vec<Diagnostic>,
     /// Entities (indices) with a reference that does not resolve.
     dangling: Vec<usize>,
@@ -184,7 +156,7 @@ impl Catalog {
             self.entities.keys().enumerate().map(|(i, r)| ((&*r.kind, &*r.namespace, &*r.name), i)).collect();
         let resolved = crate::par::map(&chunks, 2, |range| self.resolve_chunk(range.clone(), &index));
         drop(index);
-        let mut triples: Vec<(u32, &'static str, u32)> = Vec::new();
+        let mut triples: Vec<(u32, RelationType, u32)> = Vec::new();
         let mut dangling = Vec::new();
         for chunk in resolved {
             triples.extend(chunk.triples);
@@ -198,7 +170,7 @@ impl Catalog {
         let mut dangling = dangling.into_iter().peekable();
         for (i, (_, item)) in self.entities.0.iter_mut().enumerate() {
             if let Some(run) = runs.next_if(|run| run[0].0 as usize == i) {
-                item.relations = run.iter().map(|&(_, kind, target)| Relation::new(kind, target)).collect();
+                item.relations = run.iter().map(|&(_, kind, target)| Relation { kind, target }).collect();
             }
             // An entity with a broken reference keeps its last good status rather than one missing that relation.
             if dangling.next_if_eq(&i).is_some() {
@@ -235,7 +207,7 @@ impl Catalog {
                 };
                 let (s, t) = (index(source), index(target));
                 out.triples.push((s, raw.field.relation, t));
-                out.triples.push((t, reverse_relation(raw.field.relation), s));
+                out.triples.push((t, raw.field.relation.reverse(), s));
             }
             if broken {
                 out.dangling.push(source);
@@ -265,7 +237,7 @@ impl Catalog {
     }
 
     /// Every relation of `r` as (type, target), sorted by type then target.
-    pub fn relations_of<'a>(&'a self, r: &EntityRef) -> impl Iterator<Item = (&'static str, &'a EntityRef)> + 'a {
+    pub fn relations_of<'a>(&'a self, r: &EntityRef) -> impl Iterator<Item = (RelationType, &'a EntityRef)> + 'a {
         let relations = self.entities.get(r).map(|item| &item.relations[..]).unwrap_or_default();
         relations.iter().map(|rel| (rel.kind(), self.entities.key_at(rel.target)))
     }
@@ -276,7 +248,7 @@ impl Catalog {
     pub fn relations_in<'a>(
         &'a self,
         item: &'a CatalogEntity,
-    ) -> impl Iterator<Item = (&'static str, &'a EntityRef, &'a CatalogEntity)> + 'a {
+    ) -> impl Iterator<Item = (RelationType, &'a EntityRef, &'a CatalogEntity)> + 'a {
         item.relations.iter().map(|rel| {
             let (r, target) = &self.entities.0[rel.target as usize];
             (rel.kind(), r, target)
@@ -284,12 +256,12 @@ impl Catalog {
     }
 
     /// Relations of `r` of one type, sorted.
-    pub fn related<'a>(&'a self, r: &EntityRef, kind: &'a str) -> impl Iterator<Item = &'a EntityRef> + 'a {
+    pub fn related<'a>(&'a self, r: &EntityRef, kind: RelationType) -> impl Iterator<Item = &'a EntityRef> + 'a {
         self.relations_of(r).filter(move |(k, _)| *k == kind).map(|(_, target)| target)
     }
 
     pub fn owner_of(&self, r: &EntityRef) -> Option<&EntityRef> {
-        self.related(r, "ownedBy").next()
+        self.related(r, RelationType::OwnedBy).next()
     }
 
     /// Users who are members of `group` or of any group below it.
@@ -301,8 +273,8 @@ impl Catalog {
             if !seen.insert(g.clone()) {
                 continue;
             }
-            out.extend(self.related(&g, "hasMember").cloned());
-            stack.extend(self.related(&g, "parentOf").cloned());
+            out.extend(self.related(&g, RelationType::HasMember).cloned());
+            stack.extend(self.related(&g, RelationType::ParentOf).cloned());
         }
         out
     }
@@ -322,10 +294,14 @@ impl Catalog {
             if !seen.insert(std::ptr::from_ref(g)) {
                 continue;
             }
-            if self.relations_in(item).any(|(kind, ..)| kind == "hasMember") {
+            if self.relations_in(item).any(|(kind, ..)| kind == RelationType::HasMember) {
                 return true;
             }
-            stack.extend(self.relations_in(item).filter(|(kind, ..)| *kind == "parentOf").map(|(_, r, sub)| (r, sub)));
+            stack.extend(
+                self.relations_in(item)
+                    .filter(|(kind, ..)| *kind == RelationType::ParentOf)
+                    .map(|(_, r, sub)| (r, sub)),
+            );
         }
         false
     }
@@ -378,7 +354,7 @@ mod tests {
         // The kept one's owner resolves both ways; the dropped one's dangling owner is never looked at.
         let team = EntityRef::new("group", "default", "team-a");
         assert_eq!(catalog.owner_of(&orders), Some(&team));
-        assert_eq!(catalog.related(&team, "ownerOf").collect::<Vec<_>>(), vec![&orders]);
+        assert_eq!(catalog.related(&team, RelationType::OwnerOf).collect::<Vec<_>>(), vec![&orders]);
     }
 
     #[test]
@@ -407,19 +383,6 @@ mod tests {
     }
 
     #[test]
-    fn every_relation_type_and_its_reverse_is_listed_in_order() {
-        assert!(RELATIONS.windows(2).all(|w| w[0] < w[1]), "sorted, so a relation orders as its type's name");
-        for spec in &super::super::entity::KIND_SPECS {
-            for field in spec.refs {
-                for kind in [field.relation, reverse_relation(field.relation)] {
-                    assert_eq!(Relation::new(kind, 0).kind(), kind);
-                }
-            }
-        }
-        assert_eq!(Relation::new("relatedTo", 0).kind(), "relatedTo");
-    }
-
-    #[test]
     fn relations_are_sorted_by_type_then_target_and_a_dangling_reference_stalls_its_entity() {
         let items = vec![
             entity("catalog/a.yaml", TEAM),
@@ -430,7 +393,7 @@ mod tests {
         let mut diags = Diagnostics::default();
         let catalog = Catalog::build(items, &mut diags);
         let team = EntityRef::new("group", "default", "team-a");
-        let names: Vec<_> = catalog.related(&team, "ownerOf").map(|r| r.name.as_str()).collect();
+        let names: Vec<_> = catalog.related(&team, RelationType::OwnerOf).map(|r| r.name.as_str()).collect();
         assert_eq!(names, vec!["alpha", "zeta"]);
         let lost = catalog.get(&EntityRef::new("component", "default", "lost")).expect("kept");
         assert!(!lost.valid);

@@ -3,6 +3,7 @@
 
 use super::decode::Finding;
 use super::entity_ref::{common, static_or_owned};
+use super::relation::RelationType;
 use super::small_map::SmallMap;
 use crate::diag::{Pos, did_you_mean};
 use crate::yaml::compact::Compact;
@@ -54,14 +55,14 @@ static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9:+#]+(-[a-z0
 pub struct RefField {
     pub field: &'static str,
     pub default_kind: Option<&'static str>,
-    pub relation: &'static str,
+    pub relation: RelationType,
     pub many: bool,
 }
 
-const fn one(field: &'static str, default_kind: Option<&'static str>, relation: &'static str) -> RefField {
+const fn one(field: &'static str, default_kind: Option<&'static str>, relation: RelationType) -> RefField {
     RefField { field, default_kind, relation, many: false }
 }
-const fn many(field: &'static str, default_kind: Option<&'static str>, relation: &'static str) -> RefField {
+const fn many(field: &'static str, default_kind: Option<&'static str>, relation: RelationType) -> RefField {
     RefField { field, default_kind, relation, many: true }
 }
 
@@ -92,10 +93,10 @@ pub struct KindSpec {
     pub shapes: &'static [(&'static str, Shape)],
 }
 
-const OWNER: RefField = one("owner", Some("group"), "ownedBy");
-const SYSTEM: RefField = one("system", Some("system"), "partOf");
-const DEPENDS_ON: RefField = many("dependsOn", None, "dependsOn");
-const DEPENDENCY_OF: RefField = many("dependencyOf", None, "dependencyOf");
+const OWNER: RefField = one("owner", Some("group"), RelationType::OwnedBy);
+const SYSTEM: RefField = one("system", Some("system"), RelationType::PartOf);
+const DEPENDS_ON: RefField = many("dependsOn", None, RelationType::DependsOn);
+const DEPENDENCY_OF: RefField = many("dependencyOf", None, RelationType::DependencyOf);
 
 pub static KIND_SPECS: [KindSpec; 17] = [
     KindSpec {
@@ -116,9 +117,9 @@ pub static KIND_SPECS: [KindSpec; 17] = [
         refs: &[
             OWNER,
             SYSTEM,
-            one("subcomponentOf", Some("component"), "partOf"),
-            many("providesApis", Some("api"), "providesApi"),
-            many("consumesApis", Some("api"), "consumesApi"),
+            one("subcomponentOf", Some("component"), RelationType::PartOf),
+            many("providesApis", Some("api"), RelationType::ProvidesApi),
+            many("consumesApis", Some("api"), RelationType::ConsumesApi),
             DEPENDS_ON,
             DEPENDENCY_OF,
         ],
@@ -145,7 +146,7 @@ pub static KIND_SPECS: [KindSpec; 17] = [
         spec_type: None,
         required: &["owner"],
         known: &["owner", "domain", "type"],
-        refs: &[OWNER, one("domain", Some("domain"), "partOf")],
+        refs: &[OWNER, one("domain", Some("domain"), RelationType::PartOf)],
         shapes: &[],
     },
     KindSpec {
@@ -153,7 +154,7 @@ pub static KIND_SPECS: [KindSpec; 17] = [
         spec_type: None,
         required: &["owner"],
         known: &["owner", "subdomainOf", "type"],
-        refs: &[OWNER, one("subdomainOf", Some("domain"), "partOf")],
+        refs: &[OWNER, one("subdomainOf", Some("domain"), RelationType::PartOf)],
         shapes: &[],
     },
     KindSpec {
@@ -162,9 +163,9 @@ pub static KIND_SPECS: [KindSpec; 17] = [
         required: &["type", "children"],
         known: &["type", "profile", "parent", "children", "members"],
         refs: &[
-            one("parent", Some("group"), "childOf"),
-            many("children", Some("group"), "parentOf"),
-            many("members", Some("user"), "hasMember"),
+            one("parent", Some("group"), RelationType::ChildOf),
+            many("children", Some("group"), RelationType::ParentOf),
+            many("members", Some("user"), RelationType::HasMember),
         ],
         shapes: &[],
     },
@@ -173,7 +174,7 @@ pub static KIND_SPECS: [KindSpec; 17] = [
         spec_type: None,
         required: &["memberOf"],
         known: &["profile", "memberOf"],
-        refs: &[many("memberOf", Some("group"), "memberOf")],
+        refs: &[many("memberOf", Some("group"), RelationType::MemberOf)],
         shapes: &[],
     },
     KindSpec {
@@ -231,7 +232,7 @@ pub static KIND_SPECS: [KindSpec; 17] = [
             "license",
             "compatibility",
         ],
-        refs: &[OWNER, SYSTEM, many("dependsOn", Some("airesource"), "dependsOn")],
+        refs: &[OWNER, SYSTEM, many("dependsOn", Some("airesource"), RelationType::DependsOn)],
         shapes: &[
             LIFECYCLE,
             ("disciplines", Shape::TextList),
@@ -261,7 +262,7 @@ pub static KIND_SPECS: [KindSpec; 17] = [
         spec_type: Some("plugin"),
         required: &["type", "lifecycle", "owner", "skills"],
         known: &["type", "lifecycle", "owner", "system", "skills", "version"],
-        refs: &[OWNER, SYSTEM, many("skills", Some("airesource"), "hasSkill")],
+        refs: &[OWNER, SYSTEM, many("skills", Some("airesource"), RelationType::HasSkill)],
         shapes: &[LIFECYCLE, ("version", Shape::Text)],
     },
     KindSpec {
@@ -269,7 +270,7 @@ pub static KIND_SPECS: [KindSpec; 17] = [
         spec_type: Some("marketplace"),
         required: &["type", "lifecycle", "owner", "plugins"],
         known: &["type", "lifecycle", "owner", "system", "plugins", "version"],
-        refs: &[OWNER, SYSTEM, many("plugins", Some("airesource"), "hasPlugin")],
+        refs: &[OWNER, SYSTEM, many("plugins", Some("airesource"), RelationType::HasPlugin)],
         shapes: &[LIFECYCLE, ("version", Shape::Text)],
     },
 ];
@@ -286,27 +287,6 @@ const fn remote_api(spec_type: &'static str) -> KindSpec {
         known: &["type", "lifecycle", "owner", "system", "remotes"],
         refs: &[OWNER, SYSTEM],
         shapes: &[LIFECYCLE, ("remotes", Shape::Remotes)],
-    }
-}
-
-/// The reverse of each relation, as Backstage names them.
-pub fn reverse_relation(relation: &str) -> &'static str {
-    match relation {
-        "ownedBy" => "ownerOf",
-        "partOf" => "hasPart",
-        "dependsOn" => "dependencyOf",
-        "dependencyOf" => "dependsOn",
-        "providesApi" => "apiProvidedBy",
-        "consumesApi" => "apiConsumedBy",
-        "childOf" => "parentOf",
-        "parentOf" => "childOf",
-        "memberOf" => "hasMember",
-        "hasMember" => "memberOf",
-        "hasSkill" => "skillOf",
-        "skillOf" => "hasSkill",
-        "hasPlugin" => "pluginOf",
-        "pluginOf" => "hasPlugin",
-        _ => "relatedTo",
     }
 }
 

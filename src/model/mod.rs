@@ -19,6 +19,7 @@ pub mod naming;
 pub mod params;
 pub mod placeholder;
 pub mod platform;
+pub mod relation;
 pub mod request;
 pub mod scorecard;
 pub mod small_map;

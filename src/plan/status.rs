@@ -3,6 +3,7 @@
 
 use crate::model::catalog::CatalogEntity;
 use crate::model::entity_ref::EntityRef;
+use crate::model::relation::RelationType;
 use crate::model::status::{ConditionReason, ConditionStatus, ConditionType};
 use crate::model::{Model, annotations};
 use crate::observe::Observed;
@@ -39,7 +40,7 @@ pub struct EntityStatus {
 #[derive(Debug, Clone, Serialize)]
 pub struct Relation {
     #[serde(rename = "type")]
-    pub kind: &'static str,
+    pub kind: RelationType,
     pub target: EntityRef,
 }
 
@@ -81,7 +82,8 @@ pub fn entity_of_status_path(path: &str) -> Option<EntityRef> {
 pub fn entity_status(model: &Model, observed: &Observed, r: &EntityRef, item: &CatalogEntity) -> EntityStatus {
     let catalog = &model.catalog;
     let e = &item.entity;
-    let owner = catalog.relations_in(item).find(|(kind, ..)| *kind == "ownedBy").map(|(_, o, owner)| (o, owner));
+    let owner =
+        catalog.relations_in(item).find(|(kind, ..)| *kind == RelationType::OwnedBy).map(|(_, o, owner)| (o, owner));
     let owner_team_type = owner.and_then(|(_, o)| o.entity.team_topology()).map(str::to_owned);
     let mut findings = Vec::new();
 
@@ -101,7 +103,7 @@ pub fn entity_status(model: &Model, observed: &Observed, r: &EntityRef, item: &C
     }
     if r.kind == "group"
         && !catalog.has_members_in(r, item)
-        && catalog.relations_in(item).any(|(kind, ..)| kind == "ownerOf")
+        && catalog.relations_in(item).any(|(kind, ..)| kind == RelationType::OwnerOf)
     {
         findings.push(Finding { kind: "NoMembers", message: "this group owns entities but has no members".to_owned() });
     }

@@ -109,7 +109,7 @@ pub fn page(model: &Model, facts: &Facts) -> String {
             continue;
         }
         let members = model.catalog.members(g).len();
-        let owned: Vec<_> = model.catalog.related(g, "ownerOf").collect();
+        let owned: Vec<_> = model.catalog.related(g, crate::model::relation::RelationType::OwnerOf).collect();
         let components = owned.iter().filter(|r| r.kind == "component").count();
         let resources = owned.iter().filter(|r| r.kind == "resource").count()
             + model.requests.values().filter(|r| r.team.eq_ignore_ascii_case(&g.name)).count();

@@ -1,6 +1,7 @@
 use crate::util::{Dir, Paved, copy_tree, root};
 use paved::model::cache::ParseCache;
 use paved::model::entity_ref::EntityRef;
+use paved::model::relation::RelationType;
 use paved::model::{LoadOptions, load};
 use paved::source::Snapshot;
 use std::collections::BTreeSet;
@@ -311,21 +312,21 @@ fn environments_ai_resources_and_remote_apis_are_built_in_with_their_relations()
     let loaded = load_dir(dir.path());
     let catalog = &loaded.model.catalog;
     let r = |text: &str| EntityRef::parse(text, None, "default").expect("ref");
-    let names = |from: &str, relation: &str| -> Vec<String> {
+    let names = |from: &str, relation: RelationType| -> Vec<String> {
         catalog.related(&r(from), relation).map(ToString::to_string).collect()
     };
     assert_eq!(
-        names("airesource:code-review-plugin", "hasSkill"),
+        names("airesource:code-review-plugin", RelationType::HasSkill),
         ["airesource:default/security-review", "airesource:default/typescript-best-practices"]
     );
-    assert_eq!(names("airesource:security-review", "skillOf"), ["airesource:default/code-review-plugin"]);
+    assert_eq!(names("airesource:security-review", RelationType::SkillOf), ["airesource:default/code-review-plugin"]);
     assert_eq!(
-        names("airesource:company-ai-tools", "hasPlugin"),
+        names("airesource:company-ai-tools", RelationType::HasPlugin),
         ["airesource:default/code-review-plugin", "airesource:default/testing-plugin"]
     );
-    assert_eq!(names("airesource:code-review-plugin", "pluginOf"), ["airesource:default/company-ai-tools"]);
-    assert_eq!(names("api:backstage-mcp-server", "ownedBy"), ["group:default/team-a"]);
-    assert_eq!(names("airesource:frontend-design", "partOf"), ["system:default/artist-engagement-portal"]);
+    assert_eq!(names("airesource:code-review-plugin", RelationType::PluginOf), ["airesource:default/company-ai-tools"]);
+    assert_eq!(names("api:backstage-mcp-server", RelationType::OwnedBy), ["group:default/team-a"]);
+    assert_eq!(names("airesource:frontend-design", RelationType::PartOf), ["system:default/artist-engagement-portal"]);
     assert!(catalog.get(&r("environment:prod")).is_some_and(|e| e.valid));
     assert!(catalog.get(&r("api:local-inference-server")).is_some_and(|e| e.valid));
     // A skill's dependsOn names other AI resources by default.
@@ -334,8 +335,12 @@ fn environments_ai_resources_and_remote_apis_are_built_in_with_their_relations()
         &format!("{}  dependsOn: [typescript-best-practices]\n", skill("security-review")),
     );
     let loaded = load_dir(dir.path());
-    let deps: Vec<String> =
-        loaded.model.catalog.related(&r("airesource:security-review"), "dependsOn").map(ToString::to_string).collect();
+    let deps: Vec<String> = loaded
+        .model
+        .catalog
+        .related(&r("airesource:security-review"), RelationType::DependsOn)
+        .map(ToString::to_string)
+        .collect();
     assert_eq!(deps, ["airesource:default/typescript-best-practices"], "{:?}", loaded.diagnostics);
 }
 
