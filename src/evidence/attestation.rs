@@ -7,6 +7,7 @@
 //! A key not in `platform.yaml`, a changed payload or signature, a statement about another artifact, and a subject
 //! digest that differs from the image digest the component's SBOM records.
 
+use super::error::Error;
 use super::fact::{Citation, Fact, parse_time};
 use super::inputs::Inputs;
 use crate::model::platform::{KeyAlgorithm, SigningKey};
@@ -32,24 +33,28 @@ fn b64(text: &str) -> Option<Vec<u8>> {
 ///
 /// # Errors
 /// Why it does not verify: the key does not parse, the signature is malformed, or it is not this key's.
-pub fn verify(key: &SigningKey, message: &[u8], sig: &[u8]) -> Result<(), String> {
+pub fn verify(key: &SigningKey, message: &[u8], sig: &[u8]) -> Result<(), Error> {
+    let bad_key =
+        |algorithm, e: &dyn std::fmt::Display| Error::BadKey { key: key.id.clone(), algorithm, message: e.to_string() };
+    let not_verified = |_| Error::NotVerified { key: key.id.clone() };
     match key.algorithm {
         KeyAlgorithm::Ed25519 => {
             use ed25519_dalek::pkcs8::DecodePublicKey;
             let vk = ed25519_dalek::VerifyingKey::from_public_key_pem(key.public_key.trim())
-                .map_err(|e| format!("key {} is not an Ed25519 public key in PEM: {e}", key.id))?;
-            let sig = ed25519_dalek::Signature::from_slice(sig).map_err(|_| "not a 64-byte Ed25519 signature")?;
-            vk.verify_strict(message, &sig).map_err(|_| format!("signature does not verify with key {}", key.id))
+                .map_err(|e| bad_key("an Ed25519", &e))?;
+            let sig = ed25519_dalek::Signature::from_slice(sig)
+                .map_err(|_| Error::Invalid("not a 64-byte Ed25519 signature"))?;
+            vk.verify_strict(message, &sig).map_err(not_verified)
         }
         KeyAlgorithm::EcdsaP256 => {
             use p256::ecdsa::signature::Verifier;
             use p256::pkcs8::DecodePublicKey;
             let vk = p256::ecdsa::VerifyingKey::from_public_key_pem(key.public_key.trim())
-                .map_err(|e| format!("key {} is not a P-256 public key in PEM: {e}", key.id))?;
+                .map_err(|e| bad_key("a P-256", &e))?;
             let sig = p256::ecdsa::Signature::from_der(sig)
                 .or_else(|_| p256::ecdsa::Signature::from_slice(sig))
-                .map_err(|_| "not an ECDSA P-256 signature (DER or r||s)")?;
-            vk.verify(message, &sig).map_err(|_| format!("signature does not verify with key {}", key.id))
+                .map_err(|_| Error::Invalid("not an ECDSA P-256 signature (DER or r||s)"))?;
+            vk.verify(message, &sig).map_err(not_verified)
         }
     }
 }
@@ -63,27 +68,34 @@ struct Verified {
     date: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-fn check_envelope(line: &str, keys: &[SigningKey], component: &str) -> Result<Verified, String> {
-    let v: Value = serde_json::from_str(line).map_err(|e| format!("not a JSON envelope ({e})"))?;
+fn check_envelope(line: &str, keys: &[SigningKey], component: &str) -> Result<Verified, Error> {
+    let v: Value =
+        serde_json::from_str(line).map_err(|e| Error::Parse { what: "not a JSON envelope", message: e.to_string() })?;
     let env = v.get("dsseEnvelope").unwrap_or(&v);
-    let payload_type = env.get("payloadType").and_then(Value::as_str).ok_or("the envelope has no payloadType")?;
+    let payload_type =
+        env.get("payloadType").and_then(Value::as_str).ok_or(Error::Invalid("the envelope has no payloadType"))?;
     if payload_type != IN_TOTO {
-        return Err(format!("payloadType is `{payload_type}`, not {IN_TOTO}"));
+        return Err(Error::PayloadType(payload_type.to_owned()));
     }
-    let payload = env.get("payload").and_then(Value::as_str).and_then(b64).ok_or("payload is not base64")?;
-    let sigs = env.get("signatures").and_then(Value::as_array).filter(|s| !s.is_empty()).ok_or("unsigned envelope")?;
+    let payload =
+        env.get("payload").and_then(Value::as_str).and_then(b64).ok_or(Error::Invalid("payload is not base64"))?;
+    let sigs = env
+        .get("signatures")
+        .and_then(Value::as_array)
+        .filter(|s| !s.is_empty())
+        .ok_or(Error::Invalid("unsigned envelope"))?;
     let message = pae(payload_type, &payload);
     let mut why = Vec::new();
     let mut key_used = None;
     'sigs: for s in sigs {
         let Some(sig) = s.get("sig").and_then(Value::as_str).and_then(b64) else {
-            why.push("a signature is not base64".to_owned());
+            why.push(Error::Invalid("a signature is not base64"));
             continue;
         };
         let keyid = s.get("keyid").and_then(Value::as_str).unwrap_or_default();
         let candidates: Vec<&SigningKey> = keys.iter().filter(|k| keyid.is_empty() || k.id == keyid).collect();
         if candidates.is_empty() {
-            why.push(format!("signed with key `{keyid}`, which is not a trusted key in platform.yaml"));
+            why.push(Error::UntrustedKey { keyid: keyid.to_owned() });
         }
         for k in candidates {
             match verify(k, &message, &sig) {
@@ -95,19 +107,18 @@ fn check_envelope(line: &str, keys: &[SigningKey], component: &str) -> Result<Ve
             }
         }
     }
-    let key = key_used.ok_or_else(|| {
-        if keys.is_empty() {
-            "platform.yaml trusts no signing key (spec.signingKeys)".to_owned()
-        } else {
-            why.join("; ")
-        }
+    let key = key_used.ok_or(if keys.is_empty() {
+        Error::Invalid("platform.yaml trusts no signing key (spec.signingKeys)")
+    } else {
+        Error::Unverified(why)
     })?;
-    let st: Value = serde_json::from_slice(&payload).map_err(|e| format!("the signed payload is not JSON ({e})"))?;
+    let st: Value = serde_json::from_slice(&payload)
+        .map_err(|e| Error::Parse { what: "the signed payload is not JSON", message: e.to_string() })?;
     let t = st.get("_type").and_then(Value::as_str).unwrap_or_default();
     if !t.starts_with("https://in-toto.io/Statement/") {
-        return Err(format!("the payload is not an in-toto Statement (_type `{t}`)"));
+        return Err(Error::NotAStatement(t.to_owned()));
     }
-    let subjects = st.get("subject").and_then(Value::as_array).ok_or("the statement has no subject")?;
+    let subjects = st.get("subject").and_then(Value::as_array).ok_or(Error::Invalid("the statement has no subject"))?;
     let named = subjects.iter().find(|s| {
         s.get("name").and_then(Value::as_str).is_some_and(|n| {
             let last = n.rsplit('/').next().unwrap_or(n);
@@ -116,8 +127,8 @@ fn check_envelope(line: &str, keys: &[SigningKey], component: &str) -> Result<Ve
         })
     });
     let Some(subject) = named else {
-        let names: Vec<&str> = subjects.iter().filter_map(|s| s.get("name")?.as_str()).collect();
-        return Err(format!("the statement attests {}, not {component}", names.join(", ")));
+        let subjects = subjects.iter().filter_map(|s| Some(s.get("name")?.as_str()?.to_owned())).collect();
+        return Err(Error::OtherSubjects { subjects, component: component.to_owned() });
     };
     let digest =
         subject.get("digest").and_then(|d| d.get("sha256")).and_then(Value::as_str).map(|h| format!("sha256:{h}"));
@@ -143,7 +154,7 @@ fn check_envelope(line: &str, keys: &[SigningKey], component: &str) -> Result<Ve
 pub fn collect(inputs: &Inputs<'_>, component: &str, image_digest: Option<&str>) -> Fact {
     let file = match inputs.component_file(component, &FILES) {
         None => return Fact::fail(format!("no signed attestation at evidence/{component}/provenance.intoto.jsonl")),
-        Some(Err(reason)) => return Fact::unreadable(reason),
+        Some(Err(reason)) => return Fact::unreadable(reason.to_string()),
         Some(Ok(f)) => f,
     };
     let keys = &inputs.model.platform.spec.signing_keys;

@@ -6,6 +6,7 @@
 //! A file with missing columns, a non-numeric cost or a broken row fails every cost fact with the file and line:
 //! a partial sum would pass a service whose rows were lost.
 
+use super::error::Error;
 use super::fact::{Citation, Fact, parse_time};
 use super::inputs::Inputs;
 use crate::model::annotations::BUDGET;
@@ -28,7 +29,7 @@ struct Totals {
 }
 
 /// Every export, summed once for all components.
-pub struct Billing(Result<Totals, String>);
+pub struct Billing(Result<Totals, Error>);
 
 impl Billing {
     pub fn read(inputs: &Inputs<'_>) -> Self {
@@ -36,7 +37,7 @@ impl Billing {
         let paths: Vec<String> =
             inputs.snapshot.under(DIR).filter(|e| e.path.ends_with(".csv")).map(|e| e.path.clone()).collect();
         if paths.is_empty() {
-            return Billing(Err(format!("no FOCUS billing export under {DIR}/")));
+            return Billing(Err(Error::NoneUnder { what: "FOCUS billing export", dir: DIR }));
         }
         for path in paths {
             let file = match inputs.file(&path) {
@@ -44,8 +45,8 @@ impl Billing {
                 Some(Err(e)) => return Billing(Err(e)),
                 None => continue,
             };
-            if let Err(e) = add_file(&mut totals, &file.text) {
-                return Billing(Err(format!("{path}:{e}")));
+            if let Err((line, e)) = add_file(&mut totals, &file.text) {
+                return Billing(Err(Error::at_line(path, line, e)));
             }
             totals.cited.push(file.citation);
         }
@@ -56,7 +57,7 @@ impl Billing {
     pub fn collect(&self, entity: &Entity) -> (Fact, Fact) {
         let t = match &self.0 {
             Ok(t) => t,
-            Err(e) => return (Fact::unreadable(e.clone()), Fact::unreadable(e.clone())),
+            Err(e) => return (Fact::unreadable(e.to_string()), Fact::unreadable(e.to_string())),
         };
         let cite = |mut f: Fact| {
             for c in &t.cited {
@@ -117,28 +118,35 @@ impl Billing {
     }
 }
 
-fn add_file(totals: &mut Totals, text: &str) -> Result<(), String> {
+/// Add one export to `totals`; an error is the line it is on and what is wrong there.
+fn add_file(totals: &mut Totals, text: &str) -> Result<(), (u64, Error)> {
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| format!("1: unreadable header ({e})"))?.clone();
+    let headers =
+        reader.headers().map_err(|e| (1, Error::Parse { what: "unreadable header", message: e.to_string() }))?.clone();
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let (Some(cost), Some(start), Some(tags)) = (col("BilledCost"), col("ChargePeriodStart"), col("Tags")) else {
-        return Err("1: not a FOCUS export: needs the columns BilledCost, ChargePeriodStart and Tags".to_owned());
+        return Err((
+            1,
+            Error::Invalid("not a FOCUS export: needs the columns BilledCost, ChargePeriodStart and Tags"),
+        ));
     };
     let end = col("ChargePeriodEnd");
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
-            format!("{line}: broken row ({e})")
+            (line, Error::Parse { what: "broken row", message: e.to_string() })
         })?;
         let line = record.position().map_or(0, |p| p.line());
         let field = |i: usize| record.get(i).unwrap_or_default().trim();
+        let bad = |i: usize, field_name, expected| {
+            (line, Error::BadValue { field: field_name, value: field(i).to_owned(), expected })
+        };
         let amount: f64 = field(cost)
             .parse()
             .ok()
             .filter(|c: &f64| c.is_finite())
-            .ok_or_else(|| format!("{line}: BilledCost `{}` is not a number", field(cost)))?;
-        let started = parse_time(field(start))
-            .ok_or_else(|| format!("{line}: ChargePeriodStart `{}` is not a date", field(start)))?;
+            .ok_or_else(|| bad(cost, "BilledCost", "a number"))?;
+        let started = parse_time(field(start)).ok_or_else(|| bad(start, "ChargePeriodStart", "a date"))?;
         let month = started.format("%Y-%m").to_string();
         if let Some(ended) = end.and_then(|e| parse_time(field(e))).or(Some(started)) {
             totals.as_of = totals.as_of.max(Some(ended));
@@ -159,7 +167,7 @@ pub(crate) mod tests_support {
     /// Sum one export: the services' spend and the number of months, or the located error.
     pub type Spend = std::collections::BTreeMap<(String, String), f64>;
 
-    pub fn totals(text: &str) -> Result<(Spend, usize), String> {
+    pub fn totals(text: &str) -> Result<(Spend, usize), (u64, super::Error)> {
         let mut t = super::Totals::default();
         super::add_file(&mut t, text)?;
         Ok((t.spend, t.months.len()))

@@ -9,6 +9,7 @@
 //! (with its line, or its repo and number); it never stops the others. A forge that cannot be read is reported
 //! for that source.
 
+use super::error::Error;
 use super::fact::{CLOCK_SKEW, Citation, parse_time};
 use super::inputs::{External, Inputs};
 use crate::model::Model;
@@ -78,14 +79,15 @@ pub struct Deployments {
     pub unattributed: Vec<String>,
 }
 
-fn read_line(line: &str, now: DateTime<Utc>) -> Result<Deployment, String> {
-    let v: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e})"))?;
+fn read_line(line: &str, now: DateTime<Utc>) -> Result<Deployment, Error> {
+    let v: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| Error::Parse { what: "not JSON", message: e.to_string() })?;
     let text = |k: &str| v.get(k).and_then(serde_json::Value::as_str);
-    let component = text("component").ok_or("no `component`")?;
-    let component = EntityRef::parse(component, Some("component"), "default").map_err(|e| e.to_string())?;
-    let deployed_at = text("deployedAt").and_then(parse_time).ok_or("no valid `deployedAt`")?;
+    let component = text("component").ok_or(Error::Invalid("no `component`"))?;
+    let component = EntityRef::parse(component, Some("component"), "default")?;
+    let deployed_at = text("deployedAt").and_then(parse_time).ok_or(Error::Invalid("no valid `deployedAt`"))?;
     if deployed_at > now + CLOCK_SKEW {
-        return Err(format!("deployedAt {} is in the future", deployed_at.format("%Y-%m-%dT%H:%M:%SZ")));
+        return Err(Error::FromFuture { what: "deployedAt", at: deployed_at });
     }
     Ok(Deployment {
         component,
@@ -116,7 +118,7 @@ pub fn collect(inputs: &Inputs<'_>) -> Option<Deployments> {
 fn from_file(inputs: &Inputs<'_>) -> Option<Deployments> {
     let file = match inputs.file(FILE)? {
         Ok(f) => f,
-        Err(e) => return Some(Deployments { skipped: vec![e], ..Deployments::default() }),
+        Err(e) => return Some(Deployments { skipped: vec![e.to_string()], ..Deployments::default() }),
     };
     let mut out = Deployments { citation: Some(file.citation), ..Deployments::default() };
     for (i, line) in file.text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
@@ -129,10 +131,11 @@ fn from_file(inputs: &Inputs<'_>) -> Option<Deployments> {
 }
 
 /// A time the forge wrote, not after the observation.
-fn forge_time(text: &str, what: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let t = parse_time(text).ok_or_else(|| format!("{what} `{text}` is not a time"))?;
+fn forge_time(text: &str, what: &'static str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Error> {
+    let t =
+        parse_time(text).ok_or_else(|| Error::BadValue { field: what, value: text.to_owned(), expected: "a time" })?;
     if t > now + CLOCK_SKEW {
-        return Err(format!("{what} {} is in the future", t.format("%Y-%m-%dT%H:%M:%SZ")));
+        return Err(Error::FromFuture { what, at: t });
     }
     Ok(t)
 }
@@ -144,14 +147,14 @@ fn from_forge(
     d: &crate::forge::Deployment,
     commit_times: &BTreeMap<String, DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<Option<Deployment>, String> {
+) -> Result<Option<Deployment>, Error> {
     let mut outcome: Option<(DateTime<Utc>, bool)> = None;
     for status in &d.statuses {
         let succeeded = match status.state.as_str() {
             "success" => true,
             "failure" | "error" => false,
             "inactive" | "pending" | "queued" | "in_progress" => continue,
-            other => return Err(format!("unknown deployment state `{other}`")),
+            other => return Err(Error::UnknownState(other.to_owned())),
         };
         let at = forge_time(&status.created_at, "status time", now)?;
         if outcome.is_none_or(|(t, _)| at > t) {
@@ -171,11 +174,11 @@ fn from_forge(
     }))
 }
 
-fn read_incident(repo: &str, i: &crate::forge::Issue, now: DateTime<Utc>) -> Result<Incident, String> {
+fn read_incident(repo: &str, i: &crate::forge::Issue, now: DateTime<Utc>) -> Result<Incident, Error> {
     let opened_at = forge_time(&i.created_at, "created_at", now)?;
     let closed_at = i.closed_at.as_deref().map(|c| forge_time(c, "closed_at", now)).transpose()?;
     if closed_at.is_some_and(|c| c < opened_at) {
-        return Err("closed before it was opened".to_owned());
+        return Err(Error::Invalid("closed before it was opened"));
     }
     Ok(Incident { repo: repo.to_owned(), number: i.number, opened_at, closed_at })
 }
@@ -194,7 +197,7 @@ fn merge_forge(out: &mut Deployments, model: &Model, external: &External, now: D
     let label = model.platform.spec.evidence.incident_label();
     for (repo, delivery) in &external.delivery {
         let (Some(component), Ok(delivery)) = (component_of.get(repo.as_str()), delivery) else {
-            let error = delivery.as_ref().err().cloned();
+            let error = delivery.as_ref().err().map(ToString::to_string);
             out.forge.push(ForgeSource { repo: repo.clone(), deployments: 0, incidents: 0, error });
             continue;
         };
@@ -281,9 +284,9 @@ mod tests {
         assert_eq!(event.committed_at, None, "commit time unknown: no lead time");
         assert_eq!(from_forge(&c, &forge_deployment(&[("queued", "2026-11-01T10:01:00Z")]), &none, now), Ok(None));
         let err = from_forge(&c, &forge_deployment(&[("exploded", "2026-11-01T10:01:00Z")]), &none, now);
-        assert_eq!(err, Err("unknown deployment state `exploded`".to_owned()));
-        let err = from_forge(&c, &forge_deployment(&[("success", "yesterday")]), &none, now);
-        assert_eq!(err, Err("status time `yesterday` is not a time".to_owned()));
+        assert_eq!(err, Err(Error::UnknownState("exploded".to_owned())));
+        let err = from_forge(&c, &forge_deployment(&[("success", "yesterday")]), &none, now).expect_err("no time");
+        assert_eq!(err.to_string(), "status time `yesterday` is not a time");
     }
 
     #[test]
@@ -299,6 +302,6 @@ mod tests {
         let i = read_incident("acme/svc", &issue, now).expect("reads");
         assert_eq!(i.closed_at, None);
         let future = crate::forge::Issue { created_at: "2027-01-01T00:00:00Z".into(), ..issue };
-        assert!(read_incident("acme/svc", &future, now).expect_err("future").contains("in the future"));
+        assert!(read_incident("acme/svc", &future, now).expect_err("future").to_string().contains("in the future"));
     }
 }

@@ -1,6 +1,7 @@
 //! What a collector may look at: the snapshot's evidence files, the model, and the evidence `ops` gathered from
 //! outside the snapshot ([`External`]).
 
+use super::error::Error;
 use super::fact::Citation;
 use super::forge_delivery::ForgeDelivery;
 use super::kev::Kev;
@@ -39,7 +40,7 @@ pub struct CiState {
 #[derive(Debug, Clone, Default)]
 pub struct External {
     /// The CISA KEV catalog, or why it is not available.
-    pub kev: Option<Result<Kev, String>>,
+    pub kev: Option<Result<Kev, Error>>,
     /// Latest commit per author email (lowercase), over the platform repo and the service repos.
     pub authors: BTreeMap<String, CommitInfo>,
     /// The last commit that touched each file under `evidence/` (the date it was delivered).
@@ -52,7 +53,7 @@ pub struct External {
     pub components_added: BTreeMap<String, DateTime<Utc>>,
     /// Deployments and incidents per service repo on the forge (`owner/name`), or why they could not be read.
     /// Repos the forge does not have are left out.
-    pub delivery: BTreeMap<String, Result<ForgeDelivery, String>>,
+    pub delivery: BTreeMap<String, Result<ForgeDelivery, std::sync::Arc<crate::forge::Error>>>,
     /// Why the forge could not be opened at all (e.g. GitHub credentials missing).
     pub delivery_error: Option<String>,
 }
@@ -75,8 +76,8 @@ pub struct Inputs<'a> {
 }
 
 impl Inputs<'_> {
-    /// Read an evidence file. `None` when it does not exist; `Err` (a reason) when it is refused or unreadable.
-    pub fn file(&self, path: &str) -> Option<Result<EvidenceFile, String>> {
+    /// Read an evidence file. `None` when it does not exist; `Err` when it is refused or unreadable.
+    pub fn file(&self, path: &str) -> Option<Result<EvidenceFile, Error>> {
         let entry = self.snapshot.get(path)?;
         let delivered = self.external.delivered.get(path);
         Some(
@@ -96,12 +97,12 @@ impl Inputs<'_> {
                         delivered: delivered.map(|c| c.time),
                     }
                 })
-                .map_err(|f| format!("{path}: {}", f.message)),
+                .map_err(|f| Error::Read { path: path.to_owned(), message: f.message }),
         )
     }
 
     /// The first of `names` under `evidence/<component>/` that exists.
-    pub fn component_file(&self, component: &str, names: &[&str]) -> Option<Result<EvidenceFile, String>> {
+    pub fn component_file(&self, component: &str, names: &[&str]) -> Option<Result<EvidenceFile, Error>> {
         names.iter().find_map(|n| self.file(&format!("evidence/{component}/{n}")))
     }
 }

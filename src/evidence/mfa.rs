@@ -2,6 +2,7 @@
 //! (`evidence/idp/mfa.json`: `users[]` with `login`, `status`, `mfaEnforced`, `factors[]`), with MFA enforced and
 //! an active factor of a type the export's policy requires. Members are matched by their catalog email.
 
+use super::error::Error;
 use super::fact::{Citation, Fact, NO_MEMBERS_FIX, NO_OWNER_FIX, parse_time};
 use super::inputs::Inputs;
 use super::team::Team;
@@ -45,19 +46,22 @@ struct Factor {
 }
 
 /// The export, read once.
-pub struct Export(Result<(Idp, Option<DateTime<Utc>>, Citation), String>);
+pub struct Export(Result<(Idp, Option<DateTime<Utc>>, Citation), Error>);
 
 impl Export {
     pub fn read(inputs: &Inputs<'_>) -> Self {
         Export(match inputs.file(FILE) {
-            None => Err(format!("no identity-provider export at {FILE}")),
+            None => Err(Error::Missing { what: "identity-provider export", path: FILE }),
             Some(Err(e)) => Err(e),
             Some(Ok(f)) => match serde_json::from_str::<Idp>(&f.text) {
                 Ok(x) => {
                     let at = x.exported_at.as_deref().and_then(parse_time).or(f.delivered);
                     Ok((x, at, f.citation))
                 }
-                Err(e) => Err(format!("{FILE}: not an identity-provider export ({e})")),
+                Err(e) => Err(Error::in_file(
+                    FILE,
+                    Error::Parse { what: "not an identity-provider export", message: e.to_string() },
+                )),
             },
         })
     }
@@ -66,7 +70,7 @@ impl Export {
     pub fn collect(&self, team: Option<&Team>) -> Fact {
         let (idp, at, citation) = match &self.0 {
             Ok(x) => x,
-            Err(e) => return Fact::unreadable(e.clone()),
+            Err(e) => return Fact::unreadable(e.to_string()),
         };
         let Some((owner, members)) = team else {
             return Fact::unknown("the component has no owner", NO_OWNER_FIX);

@@ -15,6 +15,7 @@ pub mod attestation;
 pub mod ci;
 pub mod cost;
 pub mod deployments;
+mod error;
 mod fact;
 mod forge_delivery;
 mod inputs;
@@ -38,19 +39,13 @@ use std::collections::BTreeMap;
 
 // The collectors import these from their own files, so that this file, which calls every collector, is not
 // imported back by them.
+pub use error::Error;
 pub use fact::{CLOCK_SKEW, Citation, FIX_UNREADABLE, Fact, NO_MEMBERS_FIX, NO_OWNER_FIX, parse_time};
 pub use inputs::{CiState, CommitInfo, EvidenceFile, External, FileDates, Inputs};
 pub use team::{Member, Team, owner_members};
 
 /// Largest evidence file read from outside the snapshot (the KEV catalog is about 1.3 MB).
 pub const MAX_EXTERNAL_BYTES: u64 = 16 * 1024 * 1024;
-
-/// The error returned when external evidence (the KEV catalog, git history) cannot be read.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("{path}: {message}")]
-    Read { path: String, message: String },
-}
 
 /// Facts by component, then by fact name (`sbom.present`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

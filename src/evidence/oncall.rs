@@ -2,6 +2,7 @@
 //! (`evidence/oncall/schedules.yaml`) that belongs to the owning team and whose participants are all catalog
 //! users, at least one of them. The annotation only points; the export proves.
 
+use super::error::Error;
 use super::fact::{Citation, Fact, parse_time};
 use super::inputs::Inputs;
 use crate::model::annotations;
@@ -30,12 +31,12 @@ struct Schedule {
 }
 
 /// The export, read once for all components.
-pub struct Schedules(Result<(Export, Option<DateTime<Utc>>, Citation), String>);
+pub struct Schedules(Result<(Export, Option<DateTime<Utc>>, Citation), Error>);
 
 impl Schedules {
     pub fn read(inputs: &Inputs<'_>) -> Self {
         Schedules(match inputs.file(FILE) {
-            None => Err(format!("no on-call export at {FILE}")),
+            None => Err(Error::Missing { what: "on-call export", path: FILE }),
             Some(Err(e)) => Err(e),
             Some(Ok(f)) => match crate::yaml::check_bounded(&f.text)
                 .and_then(|()| serde_yaml::from_str::<Export>(&f.text).map_err(|e| e.to_string()))
@@ -44,7 +45,7 @@ impl Schedules {
                     let at = x.exported_at.as_deref().and_then(parse_time).or(f.delivered);
                     Ok((x, at, f.citation))
                 }
-                Err(e) => Err(format!("{FILE}: not an on-call export ({e})")),
+                Err(message) => Err(Error::in_file(FILE, Error::Parse { what: "not an on-call export", message })),
             },
         })
     }
@@ -55,7 +56,7 @@ impl Schedules {
         };
         let (export, at, citation) = match &self.0 {
             Ok(x) => x,
-            Err(e) => return Fact::unreadable(e.clone()),
+            Err(e) => return Fact::unreadable(e.to_string()),
         };
         let fail = |why: String| Fact::fail(why).cite(citation.clone());
         let Some(s) = export.schedules.iter().find(|s| &s.name == name) else {

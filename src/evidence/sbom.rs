@@ -4,6 +4,7 @@
 //! It also yields the image digest the SBOM records (`metadata.properties` `…:image` = `repo@sha256:…`), which the
 //! attestation collector compares with the digest the signed provenance attests.
 
+use super::error::Error;
 use super::fact::{Fact, parse_time};
 use super::inputs::Inputs;
 use serde_json::Value;
@@ -14,7 +15,7 @@ pub const FILES: [&str; 2] = ["sbom.cdx.json", "sbom.spdx.json"];
 pub fn collect(inputs: &Inputs<'_>, component: &str) -> (Fact, Option<String>) {
     let file = match inputs.component_file(component, &FILES) {
         None => return (Fact::fail(format!("no SBOM at evidence/{component}/sbom.cdx.json or sbom.spdx.json")), None),
-        Some(Err(reason)) => return (Fact::unreadable(reason), None),
+        Some(Err(reason)) => return (Fact::unreadable(reason.to_string()), None),
         Some(Ok(f)) => f,
     };
     // CycloneDX is skimmed: its component list (most of the document) is counted, not built.
@@ -29,10 +30,8 @@ pub fn collect(inputs: &Inputs<'_>, component: &str) -> (Fact, Option<String>) {
             let doc: Value = match serde_json::from_str(&file.text) {
                 Ok(v) => v,
                 Err(e) => {
-                    return (
-                        Fact::unreadable(format!("{}: not valid JSON ({e})", file.path)).cite(file.citation),
-                        None,
-                    );
+                    let e = Error::Parse { what: "not valid JSON", message: e.to_string() };
+                    return (Fact::unreadable(Error::in_file(file.path, e).to_string()).cite(file.citation), None);
                 }
             };
             if doc.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
@@ -41,7 +40,7 @@ pub fn collect(inputs: &Inputs<'_>, component: &str) -> (Fact, Option<String>) {
             } else if doc.get("spdxVersion").is_some() {
                 spdx(&doc, component)
             } else {
-                Err("neither CycloneDX (bomFormat) nor SPDX (spdxVersion)".to_owned())
+                Err(Error::Invalid("neither CycloneDX (bomFormat) nor SPDX (spdxVersion)"))
             }
         }
     };
@@ -50,7 +49,7 @@ pub fn collect(inputs: &Inputs<'_>, component: &str) -> (Fact, Option<String>) {
             let date = date.or(file.delivered);
             (Fact::pass("present", summary).at(date).cite(file.citation), digest)
         }
-        Err(reason) => (Fact::fail(format!("{}: {reason}", file.path)).cite(file.citation), None),
+        Err(reason) => (Fact::fail(Error::in_file(file.path, reason).to_string()).cite(file.citation), None),
     }
 }
 
@@ -78,20 +77,22 @@ struct CycloneDxSkim {
     components: Option<Vec<serde::de::IgnoredAny>>,
 }
 
-fn cyclonedx(version: Option<&Value>, meta: Option<&Value>, count: usize, component: &str) -> Result<Parsed, String> {
+fn cyclonedx(version: Option<&Value>, meta: Option<&Value>, count: usize, component: &str) -> Result<Parsed, Error> {
     let version = version.and_then(Value::as_str).unwrap_or_default();
     if !["1.4", "1.5", "1.6", "1.7"].contains(&version) {
-        return Err(format!("CycloneDX specVersion `{version}` is not supported (1.4 to 1.7)"));
+        return Err(Error::Unsupported {
+            field: "CycloneDX specVersion",
+            version: version.to_owned(),
+            supported: "1.4 to 1.7",
+        });
     }
-    let meta = meta.ok_or("CycloneDX document has no metadata")?;
-    let root = meta.get("component").ok_or("CycloneDX metadata names no component")?;
+    let meta = meta.ok_or(Error::Invalid("CycloneDX document has no metadata"))?;
+    let root = meta.get("component").ok_or(Error::Invalid("CycloneDX metadata names no component"))?;
     let name = root.get("name").and_then(Value::as_str);
     let purl = root.get("purl").and_then(Value::as_str);
     if !names_component(name, purl, component) {
-        return Err(format!(
-            "the SBOM describes `{}`, not {component}",
-            purl.or(name).unwrap_or("an unnamed component")
-        ));
+        let described = purl.or(name).unwrap_or("an unnamed component").to_owned();
+        return Err(Error::OtherSbom { described, component: component.to_owned() });
     }
     let date = meta.get("timestamp").and_then(Value::as_str).and_then(parse_time);
     let digest = meta.get("properties").and_then(Value::as_array).and_then(|ps| {
@@ -102,12 +103,17 @@ fn cyclonedx(version: Option<&Value>, meta: Option<&Value>, count: usize, compon
     Ok((format!("CycloneDX {version} naming {component}, {count} components"), date, digest))
 }
 
-fn spdx(doc: &Value, component: &str) -> Result<Parsed, String> {
+fn spdx(doc: &Value, component: &str) -> Result<Parsed, Error> {
     let version = doc.get("spdxVersion").and_then(Value::as_str).unwrap_or_default();
     if version != "SPDX-2.3" && version != "SPDX-2.2" {
-        return Err(format!("spdxVersion `{version}` is not supported (SPDX-2.2 or SPDX-2.3 JSON)"));
+        return Err(Error::Unsupported {
+            field: "spdxVersion",
+            version: version.to_owned(),
+            supported: "SPDX-2.2 or SPDX-2.3 JSON",
+        });
     }
-    let packages = doc.get("packages").and_then(Value::as_array).ok_or("SPDX document has no packages")?;
+    let packages =
+        doc.get("packages").and_then(Value::as_array).ok_or(Error::Invalid("SPDX document has no packages"))?;
     // The described packages are the root; without documentDescribes, any package may be.
     let described: Vec<&str> = doc
         .get("documentDescribes")
@@ -134,7 +140,7 @@ fn spdx(doc: &Value, component: &str) -> Result<Parsed, String> {
     };
     if !roots.iter().any(|p| names(p)) {
         let described = roots.iter().filter_map(|p| p.get("name")?.as_str()).collect::<Vec<_>>().join(", ");
-        return Err(format!("the SBOM describes `{described}`, not {component}"));
+        return Err(Error::OtherSbom { described, component: component.to_owned() });
     }
     let date = doc.get("creationInfo").and_then(|c| c.get("created")).and_then(Value::as_str).and_then(parse_time);
     Ok((format!("{version} naming {component}, {} packages", packages.len()), date, None))

@@ -8,6 +8,7 @@
 //! "total"}` for the current window, as the metrics pipeline writes it) against that SLO's target: the share of
 //! the error budget left. Passes while some budget is left.
 
+use super::error::Error;
 use super::fact::{Fact, parse_time};
 use super::inputs::Inputs;
 use serde::Deserialize;
@@ -40,8 +41,8 @@ struct SkimmedSpec {
 }
 
 /// The SLOs of an OpenSLO file that name `component` and have an objective, and how many SLOs it holds in all.
-pub(crate) fn read_slos(text: &str, component: &str) -> Result<(Vec<Slo>, usize), String> {
-    crate::yaml::check_bounded(text)?;
+pub(crate) fn read_slos(text: &str, component: &str) -> Result<(Vec<Slo>, usize), Error> {
+    crate::yaml::check_bounded(text).map_err(Error::YamlBounds)?;
     // The skim reads the usual shape (every document a mapping, `spec` a mapping); anything else is read whole,
     // so both give the same answer on every file the skim accepts.
     match skim(text) {
@@ -69,10 +70,10 @@ fn skim(text: &str) -> Option<Vec<Skimmed>> {
         .map(|docs| docs.into_iter().flatten().collect())
 }
 
-fn read_whole(text: &str) -> Result<Vec<Value>, String> {
+fn read_whole(text: &str) -> Result<Vec<Value>, Error> {
     let mut docs = Vec::new();
     for d in serde_yaml::Deserializer::from_str(text) {
-        let v = Value::deserialize(d).map_err(|e| format!("invalid YAML: {e}"))?;
+        let v = Value::deserialize(d).map_err(|e| Error::Yaml(e.to_string()))?;
         match v {
             Value::Sequence(items) => docs.extend(items),
             Value::Null => {}
@@ -114,13 +115,13 @@ pub fn collect(inputs: &Inputs<'_>, component: &str) -> (Fact, Fact) {
             let why = format!("no OpenSLO definition at evidence/{component}/slo.yaml");
             return (Fact::fail(&why), Fact::unknown(why, no_slo_fix(component)));
         }
-        Some(Err(reason)) => return (Fact::unreadable(&reason), Fact::unreadable(reason)),
+        Some(Err(reason)) => return (Fact::unreadable(reason.to_string()), Fact::unreadable(reason.to_string())),
         Some(Ok(f)) => f,
     };
     let (slos, total) = match read_slos(&file.text, component) {
         Ok(x) => x,
         Err(e) => {
-            let why = format!("{}: {e}", file.path);
+            let why = Error::in_file(file.path, e).to_string();
             return (Fact::unreadable(&why).cite(file.citation.clone()), Fact::unreadable(why).cite(file.citation));
         }
     };
@@ -157,24 +158,25 @@ fn budget(inputs: &Inputs<'_>, component: &str, slos: &[Slo]) -> Fact {
                 ),
             );
         }
-        Some(Err(reason)) => return Fact::unreadable(reason),
+        Some(Err(reason)) => return Fact::unreadable(reason.to_string()),
         Some(Ok(f)) => f,
     };
     type Sli = (String, f64, f64, Option<chrono::DateTime<chrono::Utc>>);
-    let read = || -> Result<Sli, String> {
-        let v: serde_json::Value = serde_json::from_str(&sli.text).map_err(|e| format!("not valid JSON ({e})"))?;
-        let slo = v.get("slo").and_then(|s| s.as_str()).ok_or("no `slo` name")?.to_owned();
-        let good = v.get("good").and_then(|s| s.as_f64()).ok_or("`good` is not a number")?;
-        let total = v.get("total").and_then(|s| s.as_f64()).ok_or("`total` is not a number")?;
+    let read = || -> Result<Sli, Error> {
+        let v: serde_json::Value = serde_json::from_str(&sli.text)
+            .map_err(|e| Error::Parse { what: "not valid JSON", message: e.to_string() })?;
+        let slo = v.get("slo").and_then(|s| s.as_str()).ok_or(Error::Invalid("no `slo` name"))?.to_owned();
+        let good = v.get("good").and_then(|s| s.as_f64()).ok_or(Error::Invalid("`good` is not a number"))?;
+        let total = v.get("total").and_then(|s| s.as_f64()).ok_or(Error::Invalid("`total` is not a number"))?;
         if !(0.0..=total).contains(&good) || total <= 0.0 {
-            return Err(format!("good {good} of total {total} is not a valid count"));
+            return Err(Error::BadCount { good, total });
         }
         let end = v.get("windowEnd").and_then(|s| s.as_str()).and_then(parse_time);
         Ok((slo, good, total, end))
     };
     let (name, good, total, end) = match read() {
         Ok(x) => x,
-        Err(e) => return Fact::unreadable(format!("{}: {e}", sli.path)).cite(sli.citation),
+        Err(e) => return Fact::unreadable(Error::in_file(sli.path, e).to_string()).cite(sli.citation),
     };
     let Some(slo) = slos.iter().find(|s| s.name == name) else {
         return Fact::unknown(
@@ -212,6 +214,7 @@ mod tests {
             ));
         }
         let Err(err) = super::read_slos(&text, "checkout") else { panic!("an alias bomb was read") };
+        let err = err.to_string();
         assert!(err.starts_with(|c: char| c.is_ascii_digit()) && err.contains(':'), "located: {err}");
     }
 }

@@ -31,7 +31,7 @@ pub fn collect(inputs: &Inputs<'_>) -> Vec<Survey> {
                 survey.citation = Some(f.citation.clone());
                 read(&f.text, &path, &mut survey);
             }
-            Some(Err(e)) => survey.skipped.push(e),
+            Some(Err(e)) => survey.skipped.push(e.to_string()),
             None => continue,
         }
         out.push(survey);

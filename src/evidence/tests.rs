@@ -159,11 +159,11 @@ fn the_focus_sample_parses_and_broken_exports_fail_every_cost_fact() {
     assert!(totals.1 >= 1, "months: {totals:?}");
     totals.0.clear();
     let missing = "BilledCost,ChargePeriodStart\n1.0,2026-10-01 00:00:00\n";
-    let e = cost::tests_support::totals(missing).expect_err("no Tags column");
-    assert!(e.contains("BilledCost, ChargePeriodStart and Tags"), "{e}");
+    let (line, e) = cost::tests_support::totals(missing).expect_err("no Tags column");
+    assert!(line == 1 && e.to_string().contains("BilledCost, ChargePeriodStart and Tags"), "{line}: {e}");
     let nan = "BilledCost,ChargePeriodStart,Tags\nabc,2026-10-01 00:00:00,{}\n";
-    let e = cost::tests_support::totals(nan).expect_err("non-numeric cost");
-    assert!(e.starts_with("2: BilledCost `abc` is not a number"), "{e}");
+    let (line, e) = cost::tests_support::totals(nan).expect_err("non-numeric cost");
+    assert_eq!((line, e.to_string().as_str()), (2, "BilledCost `abc` is not a number"));
 }
 
 fn ed25519_key(seed: u8) -> (ed25519_dalek::SigningKey, SigningKey) {

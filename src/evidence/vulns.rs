@@ -2,6 +2,7 @@
 //! `vulns.grype.json`, as Trivy and Grype write JSON) that are in the CISA Known Exploited Vulnerabilities
 //! catalog. Passes at zero. Without the KEV catalog the count is unknown, so it fails.
 
+use super::error::Error;
 use super::fact::{Fact, parse_time};
 use super::inputs::Inputs;
 use serde::Deserialize;
@@ -72,8 +73,9 @@ struct GrypeDescriptor {
     timestamp: Option<String>,
 }
 
-fn read_scan(text: &str) -> Result<Scan, String> {
-    let r: Report = serde_json::from_str(text).map_err(|e| format!("not a valid Trivy or Grype JSON report ({e})"))?;
+fn read_scan(text: &str) -> Result<Scan, Error> {
+    let r: Report = serde_json::from_str(text)
+        .map_err(|e| Error::Parse { what: "not a valid Trivy or Grype JSON report", message: e.to_string() })?;
     if let Some(results) = r.results {
         let ids = results
             .into_iter()
@@ -100,7 +102,7 @@ fn read_scan(text: &str) -> Result<Scan, String> {
             tool: "Grype",
         });
     }
-    Err("neither a Trivy report (Results) nor a Grype report (matches)".to_owned())
+    Err(Error::Invalid("neither a Trivy report (Results) nor a Grype report (matches)"))
 }
 
 pub fn collect(inputs: &Inputs<'_>, component: &str) -> Fact {
@@ -113,13 +115,13 @@ pub fn collect(inputs: &Inputs<'_>, component: &str) -> Fact {
                 ),
             );
         }
-        Some(Err(reason)) => return Fact::unreadable(reason),
+        Some(Err(reason)) => return Fact::unreadable(reason.to_string()),
         Some(Ok(f)) => f,
     };
     let scan = read_scan(&file.text);
     let scan = match scan {
         Ok(s) => s,
-        Err(e) => return Fact::unreadable(format!("{}: {e}", file.path)).cite(file.citation),
+        Err(e) => return Fact::unreadable(Error::in_file(file.path, e).to_string()).cite(file.citation),
     };
     if let Some(a) = &scan.artifact
         && !a.to_ascii_lowercase().contains(&component.to_ascii_lowercase())

@@ -42,8 +42,26 @@ pub struct ServiceRepo {
     /// The commit the default branch points at (`None`: an empty repo).
     pub default_head: Option<String>,
     /// The answers file's text; `None` when the repo has none. `Err` when it could not be read.
-    pub answers: Result<Option<String>, String>,
+    pub answers: Result<Option<String>, AnswersError>,
     pub prs: Vec<PavedPr>,
+}
+
+/// Why a service repo's answers file could not be read.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnswersError {
+    #[error("{ANSWERS_FILE} is not UTF-8")]
+    NotUtf8,
+    /// The forge's error, as it words it: the observation is compared and cloned, the forge's error is neither.
+    #[error("{0}")]
+    Forge(String),
+}
+
+/// Written as its message: the observation digest hashes the `Debug` text of [`Services`], and a repo whose answers
+/// did not read must digest as it did when the reason was a string.
+impl std::fmt::Debug for AnswersError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.to_string(), f)
+    }
 }
 
 /// Service repos by `owner/name`; `None` for a repo that does not exist on the forge.
@@ -81,9 +99,9 @@ pub fn observe_services(model: &Model, forge: &dyn Forge, progress: &dyn Progres
 fn observe_one(forge: &dyn Forge, repo: &str) -> Result<Option<ServiceRepo>, crate::forge::Error> {
     let Some(info) = forge.get_repo(repo)? else { return Ok(None) };
     let answers = match forge.read_file(repo, &info.default_branch, ANSWERS_FILE) {
-        Ok(Some(bytes)) => String::from_utf8(bytes).map(Some).map_err(|_| format!("{ANSWERS_FILE} is not UTF-8")),
+        Ok(Some(bytes)) => String::from_utf8(bytes).map(Some).map_err(|_| AnswersError::NotUtf8),
         Ok(None) => Ok(None),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(AnswersError::Forge(e.to_string())),
     };
     let prs = forge
         .list_prs(repo, None)?

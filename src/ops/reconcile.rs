@@ -62,9 +62,9 @@ pub fn plan_judge(model: &Model, set: Option<Arc<PolicySet>>, plan: &Plan) -> Op
         })
         .collect();
     Some(Arc::new(move |target: &provision::Target, plan: &serde_json::Value| {
-        let mut input = inputs.get(&target.key()).cloned().ok_or_else(|| format!("no request {}", target.key()))?;
+        let mut input = inputs.get(&target.key()).cloned().ok_or_else(|| policy::Error::NoRequest(target.key()))?;
         input["plan"] = plan.clone();
-        set.evaluate(Some(target.capability.as_str()), &input).map_err(|e| e.to_string())
+        set.evaluate(Some(target.capability.as_str()), &input)
     }))
 }
 

@@ -114,25 +114,27 @@ pub fn components_added(dir: &Path, rev: &str) -> BTreeMap<String, DateTime<Utc>
 }
 
 /// The KEV catalog: `PAVED_KEV_CATALOG`, then platform.yaml `spec.evidence.kevCatalog`, then the repo's own copy.
-fn kev(options: &RepoOptions, model: &Model, snapshot: &Snapshot) -> Option<Result<vulns::Kev, String>> {
+fn kev(options: &RepoOptions, model: &Model, snapshot: &Snapshot) -> Option<Result<vulns::Kev, evidence::Error>> {
     let configured = std::env::var_os("PAVED_KEV_CATALOG").map(std::path::PathBuf::from).or_else(|| {
         model.platform.spec.evidence.kev_catalog.as_ref().map(|p| crate::abspath::resolve(&options.repo, p))
     });
     if let Some(path) = configured {
         let shown = path.display().to_string();
+        let io = |e: std::io::Error| evidence::Error::Read { path: shown.clone(), message: e.to_string() };
         let read = std::fs::metadata(&path)
-            .map_err(|e| format!("{shown}: {e}"))
+            .map_err(io)
             .and_then(|m| {
                 if m.len() > evidence::MAX_EXTERNAL_BYTES {
-                    Err(format!("{shown}: {} bytes, over the {} byte limit", m.len(), evidence::MAX_EXTERNAL_BYTES))
+                    let limit = evidence::MAX_EXTERNAL_BYTES;
+                    Err(evidence::Error::TooLarge { path: shown.clone(), size: m.len(), limit })
                 } else {
-                    std::fs::read(&path).map_err(|e| format!("{shown}: {e}"))
+                    std::fs::read(&path).map_err(io)
                 }
             })
             // Cited by file name, catalog version and digest: the same catalog cites the same on every machine.
             .and_then(|bytes| {
                 let name = path.file_name().map_or(shown.clone(), |n| n.to_string_lossy().into_owned());
-                vulns::Kev::parse(&bytes, &name).map_err(|e| format!("{shown}: {e}"))
+                vulns::Kev::parse(&bytes, &name).map_err(|e| evidence::Error::in_file(shown.clone(), e))
             });
         return Some(read);
     }
@@ -140,7 +142,7 @@ fn kev(options: &RepoOptions, model: &Model, snapshot: &Snapshot) -> Option<Resu
     Some(
         snapshot
             .read_text(entry)
-            .map_err(|f| format!("{}: {}", vulns::KEV_IN_REPO, f.message))
+            .map_err(|f| evidence::Error::Read { path: vulns::KEV_IN_REPO.to_owned(), message: f.message })
             .and_then(|t| vulns::Kev::parse(t.as_bytes(), vulns::KEV_IN_REPO)),
     )
 }
@@ -190,15 +192,15 @@ fn delivery(
     local: Option<&LocalForge>,
     repo: &str,
     label: &str,
-) -> Option<Result<evidence::deployments::ForgeDelivery, String>> {
+) -> Option<Result<evidence::deployments::ForgeDelivery, std::sync::Arc<crate::forge::Error>>> {
     let deployments = match forge.list_deployments(repo, Some("production")) {
         Ok(d) => d,
         Err(crate::forge::Error::NoSuchRepo(_)) => return None,
-        Err(e) => return Some(Err(e.to_string())),
+        Err(e) => return Some(Err(e.into())),
     };
     let incidents = match forge.list_issues(repo, label) {
         Ok(i) => i,
-        Err(e) => return Some(Err(e.to_string())),
+        Err(e) => return Some(Err(e.into())),
     };
     // Commit times come from the service repo's history where paved can read it (the local forge's bare repo).
     let commit_times = local

@@ -170,7 +170,7 @@ pub fn plan(model: &Model, catalogue: &Catalogue, services: &Services, max_new_p
                 continue;
             }
             Err(e) => {
-                out.drift.push(fail(row, e.clone()));
+                out.drift.push(fail(row, e.to_string()));
                 continue;
             }
         };

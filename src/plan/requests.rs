@@ -29,7 +29,7 @@ pub(crate) use crate::provision::status::key_of_status_path;
 #[derive(Debug, Clone)]
 pub struct Judged {
     /// Shared with the parse cache, which remembers each verdict for the next plan.
-    pub verdicts: BTreeMap<String, std::sync::Arc<Result<Verdict, String>>>,
+    pub verdicts: BTreeMap<String, std::sync::Arc<crate::policy::judge::Judgement>>,
     pub context: provision::Context,
 }
 
@@ -337,11 +337,11 @@ mod tests {
     use super::*;
     use crate::model::capability::Capability;
     use crate::policy::Message;
+    use crate::policy::judge::Judgement;
     use std::sync::Arc;
 
     const KEY: &str = "payments/payments-dns";
 
-    type Judgement = Result<Verdict, String>;
     /// The phase, the Stalled reason, and the reason of the provision action planned (if one is).
     type Expected = (Phase, Option<StalledReason>, Option<&'static str>);
 
@@ -397,7 +397,7 @@ mod tests {
             ("new, allowed",               allow(),                  Some(Observation::Absent), (Phase::Ready, None, Some("new request"))),
             ("no verdict: nothing judged", None,                     Some(Observation::Absent), (Phase::Ready, None, Some("new request"))),
             ("denied",                     Some(Ok(deny)),           Some(Observation::Absent), (Phase::Denied, None, None)),
-            ("policies do not evaluate",   Some(Err("rego".into())), Some(Observation::Absent), stalled(StalledReason::PolicyError)),
+            ("policies do not evaluate",   Some(Err(crate::policy::Error::Eval("rego".into()))), Some(Observation::Absent), stalled(StalledReason::PolicyError)),
             ("backend down",               allow(),                  Some(unavailable),         (Phase::Blocked, None, None)),
             ("backend cannot serve it",    allow(),                  Some(unsatisfiable),       (Phase::Blocked, None, None)),
             ("name held by another",       allow(),                  Some(taken),               (Phase::Blocked, None, None)),

@@ -1,7 +1,7 @@
 //! Judging requests with the policies of one snapshot ([`Judge`]): compiled once, evaluated on every core,
 //! verdicts remembered in the parse cache so a plan after a one-file commit re-evaluates only what changed.
 
-use super::{Evaluator, PolicySet, Verdict};
+use super::{Error, Evaluator, PolicySet, Verdict};
 use crate::model::Model;
 use crate::model::cache::{FileClass, ParseCache};
 use crate::model::request::Request;
@@ -10,14 +10,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A request's verdict, or why the policies could not give one.
-pub type Judgement = Result<Verdict, String>;
+pub type Judgement = Result<Verdict, Error>;
 
 /// The policies of one snapshot, compiled once, judging requests.
 ///
 /// Verdicts are remembered in the parse cache by the hash of the policies and of the request's policy input, so
 /// a plan after a one-file commit evaluates only the requests whose input changed.
 pub struct Judge {
-    set: Result<Arc<PolicySet>, String>,
+    set: Result<Arc<PolicySet>, Error>,
     /// Hash of every policy text (organisation and modules): part of each verdict's key. Hashed once: the policy
     /// text (tens of KB) must not be copied and hashed again for every request.
     policies: gix::ObjectId,
@@ -26,7 +26,7 @@ pub struct Judge {
 impl Judge {
     pub fn new(snapshot: &Snapshot, model: &Model) -> Self {
         let sources = super::module_sources(snapshot, model);
-        let set = PolicySet::compile(model, &sources).map(Arc::new).map_err(|e| e.to_string());
+        let set = PolicySet::compile(model, &sources).map(Arc::new);
         let mut fingerprint = Vec::new();
         for p in model.policies.values() {
             fingerprint.extend_from_slice(format!("{}\0{}\0", p.path, p.source).as_bytes());
@@ -42,7 +42,7 @@ impl Judge {
         self.set.as_ref().ok().cloned()
     }
 
-    fn evaluator(&self) -> Result<Evaluator<'_>, String> {
+    fn evaluator(&self) -> Result<Evaluator<'_>, Error> {
         self.set.as_ref().map(|s| s.evaluator()).map_err(Clone::clone)
     }
 
@@ -65,7 +65,7 @@ impl Judge {
 
     fn judge(
         &self,
-        evaluator: &mut Result<Evaluator<'_>, String>,
+        evaluator: &mut Result<Evaluator<'_>, Error>,
         model: &Model,
         r: &Request,
         cache: &ParseCache,
@@ -78,9 +78,7 @@ impl Judge {
         key.extend_from_slice(text.as_bytes());
         // Shared with the cache, not copied out of it: the cache keeps every verdict for the next plan.
         cache.get_or_compute(crate::source::blob_id(&key), FileClass::Verdict, || match evaluator {
-            Ok(evaluator) => evaluator
-                .evaluate_value(Some(r.spec.capability.as_str()), regorus::Value::from(input))
-                .map_err(|e| e.to_string()),
+            Ok(evaluator) => evaluator.evaluate_value(Some(r.spec.capability.as_str()), regorus::Value::from(input)),
             // The policies did not compile: every request carries that error.
             Err(compile_error) => Err(compile_error.clone()),
         })

@@ -14,13 +14,17 @@ use std::time::Duration;
 /// A policy evaluation may take at most this long; a runaway policy is an error, not a hang.
 const EVAL_LIMIT: Duration = Duration::from_secs(5);
 
-/// The error returned by [`PolicySet::compile`] and [`PolicySet::evaluate`].
-#[derive(Debug, thiserror::Error)]
+/// The error returned by [`PolicySet::compile`] and [`PolicySet::evaluate`]. Clone: a verdict that failed is
+/// remembered in the parse cache like one that did not, and the compile error is every request's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     #[error("{path}: policy does not compile: {message}")]
     Compile { path: String, message: String },
     #[error("policy evaluation failed: {0}")]
     Eval(String),
+    /// A Terraform plan to judge for a request the judge was not given the input of.
+    #[error("no request {0}")]
+    NoRequest(String),
 }
 
 /// One message from one policy.

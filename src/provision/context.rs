@@ -2,12 +2,13 @@
 //! directories, the configured servers and the policies over Terraform plans.
 
 use super::target::Target;
+use crate::policy::{self, Verdict};
 use std::path::PathBuf;
 
 /// Judges a Terraform plan (its `show -json`) for a target with the policies: the terraform backend applies
 /// nothing a policy denies.
 pub type PlanJudge =
-    std::sync::Arc<dyn Fn(&Target, &serde_json::Value) -> Result<crate::policy::Verdict, String> + Send + Sync>;
+    std::sync::Arc<dyn Fn(&Target, &serde_json::Value) -> Result<Verdict, policy::Error> + Send + Sync>;
 
 /// Everything a backend needs from its environment.
 #[derive(Clone)]

@@ -24,6 +24,36 @@ fn err(e: impl std::fmt::Display) -> Error {
     Error::Backend { backend: "nats", message: e.to_string() }
 }
 
+/// Why a call to NATS failed: an observation's reason, or (after `nats: `) an apply's error.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("no NATS server configured; set spec.native.nats in platform.yaml (e.g. \"nats://127.0.0.1:4222\")")]
+    NotConfigured,
+    #[error("NATS ({url}) is not reachable: {message}; start it, or point spec.native.nats at a running server")]
+    Unreachable { url: String, message: String },
+    #[error("NATS did not answer in time")]
+    Timeout,
+    #[error(
+        "creating stream {stream}: {message}: stream {holder} already holds its subjects (made by another \
+         platform, or by an older paved for a state that is gone); delete it (nats stream rm {holder}) or change \
+         this request's subjects"
+    )]
+    SubjectsHeld { stream: String, message: String, holder: String },
+    #[error("creating stream {stream}: {message}")]
+    Create { stream: String, message: String },
+    /// What JetStream answered (each call has an error type of its own).
+    #[error("{0}")]
+    JetStream(String),
+    /// The runtime the client runs on could not start.
+    #[error(transparent)]
+    Runtime(#[from] std::io::Error),
+}
+
+/// A JetStream call's error.
+fn js_error(e: impl std::fmt::Display) -> Failure {
+    Failure::JetStream(e.to_string())
+}
+
 impl Nats {
     pub fn new(ctx: &Context) -> Self {
         Nats { url: ctx.nats.clone(), platform: ctx.platform.clone() }
@@ -47,25 +77,19 @@ impl Nats {
         subjects
     }
 
-    fn block_on<T>(&self, f: impl std::future::Future<Output = Result<T, String>>) -> Result<T, String> {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-        rt.block_on(async {
-            tokio::time::timeout(TIMEOUT, f).await.map_err(|_| "NATS did not answer in time".to_owned())?
-        })
+    fn block_on<T>(&self, f: impl std::future::Future<Output = Result<T, Failure>>) -> Result<T, Failure> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        rt.block_on(async { tokio::time::timeout(TIMEOUT, f).await.map_err(|_| Failure::Timeout)? })
     }
 
-    async fn connect(&self) -> Result<jetstream::Context, String> {
-        let url = self.url.as_deref().ok_or(
-            "no NATS server configured; set spec.native.nats in platform.yaml (e.g. \"nats://127.0.0.1:4222\")",
-        )?;
+    async fn connect(&self) -> Result<jetstream::Context, Failure> {
+        let url = self.url.as_deref().ok_or(Failure::NotConfigured)?;
         let client = async_nats::ConnectOptions::new()
             .connection_timeout(Duration::from_secs(2))
             .max_reconnects(Some(1))
             .connect(url)
             .await
-            .map_err(|e| {
-                format!("NATS ({url}) is not reachable: {e}; start it, or point spec.native.nats at a running server")
-            })?;
+            .map_err(|e| Failure::Unreachable { url: url.to_owned(), message: e.to_string() })?;
         Ok(jetstream::new(client))
     }
 }
@@ -140,20 +164,20 @@ impl Backend for Nats {
     fn observe(&self, t: &Target) -> Observation {
         let name = Self::stream_name(&self.platform, t);
         let result = self.block_on(async {
-            let js = self.connect().await.map_err(|e| format!("unavailable:{e}"))?;
+            let js = self.connect().await?;
             let Ok(mut s) = js.get_stream(&name).await else { return Ok(None) };
-            let config = s.info().await.map_err(|e| e.to_string())?.config.clone();
+            let config = s.info().await.map_err(js_error)?.config.clone();
             let mut subjects = config.subjects;
             subjects.sort();
             let max_deliver = s.consumer_info(name.to_ascii_lowercase()).await.ok().map(|c| c.config.max_deliver);
             let dead_letter_age = match js.get_stream(format!("{name}_DLQ")).await {
-                Ok(mut dlq) => Some(dlq.info().await.map_err(|e| e.to_string())?.config.max_age),
+                Ok(mut dlq) => Some(dlq.info().await.map_err(js_error)?.config.max_age),
                 Err(_) => None,
             };
             Ok(Some(Seen { subjects, max_age: config.max_age, max_deliver, dead_letter_age }))
         });
         match result {
-            Err(e) => Observation::Unavailable { reason: e.trim_start_matches("unavailable:").to_owned() },
+            Err(e) => Observation::Unavailable { reason: e.to_string() },
             Ok(None) => Observation::Absent,
             Ok(Some(seen)) => Observation::Present { drift: drift(&self.wanted(t), &seen) },
         }
@@ -173,7 +197,7 @@ impl Backend for Nats {
             };
             match js.get_stream(&name).await {
                 Ok(_) => {
-                    js.update_stream(config).await.map_err(|e| e.to_string())?;
+                    js.update_stream(config).await.map_err(js_error)?;
                 }
                 Err(_) => {
                     if let Err(e) = js.create_stream(config).await {
@@ -182,18 +206,15 @@ impl Backend for Nats {
                             Some(subject) => js.stream_by_subject(subject.as_str()).await.ok(),
                             None => None,
                         };
+                        let (stream, message) = (name.clone(), e.to_string());
                         return Err(match holder {
-                            Some(other) => format!(
-                                "creating stream {name}: {e}: stream {other} already holds its subjects (made by \
-                                 another platform, or by an older paved for a state that is gone); delete it \
-                                 (nats stream rm {other}) or change this request's subjects"
-                            ),
-                            None => format!("creating stream {name}: {e}"),
+                            Some(holder) => Failure::SubjectsHeld { stream, message, holder },
+                            None => Failure::Create { stream, message },
                         });
                     }
                 }
             }
-            let stream = js.get_stream(&name).await.map_err(|e| e.to_string())?;
+            let stream = js.get_stream(&name).await.map_err(js_error)?;
             // Create or update: a changed maxDeliver reaches the existing consumer.
             stream
                 .create_consumer(consumer::pull::Config {
@@ -202,7 +223,7 @@ impl Backend for Nats {
                     ..Default::default()
                 })
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(js_error)?;
             let dlq = stream::Config {
                 name: format!("{name}_DLQ"),
                 subjects: vec![format!("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{name}.*")],
@@ -210,10 +231,10 @@ impl Backend for Nats {
                 ..Default::default()
             };
             match (js.get_stream(&dlq.name).await.is_ok(), want.dead_letter) {
-                (false, true) => js.create_stream(dlq).await.map(|_| ()).map_err(|e| e.to_string()),
-                (true, true) => js.update_stream(dlq).await.map(|_| ()).map_err(|e| e.to_string()),
+                (false, true) => js.create_stream(dlq).await.map(|_| ()).map_err(js_error),
+                (true, true) => js.update_stream(dlq).await.map(|_| ()).map_err(js_error),
                 // Turning dead letters off removes the stream that kept them, as the request now says.
-                (true, false) => js.delete_stream(&dlq.name).await.map(|_| ()).map_err(|e| e.to_string()),
+                (true, false) => js.delete_stream(&dlq.name).await.map(|_| ()).map_err(js_error),
                 (false, false) => Ok(()),
             }
         })

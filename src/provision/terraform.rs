@@ -27,6 +27,21 @@ fn err(e: impl std::fmt::Display) -> Error {
     Error::Backend { backend: "terraform", message: e.to_string() }
 }
 
+/// Why a run of the Terraform CLI failed: an observation's reason, or (after `terraform: `) an apply's error.
+#[derive(Debug, thiserror::Error)]
+enum RunError {
+    #[error("cannot run the Terraform CLI `{binary}`: {source}; install it, or set PAVED_TERRAFORM")]
+    Spawn { binary: String, source: std::io::Error },
+    /// Waiting for it failed.
+    #[error(transparent)]
+    Wait(#[from] std::io::Error),
+    #[error("terraform {command} took longer than {}s", TIMEOUT.as_secs())]
+    Timeout { command: String },
+    /// It exited with an error: Terraform's message, its box drawing removed.
+    #[error("terraform {command} failed: {message}")]
+    Failed { command: String, message: String },
+}
+
 impl Terraform {
     pub fn new(ctx: &Context) -> Self {
         Terraform {
@@ -42,7 +57,7 @@ impl Terraform {
     }
 
     /// Run `terraform <args>` in `dir`, bounded in time; stdout on success, Terraform's message otherwise.
-    fn run(&self, dir: &Path, args: &[&str]) -> Result<(i32, String), String> {
+    fn run(&self, dir: &Path, args: &[&str]) -> Result<(i32, String), RunError> {
         let mut child = Command::new(&self.binary)
             .args(args)
             .current_dir(dir)
@@ -52,21 +67,19 @@ impl Terraform {
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
-            .map_err(|e| {
-                format!("cannot run the Terraform CLI `{}`: {e}; install it, or set PAVED_TERRAFORM", self.binary)
-            })?;
+            .map_err(|source| RunError::Spawn { binary: self.binary.clone(), source })?;
         let started = std::time::Instant::now();
         loop {
-            match child.try_wait().map_err(|e| e.to_string())? {
+            match child.try_wait()? {
                 Some(_) => break,
                 None if started.elapsed() > TIMEOUT => {
                     let _ = child.kill();
-                    return Err(format!("terraform {} took longer than {}s", args[0], TIMEOUT.as_secs()));
+                    return Err(RunError::Timeout { command: args[0].to_owned() });
                 }
                 None => std::thread::sleep(Duration::from_millis(50)),
             }
         }
-        let out = child.wait_with_output().map_err(|e| e.to_string())?;
+        let out = child.wait_with_output()?;
         let code = out.status.code().unwrap_or(-1);
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         if code == 0 || (code == 2 && args.contains(&"-detailed-exitcode")) {
@@ -75,11 +88,8 @@ impl Terraform {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let message: Vec<&str> =
             stderr.lines().filter(|l| !l.trim().is_empty() && !l.contains("CLI configuration")).take(12).collect();
-        Err(format!(
-            "terraform {} failed: {}",
-            args[0],
-            message.join(" ").replace("│", "").replace("╷", "").replace("╵", "")
-        ))
+        let message = message.join(" ").replace("│", "").replace("╷", "").replace("╵", "");
+        Err(RunError::Failed { command: args[0].to_owned(), message })
     }
 
     /// Write the root module for `t` (the module source is the platform repo's own copy), passing every variable
@@ -152,7 +162,7 @@ impl Backend for Terraform {
         match run {
             Ok((2, _)) => Observation::Present { drift: Some("terraform plan shows changes".into()) },
             Ok(_) => Observation::Present { drift: None },
-            Err(reason) => Observation::Unavailable { reason },
+            Err(e) => Observation::Unavailable { reason: e.to_string() },
         }
     }
 

@@ -139,7 +139,7 @@ proptest! {
         let bytes = mutate::apply(&read("tests/fixtures/kev/known_exploited_vulnerabilities.json"), Format::Json, &edits);
         let parsed = within_memory(LIMIT, "Kev::parse", || Kev::parse(&bytes, "kev.json"))?;
         if let Err(e) = parsed {
-            prop_assert!(e.starts_with("kev.json: "), "{e}");
+            prop_assert!(e.to_string().starts_with("kev.json: "), "{e}");
         }
     }
 }
