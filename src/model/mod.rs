@@ -851,3 +851,14 @@ fn check_request(model: &Model, r: &Request, diags: &mut Diagnostics) {
             .map(|f| f.at(&r.path)),
     );
 }
+
+/// The example platform repo (`platform-repo-example/`), loaded from its work tree: what unit tests of the
+/// planners build their cases on.
+#[cfg(test)]
+pub fn example() -> Model {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("platform-repo-example");
+    let snapshot = crate::source::Snapshot::worktree(&root).expect("the example reads");
+    let loaded = load(&snapshot, &cache::ParseCache::new(), &LoadOptions { strict: false });
+    assert_eq!(loaded.diagnostics.errors(), 0, "the example is valid");
+    loaded.model
+}

@@ -180,3 +180,79 @@ fn pr_text(module: &Module, files: &[Migrated]) -> (String, String) {
     }
     (title, body)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The module migration planner as a table: the example's `feature-flag` module with requests pending
+    //! migration, paved's PRs on the platform repo observed each way, and what each gives.
+
+    use super::*;
+    use crate::model::example;
+
+    fn pending() -> Vec<(String, Result<Vec<Migrated>, String>)> {
+        let file = Migrated {
+            path: "requests/storefront/new-checkout-flow.yaml".into(),
+            from: 0,
+            to: 1,
+            text: "migrated\n".into(),
+            notes: vec!["moduleVersion 0 → 1".into()],
+        };
+        vec![("feature-flag".into(), Ok(vec![file]))]
+    }
+
+    fn pr(state: PrState, body: &str) -> PullRequest {
+        serde_json::from_value(serde_json::json!({
+            "number": 4, "repo": "acme/platform", "title": "t", "body": body,
+            "head": branch("feature-flag", 1), "base": "main", "state": state, "author": "paved",
+            "head_commit": "h", "created_at": "2026-12-01T00:00:00Z", "updated_at": "2026-12-01T00:00:00Z",
+        }))
+        .expect("a pull request")
+    }
+
+    /// The actions (as `module branch existing-body?`) and the notes of planning with `prs`.
+    fn plan_with(pending: &[(String, Result<Vec<Migrated>, String>)], prs: &[PullRequest]) -> (Vec<String>, Vec<Note>) {
+        let (mut actions, mut notes) = (Vec::new(), Vec::new());
+        plan(&example(), "acme/platform", pending, prs, &mut actions, &mut notes);
+        let actions = actions
+            .iter()
+            .map(|a| match &a.work {
+                ForgeWork::MigrateModule { module, branch, .. } => format!("{} {module} {branch}", a.kind.as_str()),
+                other => panic!("a module migration, not {other:?}"),
+            })
+            .collect();
+        (actions, notes)
+    }
+
+    #[test]
+    fn each_observed_pr_gives_its_action_or_note() {
+        let (actions, notes) = plan_with(&pending(), &[]);
+        assert_eq!(actions, ["module.migrate feature-flag paved/module/feature-flag-v1"]);
+        assert!(notes.is_empty());
+        let mut first = Vec::new();
+        plan(&example(), "acme/platform", &pending(), &[], &mut first, &mut Vec::new());
+        let ForgeWork::MigrateModule { body, .. } = &first[0].work else { panic!("a module migration") };
+
+        let note = |prs: &[PullRequest]| {
+            let (actions, notes) = plan_with(&pending(), prs);
+            (actions.len(), notes.into_iter().map(|n| n.note).collect::<Vec<_>>())
+        };
+        assert_eq!(note(&[pr(PrState::Open, body)]), (0, vec![Ok("unchanged #4".to_owned())]), "the PR says it all");
+        assert_eq!(note(&[pr(PrState::Open, "older text")]), (1, vec![]), "the open PR is brought up to date");
+        assert_eq!(
+            note(&[pr(PrState::Closed, body)]),
+            (0, vec![Ok("closed by a human: not reopened for feature-flag v1".to_owned())])
+        );
+        let broken = vec![("feature-flag".to_owned(), Err("requests/x.yaml: no spec mapping".to_owned()))];
+        let (actions, notes) = plan_with(&broken, &[]);
+        assert!(actions.is_empty());
+        assert_eq!(notes[0].note, Err("requests/x.yaml: no spec mapping".to_owned()));
+    }
+
+    #[test]
+    fn the_id_is_the_one_modules_migrate_gave_before_it_was_planned() {
+        let mut actions = Vec::new();
+        plan(&example(), "acme/platform", &pending(), &[], &mut actions, &mut Vec::new());
+        let ForgeWork::MigrateModule { branch, body, .. } = &actions[0].work else { panic!("a module migration") };
+        assert_eq!(actions[0].id, ActionId::new(ActionKind::WriteStatus, branch, body.as_bytes()));
+    }
+}

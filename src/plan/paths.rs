@@ -290,3 +290,95 @@ pub(crate) fn scaffold_answers(
     }
     m
 }
+
+#[cfg(test)]
+mod tests {
+    //! The path planner as a table: one paved-path component of the example (`acme/payments-api`, on
+    //! `microservice` `^2`), its service repo observed each way the planner must tell apart, and the action each
+    //! gives.
+
+    use super::*;
+    use crate::model::example;
+    use crate::observe::services::{PavedPr, ServiceRepo};
+
+    const REPO: &str = "acme/payments-api";
+    const HEAD: &str = "c0ffee";
+
+    fn catalogue() -> Catalogue {
+        let versions = ["1.0.0", "2.0.0", "2.1.0", "3.0.0"].map(|v| semver::Version::parse(v).expect("semver"));
+        Catalogue { versions: [("microservice".to_owned(), versions.to_vec())].into(), parameters: BTreeMap::new() }
+    }
+
+    fn on(version: &str, prs: Vec<PavedPr>) -> Option<ServiceRepo> {
+        let answers = AnswersFile {
+            path: "microservice".into(),
+            version: version.into(),
+            platform_commit: "p".into(),
+            answers: Default::default(),
+        };
+        Some(ServiceRepo {
+            default_branch: "main".into(),
+            default_head: Some(HEAD.into()),
+            answers: Ok(Some(answers.to_yaml())),
+            prs,
+        })
+    }
+
+    /// The migration branch of 2.0.0 -> 2.1.0, and a PR on it.
+    fn pr(state: PrState, base: Option<&str>) -> PavedPr {
+        let id = ActionId::new(ActionKind::MigratePath, REPO, b"microservice@2.0.0->2.1.0");
+        PavedPr {
+            number: 7,
+            head: format!("{MIGRATION_BRANCH_PREFIX}{id}"),
+            state,
+            conflicted: false,
+            base: base.map(str::to_owned),
+        }
+    }
+
+    /// What the planner does for the repo observed as `seen`: its action, its state, and what it held back.
+    fn plan_for(seen: Option<ServiceRepo>, cap: usize) -> (Option<String>, DriftState, Vec<String>) {
+        let services = Services { repos: [(REPO.to_owned(), seen)].into(), errors: BTreeMap::new() };
+        let planned = plan(&example(), &catalogue(), &services, cap);
+        let row = planned.drift.iter().find(|r| r.repo == REPO).expect("the component's row");
+        let action = planned.actions.iter().find(|a| a.target == REPO).map(|a| match &a.work {
+            ForgeWork::Scaffold { version, .. } => format!("scaffold {version}"),
+            ForgeWork::Migrate { from, to, existing_pr, .. } => format!("migrate {from}->{to} pr {existing_pr:?}"),
+            ForgeWork::MigrateModule { .. } => "module".to_owned(),
+        });
+        (action, row.state, planned.held)
+    }
+
+    /// A case: the repo as observed and the cap on new PRs; the action, the state and how many were held back.
+    type Case = (&'static str, Option<ServiceRepo>, usize, Option<&'static str>, DriftState, usize);
+
+    #[test]
+    fn each_observed_service_repo_gives_its_action() {
+        #[rustfmt::skip]
+        let table: Vec<Case> = vec![
+            ("no repo: scaffold the newest ^2",    None,                                           20, Some("scaffold 2.1.0"),               DriftState::Missing,  0),
+            ("on the target: nothing",              on("2.1.0", vec![]),                            20, None,                                  DriftState::UpToDate, 0),
+            ("behind: a migration PR",              on("2.0.0", vec![]),                            20, Some("migrate 2.0.0->2.1.0 pr None"),  DriftState::Behind,   0),
+            ("behind, over the cap: held",          on("2.0.0", vec![]),                            0,  None,                                  DriftState::Behind,   1),
+            ("PR open on this head: nothing",       on("2.0.0", vec![pr(PrState::Open, Some(HEAD))]), 20, None,                                DriftState::Behind,   0),
+            ("PR open on an older head: update",    on("2.0.0", vec![pr(PrState::Open, Some("old"))]), 20, Some("migrate 2.0.0->2.1.0 pr Some(7)"), DriftState::Behind, 0),
+            ("PR closed by a human: not reopened",  on("2.0.0", vec![pr(PrState::Closed, None)]),   20, None,                                  DriftState::Behind,   1),
+            ("a version the path never had",        on("2.0.9", vec![]),                            20, None,                                  DriftState::Error,    0),
+        ];
+        for (case, seen, cap, action, state, held) in table {
+            let (got, got_state, got_held) = plan_for(seen, cap);
+            assert_eq!((got.as_deref(), got_state, got_held.len()), (action, state, held), "{case}: {got_held:?}");
+        }
+    }
+
+    #[test]
+    fn a_repo_the_forge_could_not_read_is_an_error_and_plans_nothing() {
+        let services =
+            Services { repos: BTreeMap::new(), errors: [(REPO.to_owned(), "rate limited".to_owned())].into() };
+        let planned = plan(&example(), &catalogue(), &services, 20);
+        let row = planned.drift.iter().find(|r| r.repo == REPO).expect("row");
+        assert_eq!(row.state, DriftState::Error);
+        assert!(row.error.as_deref().is_some_and(|e| e.contains("rate limited")), "{row:?}");
+        assert!(planned.actions.iter().all(|a| a.target != REPO));
+    }
+}

@@ -336,6 +336,7 @@ mod tests {
 
     use super::*;
     use crate::model::capability::Capability;
+    use crate::model::example;
     use crate::policy::Message;
     use crate::policy::judge::Judgement;
     use std::sync::Arc;
@@ -344,15 +345,6 @@ mod tests {
 
     /// The phase, the Stalled reason, and the reason of the provision action planned (if one is).
     type Expected = (Phase, Option<StalledReason>, Option<&'static str>);
-
-    fn example() -> Model {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("platform-repo-example");
-        let snapshot = crate::source::Snapshot::worktree(&root).expect("the example reads");
-        let cache = crate::model::cache::ParseCache::new();
-        let loaded = crate::model::load(&snapshot, &cache, &crate::model::LoadOptions { strict: false });
-        assert_eq!(loaded.diagnostics.errors(), 0, "the example is valid");
-        loaded.model
-    }
 
     fn judged(verdict: Option<Judgement>) -> Judged {
         let context = provision::Context {
