@@ -92,7 +92,10 @@ pub fn open_snapshot(options: &RepoOptions) -> anyhow::Result<Snapshot> {
 /// Load and validate.
 pub fn load(options: &RepoOptions, cache: &ParseCache) -> anyhow::Result<Loaded> {
     let snapshot = open_snapshot(options)?;
-    Ok(crate::model::load(&snapshot, cache, &LoadOptions { strict: options.strict }))
+    let mut loaded = crate::model::load(&snapshot, cache, &LoadOptions { strict: options.strict });
+    loaded.diagnostics.extend(crate::policy::check(&snapshot, &loaded.model));
+    loaded.diagnostics.sort();
+    Ok(loaded)
 }
 
 /// `paved validate --file`: check catalog files on their own, under the rules of the platform at `repo` (its

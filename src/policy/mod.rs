@@ -376,6 +376,38 @@ fn strings(v: &serde_json::Value) -> Vec<String> {
     }
 }
 
+/// Every policy file (the organisation's and each module's) that does not compile, as an error at its
+/// `path:line:col`: what `paved validate` reports, so a broken policy is caught before it stalls the requests it
+/// judges. Each file is compiled on its own, so every broken one is named.
+pub fn check(snapshot: &crate::source::Snapshot, model: &Model) -> Vec<crate::diag::Diagnostic> {
+    let org = model.policies.values().map(|p| (p.path.clone(), p.source.clone()));
+    let modules = module_sources(snapshot, model).into_iter().map(|(_, path, source)| (path, source));
+    org.chain(modules)
+        .filter_map(|(path, source)| {
+            let e = regorus::Engine::new().add_policy(path.clone(), source).err()?.to_string();
+            let (pos, message) = compile_error_at(&path, &e);
+            Some(
+                crate::diag::Diagnostic::error(path, pos, format!("policy does not compile: {message}"))
+                    .hint("fix the Rego; until it compiles, every request it judges is Stalled (PolicyError)"),
+            )
+        })
+        .collect()
+}
+
+/// Where regorus says a compile error in `path` is (`--> path:line:col`), and its message without the source
+/// excerpt it quotes.
+fn compile_error_at(path: &str, error: &str) -> (crate::diag::Pos, String) {
+    let marker = format!("--> {path}:");
+    let pos = error
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(&marker))
+        .and_then(|at| at.split_once(':'))
+        .and_then(|(line, col)| Some(crate::diag::Pos::new(line.trim().parse().ok()?, col.trim().parse().ok()?)))
+        .unwrap_or(crate::diag::Pos::FILE);
+    let message = error.lines().rev().find(|l| l.starts_with("error:")).unwrap_or(error).trim();
+    (pos, message.strip_prefix("error: ").unwrap_or(message).to_owned())
+}
+
 /// Module policy sources from a snapshot: `modules/<name>/policy.rego` for every loaded module.
 pub fn module_sources(snapshot: &crate::source::Snapshot, model: &Model) -> Vec<(String, String, String)> {
     model

@@ -243,6 +243,11 @@ fn a_policy_that_does_not_evaluate_stalls_its_requests_until_it_is_fixed() {
     let policy = "policies/broken.rego";
     p.repo.write(policy, "package paved.org.broken\n\nimport rego.v1\n\ndeny contains msg if {\n\tmsg := \n}\n");
     p.commit("a policy that does not compile");
+    // `paved validate`, which the Stalled message points to, names the file, line and column.
+    let validate = Paved::new(&["validate", "--repo", s(p.repo.path())]).run();
+    let said = format!("{}{}", validate.stdout(), validate.stderr());
+    assert_eq!(validate.code(), 1, "{said}");
+    assert!(said.contains("policies/broken.rego:6:9") && said.contains("policy does not compile"), "{said}");
     p.paved(&["reconcile"]);
     let read = |team: &str, name: &str| {
         std::fs::read_to_string(p.repo.join(&format!("status/requests/{team}/{name}.yaml"))).expect("status")
