@@ -68,11 +68,29 @@ pub fn head_of(dir: &Path) -> Result<Option<String>, WorkspaceError> {
     head.map(Some).map_err(|e| WorkspaceError::Io { path: dir.to_path_buf(), source: std::io::Error::other(e) })
 }
 
-/// Fault injection for crash-safety tests: abort the process (as `kill -9` would) at the named point when
-/// `PAVED_TEST_CRASH_AT` names it. Costs one environment lookup per apply.
-pub fn crash_point(name: &str) {
-    if std::env::var("PAVED_TEST_CRASH_AT").is_ok_and(|v| v == name) {
-        std::process::abort();
+/// A point inside a commit where the work tree holds part of an apply: where crash-safety tests stop it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashPoint {
+    /// One bot-owned file is written, the others are not.
+    AfterFirstWrite,
+    /// Every file is written, nothing is committed.
+    BeforeCommit,
+}
+
+/// What is called at each [`CrashPoint`]: a test double stops the process there, as `kill -9` would.
+pub type CrashHook = Box<dyn Fn(CrashPoint) + Send + Sync>;
+
+static CRASH_HOOK: std::sync::OnceLock<CrashHook> = std::sync::OnceLock::new();
+
+/// Install `hook`, once per process. Only crash-safety tests do (`tests/it/crash.rs`); paved itself never does,
+/// so the points cost one load of an empty cell. Returns false when a hook was installed already.
+pub fn install_crash_hook(hook: CrashHook) -> bool {
+    CRASH_HOOK.set(hook).is_ok()
+}
+
+fn crash_point(point: CrashPoint) {
+    if let Some(hook) = CRASH_HOOK.get() {
+        hook(point);
     }
 }
 
@@ -98,7 +116,7 @@ fn write_files(dir: &Path, changes: &[FileChange]) -> Result<(), WorkspaceError>
                 _ => {}
             },
         }
-        crash_point("after-first-write");
+        crash_point(CrashPoint::AfterFirstWrite);
     }
     Ok(())
 }
@@ -177,7 +195,7 @@ impl Workspace for GitWorktree<'_> {
         }
         self.refuse_audit_rewrites(changes)?;
         write_files(&self.dir, changes)?;
-        crash_point("before-commit");
+        crash_point(CrashPoint::BeforeCommit);
         let mut paths: Vec<&str> = changes.iter().map(FileChange::path).collect();
         paths.sort_unstable();
         paths.dedup();

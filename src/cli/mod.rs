@@ -123,7 +123,17 @@ fn init_logging(format: LogFormat) {
 
 /// Parse arguments, run, and map the outcome to an exit code ([`exit_code`]).
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    main_from(std::env::args_os())
+}
+
+/// [`main`] with the arguments given (the first is the program's name): how tests run the command line in a
+/// process of their own.
+pub fn main_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
     // The daemon always logs; other commands log only when asked (`PAVED_LOG=paved=debug` shows plan phases).
     if matches!(cli.command, Command::Daemon(_)) || std::env::var_os("PAVED_LOG").is_some() {
         init_logging(cli.log_format);

@@ -38,9 +38,18 @@ impl Daemon {
         env: &[(&str, &str)],
         extra: &[&str],
     ) -> Daemon {
+        Self::spawn(Self::args(repo, forge, extra), Paved::new, logs, name, env)
+    }
+
+    /// A daemon that stops at crash point `point` of its first apply (see `crash.rs`).
+    pub fn start_crashing(repo: &Path, forge: Option<&Path>, logs: &Dir, name: &str, point: &str) -> Daemon {
+        Self::spawn(Self::args(repo, forge, &[]), |args| Paved::crashing_at(point, args), logs, name, &[])
+    }
+
+    /// `paved daemon`'s arguments, and the free port it is told to listen on.
+    fn args(repo: &Path, forge: Option<&Path>, extra: &[&str]) -> (Vec<String>, u16) {
         // Pick a free port; the tiny window before the daemon binds it is acceptable on loopback in tests.
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-        let log = logs.join(&format!("{name}.log"));
         let listen = format!("127.0.0.1:{port}");
         let mut args = vec!["daemon", "--repo", s(repo)];
         if let Some(forge) = forge {
@@ -48,7 +57,19 @@ impl Daemon {
         }
         args.extend(["--listen", &listen, "--debounce", "200ms", "--log-format", "json"]);
         args.extend(extra);
-        let mut cmd = Paved::new(&args).env("PAVED_WEBHOOK_SECRET", SECRET);
+        (args.into_iter().map(str::to_owned).collect(), port)
+    }
+
+    fn spawn(
+        (args, port): (Vec<String>, u16),
+        paved: impl FnOnce(&[&str]) -> Paved,
+        logs: &Dir,
+        name: &str,
+        env: &[(&str, &str)],
+    ) -> Daemon {
+        let log = logs.join(&format!("{name}.log"));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut cmd = paved(&args).env("PAVED_WEBHOOK_SECRET", SECRET);
         for (k, v) in env {
             cmd = cmd.env(k, v);
         }
@@ -253,8 +274,7 @@ fn a_daemon_killed_mid_pass_and_restarted_commits_each_action_once() {
     for point in ["after-first-write", "before-commit"] {
         let (repo, forge, logs) = setup();
         // The first daemon dies in the middle of its first apply, as `kill -9` would leave it.
-        let mut crashing =
-            Daemon::start(repo.path(), Some(forge.path()), &logs, "crash", &[("PAVED_TEST_CRASH_AT", point)]);
+        let mut crashing = Daemon::start_crashing(repo.path(), Some(forge.path()), &logs, "crash", point);
         let died = wait_for(Duration::from_secs(60), || crashing.child.try_wait().expect("try_wait").is_some());
         assert!(died, "{point}: the fault was not injected\n{}", crashing.logs());
         assert!(bot_commits(repo.path()).is_empty(), "{point}: nothing committed before the crash");

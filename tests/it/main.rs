@@ -11,6 +11,8 @@ mod action_ids;
 mod bench;
 /// The command line a person meets: `--help` per command, progress on a terminal.
 mod cli;
+/// The child process of crash tests: paved's command line in-process, stopped at a crash point.
+mod crash;
 /// `paved daemon`: commits reconciled within seconds, webhooks, metrics, kill -9 and SIGTERM.
 mod daemon;
 /// `deploy/` and the Dockerfile fit the binary.

@@ -169,8 +169,7 @@ fn a_crash_mid_apply_completes_on_the_next_run_without_duplicates() {
         let head = git(repo.path(), &["rev-parse", "HEAD"]);
         let planned =
             actions(&Paved::new(&["plan", "--repo", s(repo.path()), "--forge", f, "--format", "json"]).run().json());
-        let crashed =
-            Paved::new(&["reconcile", "--repo", s(repo.path()), "--forge", f]).env("PAVED_TEST_CRASH_AT", point).run();
+        let crashed = Paved::crashing_at(point, &["reconcile", "--repo", s(repo.path()), "--forge", f]).run();
         assert!(crashed.0.status.code().is_none(), "{point}: the process was killed by a signal");
         assert_eq!(git(repo.path(), &["rev-parse", "HEAD"]), head, "{point}: nothing committed by the crashed run");
         Paved::new(&["reconcile", "--repo", s(repo.path()), "--forge", f]).run().expect_code(0);
@@ -199,7 +198,7 @@ fn a_plain_directory_reconciles_in_place_and_survives_a_crash() {
     let repo = example_copy();
     let r = s(repo.path());
     let planned = actions(&plan_json(repo.path()));
-    let crashed = Paved::new(&["reconcile", "--repo", r]).env("PAVED_TEST_CRASH_AT", "after-first-write").run();
+    let crashed = Paved::crashing_at("after-first-write", &["reconcile", "--repo", r]).run();
     assert!(crashed.0.status.code().is_none());
     Paved::new(&["reconcile", "--repo", r]).run().expect_code(0);
     let audit: String = std::fs::read_dir(repo.join("audit"))

@@ -159,6 +159,14 @@ impl Paved {
         cmd.args(args);
         Paved { cmd }
     }
+    /// paved's command line with `args`, run in a child process that stops at crash point `point` (see
+    /// `crash.rs`), as `kill -9` would stop paved there.
+    pub fn crashing_at(point: &str, args: &[&str]) -> Self {
+        let me = std::env::current_exe().expect("the test binary");
+        let mut paved = Self::of(&me, &["--exact", "crash::child", "--ignored", "--nocapture", "--test-threads=1"]);
+        paved.cmd.env(crate::crash::CRASH_AT, point).env(crate::crash::ARGS, args.join(&crate::crash::SEP.to_string()));
+        paved
+    }
     pub fn env(mut self, k: &str, v: &str) -> Self {
         self.cmd.env(k, v);
         self
