@@ -34,7 +34,49 @@ pub enum How {
     /// The last plan, patched for the files a commit changed.
     Patched { files: usize, paths: usize },
     /// Planned from scratch, and why the last plan could not be patched.
-    Full { why: String },
+    Full { why: Refusal },
+}
+
+/// Why a plan was made from scratch rather than patched: each says which change only a full plan gets right.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("no earlier plan")]
+    NoEarlierPlan,
+    #[error("plans of a work tree are not patched")]
+    WorkTree,
+    #[error("plans of a repo with symlinks are not patched")]
+    Symlinks,
+    /// The repo could not be opened again to diff the next commit.
+    #[error("{0}")]
+    Unreadable(String),
+    /// The diff met what it does not classify (a symlink or a submodule), as it says.
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("the last plan was of a work tree")]
+    LastWasWorkTree,
+    #[error("two requests' names collide: planned over all of them")]
+    NamesCollide,
+    #[error("the commit makes two requests' names collide: planned over all of them")]
+    CommitMakesNamesCollide,
+    /// Which of the requests sharing a name (given by an older paved) keeps it is decided over all of them.
+    #[error("{0} holds a name with another request: which keeps it is decided over all of them")]
+    SharedName(String),
+    #[error("the repo has scorecards, whose reports are computed over every request")]
+    Scorecards,
+    #[error("{0} changed: only request, status, secret and audit files are patched")]
+    NotLocal(String),
+    /// Which of two files defining one request wins depends on every file.
+    #[error("{0} defines a request another file also defines")]
+    DuplicateRequest(String),
+    #[error("{path} defines {key}, which another file also defines")]
+    RequestDefinedTwice { path: String, key: String },
+    /// A request status naming another request than its path is observed as that one.
+    #[error("{0} records another request than its name says")]
+    StatusOfAnother(String),
+    #[error("the forge's repo listing changed")]
+    ForgeListing,
+    #[error("the service repos or paved's PRs on the forge changed")]
+    ForgeWork,
 }
 
 impl std::fmt::Display for How {
@@ -56,7 +98,7 @@ pub struct WarmPlanner {
 struct State {
     prepared: Prepared,
     /// What patching needs, or why plans of this source are never patched.
-    patch: Result<PatchState, String>,
+    patch: Result<PatchState, Refusal>,
 }
 
 struct PatchState {
@@ -103,7 +145,7 @@ impl WarmPlanner {
     /// Plan the repo's current commit (`--rev`, else HEAD), patching the last plan when it can.
     pub fn plan(&mut self, cache: &ParseCache) -> anyhow::Result<How> {
         let why = match self.state.as_mut() {
-            None => "no earlier plan".to_owned(),
+            None => Refusal::NoEarlierPlan,
             Some(State { patch: Err(why), .. }) => why.clone(),
             Some(State { prepared, patch: Ok(patch) }) => match try_patch(&self.options, prepared, patch, cache)? {
                 Ok(how) => return Ok(how),
@@ -121,21 +163,23 @@ impl WarmPlanner {
 }
 
 impl PatchState {
-    fn new(prepared: &Prepared) -> Result<Self, String> {
+    fn new(prepared: &Prepared) -> Result<Self, Refusal> {
         if !matches!(prepared.snapshot.basis, Basis::Commit(_)) {
-            return Err("plans of a work tree are not patched".to_owned());
+            return Err(Refusal::WorkTree);
         }
         if prepared.snapshot.has_symlinks() {
-            return Err("plans of a repo with symlinks are not patched".to_owned());
+            return Err(Refusal::Symlinks);
         }
-        let repo = crate::source::open_git(&prepared.snapshot.root).map_err(|e| e.to_string())?.into_sync();
+        let repo = crate::source::open_git(&prepared.snapshot.root)
+            .map_err(|e| Refusal::Unreadable(e.to_string()))?
+            .into_sync();
         let digest = ObservedDigest::of(&prepared.observed);
         let mut by_source: HashMap<String, BTreeSet<String>> = HashMap::new();
         for (path, text) in &prepared.observed.status {
             // A request status naming another request than its path is observed as that one: only a full plan
             // gets that right (paved never writes one; a hand edit might).
             if key_of_status_path(path).is_some_and(|key| status_request(text).is_some_and(|r| r != key)) {
-                return Err(format!("{path} records another request than its name says"));
+                return Err(Refusal::StatusOfAnother(path.clone()));
             }
             if let Some(source) = crate::observe::Observed::status_source(text) {
                 by_source.entry(source.to_owned()).or_default().insert(path.clone());
@@ -152,12 +196,12 @@ fn try_patch(
     prepared: &mut Prepared,
     state: &mut PatchState,
     cache: &ParseCache,
-) -> anyhow::Result<Result<How, String>> {
+) -> anyhow::Result<Result<How, Refusal>> {
     let mut phase = super::reconcile::Phases::start();
     let repo = state.repo.to_thread_local();
     let rev = options.rev.as_deref().unwrap_or("HEAD");
     let Basis::Commit(old) = prepared.snapshot.basis.clone() else {
-        return Ok(Err("the last plan was of a work tree".to_owned()));
+        return Ok(Err(Refusal::LastWasWorkTree));
     };
     let diff = diff::between(&repo, &old, rev)?;
     if diff.commit == old && state.provisioned.is_empty() {
@@ -177,7 +221,7 @@ fn try_patch(
     // Whether two requests collide depends on every request: a repo with a collision is planned in full.
     let collides = |d: &crate::diag::Diagnostic| d.message.starts_with(crate::model::collisions::PREFIX);
     if prepared.planned.loaded.diagnostics.iter().any(collides) {
-        return Ok(Err("two requests' names collide: planned over all of them".to_owned()));
+        return Ok(Err(Refusal::NamesCollide));
     }
     let mut affected_keys = std::mem::take(&mut state.provisioned);
     let mut affected_paths = BTreeSet::new();
@@ -195,7 +239,7 @@ fn try_patch(
     }
     affected_keys.extend(diff.changed.iter().filter_map(|c| secret_of(&c.path)));
     if !crate::model::collisions::check(&prepared.planned.loaded.model, &prepared.snapshot).is_empty() {
-        return Ok(Err("the commit makes two requests' names collide: planned over all of them".to_owned()));
+        return Ok(Err(Refusal::CommitMakesNamesCollide));
     }
     prepared.planned.loaded.diagnostics.sort();
     phase.done("reload");
@@ -206,7 +250,7 @@ fn try_patch(
     let p = &mut *prepared;
     let model = &p.planned.loaded.model;
     if let Some(key) = affected_keys.iter().find(|k| p.observed.shared.contains(*k)) {
-        return Ok(Err(format!("{key} holds a name with another request: which keeps it is decided over all of them")));
+        return Ok(Err(Refusal::SharedName(key.clone())));
     }
     for key in &affected_keys {
         affected_paths.insert(status_path(key));
@@ -240,19 +284,19 @@ fn try_patch(
 /// Why a commit cannot be patched onto `prepared`, if it cannot: every changed file must be a request file, a
 /// bot-owned status file, a native secret (which re-observes its request) or an audit record (which no plan
 /// reads), and the repo must have no scorecards (their reports read every request).
-fn unpatchable(prepared: &Prepared, diff: &TreeDiff) -> Option<String> {
+fn unpatchable(prepared: &Prepared, diff: &TreeDiff) -> Option<Refusal> {
     if let Some(why) = &diff.unsupported {
-        return Some(why.clone());
+        return Some(Refusal::Unsupported(why.clone()));
     }
     if prepared.observed.evidence.is_some() {
-        return Some("the repo has scorecards, whose reports are computed over every request".to_owned());
+        return Some(Refusal::Scorecards);
     }
     diff.changed.iter().find_map(|c| {
         let local = crate::model::is_request_file(&c.path)
             || (c.path.starts_with("status/") && c.path != status::UNCLAIMED_PATH)
             || c.path.starts_with("audit/")
             || secret_of(&c.path).is_some();
-        (!local).then(|| format!("{} changed: only request, status, secret and audit files are patched", c.path))
+        (!local).then(|| Refusal::NotLocal(c.path.clone()))
     })
 }
 
@@ -272,7 +316,7 @@ fn reload_request(
     change: &Changed,
     existed: bool,
     affected_keys: &mut BTreeSet<String>,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     let p = &mut *prepared;
     let loaded = &mut p.planned.loaded;
     let path = change.path.as_str();
@@ -287,7 +331,7 @@ fn reload_request(
         .iter()
         .any(|d| d.path == path && d.message.starts_with(&crate::model::duplicate_request_message("")));
     if is_duplicate_here || old_key.as_deref().is_some_and(|k| duplicate(&loaded.diagnostics, k)) {
-        return Err(format!("{path} defines a request another file also defines"));
+        return Err(Refusal::DuplicateRequest(path.to_owned()));
     }
     loaded.diagnostics.retain(|d| d.path != path);
     if let Some(key) = old_key {
@@ -303,7 +347,7 @@ fn reload_request(
             if let Some(r) = request {
                 let key = r.key();
                 if loaded.model.requests.contains_key(&key) {
-                    return Err(format!("{path} defines {key}, which another file also defines"));
+                    return Err(Refusal::RequestDefinedTwice { path: path.to_owned(), key });
                 }
                 affected_keys.insert(key.clone());
                 loaded.model.requests.insert(key, r);
@@ -323,7 +367,7 @@ fn reread_status(
     state: &mut PatchState,
     change: &Changed,
     affected_keys: &mut BTreeSet<String>,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     let p = &mut *prepared;
     let path = &change.path;
     // A bot-owned file that cannot be read is treated as absent, as a full observation does.
@@ -333,7 +377,7 @@ fn reread_status(
         // paved names each request status after its request; a file naming another one is observed as that one,
         // which only a full observation gets right.
         if [&before, &after].into_iter().flatten().any(|t| status_request(t).is_some_and(|r| r != key)) {
-            return Err(format!("{path} records another request than its name says"));
+            return Err(Refusal::StatusOfAnother(path.clone()));
         }
         affected_keys.insert(key.to_owned());
     }
@@ -362,14 +406,14 @@ fn reread_status(
 
 /// Why the forge's listing no longer matches the one the last plan used, if it does not (then every
 /// component's drift findings may differ).
-fn forge_moved(options: &RepoOptions, prepared: &Prepared) -> anyhow::Result<Option<String>> {
+fn forge_moved(options: &RepoOptions, prepared: &Prepared) -> anyhow::Result<Option<Refusal>> {
     let Some(forge) = super::forge(options, &prepared.planned.loaded)? else {
         return Ok(None);
     };
     let listed = forge.list_repos().map(|repos| repos.into_iter().map(|r| r.full_name).collect::<BTreeSet<_>>());
     let observed = &prepared.observed;
     if !matches!((listed, &observed.forge), (Ok(repos), Some(before)) if repos == before.repos) {
-        return Ok(Some("the forge's repo listing changed".to_owned()));
+        return Ok(Some(Refusal::ForgeListing));
     }
     // Service repos and paved's PRs move without a commit of the platform repo (a PR opened, merged or closed).
     let mut now = crate::observe::Observed::default();
@@ -379,6 +423,5 @@ fn forge_moved(options: &RepoOptions, prepared: &Prepared) -> anyhow::Result<Opt
         &crate::progress::Silent,
         &mut now,
     );
-    Ok((now.services != observed.services || now.platform_prs != observed.platform_prs)
-        .then(|| "the service repos or paved's PRs on the forge changed".to_owned()))
+    Ok((now.services != observed.services || now.platform_prs != observed.platform_prs).then_some(Refusal::ForgeWork))
 }
