@@ -12,6 +12,7 @@ pub mod codemod;
 pub mod merge;
 pub mod modules;
 pub mod paths;
+pub mod sunset;
 pub mod workspace;
 
 pub use workspace::{Workspace, WorkspaceError};

@@ -95,6 +95,12 @@ pub fn execute(
                     .map(|o| (o, vec![], vec![]))
                     .map_err(|e| Error::Answers(format!("{e:#}")))
             }
+            ForgeWork::ProposeDeprecation { quarter, branch, title, body, manifests } => {
+                let proposal = super::sunset::Proposal { quarter, branch, title, body, manifests };
+                super::sunset::open_or_update(action, &proposal, forge)
+                    .map(|o| (o, vec![], vec![]))
+                    .map_err(|e| Error::Answers(format!("{e:#}")))
+            }
         };
         let _ = std::fs::remove_dir_all(&dir);
         report.results.push(match result {

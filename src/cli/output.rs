@@ -446,6 +446,9 @@ impl Printer {
                     "  scaffolded {scaffolded} missing service repo(s) and opened {migrations} migration PR(s) on the forge"
                 );
             }
+            if done("sunset.propose") > 0 {
+                println!("  opened the quarter's sunset review PR on the platform repo");
+            }
         }
         println!("\nSecond reconcile: {}", render::summary(&demo.second.planned.plan));
         println!("\nWhere to look:");

@@ -177,7 +177,12 @@ pub(crate) fn forge_inputs(snapshot: &Snapshot, loaded: &Loaded, max_new_prs: us
             .or_insert_with(|| now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     }
     let text_of = |path: &str| snapshot.get(path).and_then(|e| snapshot.read_text(e).ok());
+    let manifests = (loaded.model.paths.values().map(|p| format!("{}/path.yaml", p.dir)))
+        .chain(loaded.model.modules.values().map(|m| format!("{}/module.yaml", m.dir)))
+        .filter_map(|path| Some((path.clone(), text_of(&path)?)))
+        .collect();
     plan::forge::ForgeInputs {
+        manifests,
         module_migrations: plan::modules::pending(&loaded.model, text_of),
         catalogue,
         released,

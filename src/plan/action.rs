@@ -201,6 +201,9 @@ pub enum ForgeWork {
     Migrate { path: String, from: String, to: String, steps: Vec<String>, branch: String, existing_pr: Option<u64> },
     /// Rewrite request files for a module's new major version on `branch` of the platform repo, as one PR.
     MigrateModule { module: String, branch: String, title: String, body: String, files: Vec<Migrated> },
+    /// Propose deprecating the quarter's sunset candidates on `branch` of the platform repo, as one PR: each of
+    /// `manifests` gets `spec.deprecated: true`, edited from the default branch's text when the PR is made.
+    ProposeDeprecation { quarter: String, branch: String, title: String, body: String, manifests: Vec<String> },
 }
 
 /// One request file rewritten for a module's current major version.

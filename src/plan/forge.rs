@@ -6,7 +6,7 @@
 //! (read from the desired snapshot); the service repos and the platform repo's PRs come in as observed.
 
 use super::paths::{self, Catalogue, ServiceDrift};
-use super::{ActionId, ActionKind, FileChange, ForgeAction, PlannedAction, campaign, modules};
+use super::{ActionId, ActionKind, FileChange, ForgeAction, PlannedAction, campaign, modules, sunset};
 use crate::model::Model;
 use crate::observe::Observed;
 use std::borrow::Cow;
@@ -25,6 +25,9 @@ pub struct ForgeInputs {
     pub now: String,
     /// At most this many migration PRs are newly opened per run.
     pub max_new_prs: usize,
+    /// The library's manifests (`paths/*/path.yaml`, `modules/*/module.yaml`) by path: what the sunset review
+    /// proposes to edit.
+    pub manifests: BTreeMap<String, String>,
 }
 
 /// How services stand against their paths, for campaign pages and `paved paths status`.
@@ -35,6 +38,8 @@ pub struct Rollout {
     pub held: Vec<String>,
     /// Modules with pending request migrations and no action, and why.
     pub modules: Vec<modules::Note>,
+    /// The quarter's sunset review, when the platform repo's PRs and the evidence were observed.
+    pub sunset: Option<sunset::Review>,
     /// [`ForgeInputs::released`] and [`ForgeInputs::now`]: what campaign pages are written with again at apply.
     pub released: BTreeMap<(String, String), String>,
     pub now: String,
@@ -56,6 +61,11 @@ pub fn plan(
     }
     if let (Some(prs), Some(repo)) = (&observed.platform_prs, &model.platform.spec.repos.platform) {
         modules::plan(model, repo, &inputs.module_migrations, prs, &mut actions, &mut rollout.modules);
+        if let Some(facts) = &observed.evidence {
+            let (action, review) = sunset::plan(model, facts, &inputs.manifests, prs, repo);
+            actions.extend(action);
+            rollout.sunset = Some(review);
+        }
     }
     let pages = campaign_pages(&rollout.drift, &rollout.released, &rollout.now, &observed.reports);
     (actions, pages, rollout)

@@ -17,6 +17,7 @@ pub mod paths;
 pub mod render;
 pub mod requests;
 pub mod status;
+pub mod sunset;
 
 pub use action::{
     ActionId, ActionKind, ActionResult, FileChange, ForgeAction, ForgeWork, Migrated, PlannedAction, ProvisionOp, Texts,

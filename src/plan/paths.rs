@@ -344,7 +344,7 @@ mod tests {
         let action = planned.actions.iter().find(|a| a.target == REPO).map(|a| match &a.work {
             ForgeWork::Scaffold { version, .. } => format!("scaffold {version}"),
             ForgeWork::Migrate { from, to, existing_pr, .. } => format!("migrate {from}->{to} pr {existing_pr:?}"),
-            ForgeWork::MigrateModule { .. } => "module".to_owned(),
+            ForgeWork::MigrateModule { .. } | ForgeWork::ProposeDeprecation { .. } => "platform repo".to_owned(),
         });
         (action, row.state, planned.held)
     }

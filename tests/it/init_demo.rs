@@ -75,9 +75,13 @@ fn demo_is_a_living_platform() {
     let dir = Dir::new();
     let out = dir.join("demo");
     let o = out.to_str().expect("utf8");
-    Paved::new(&["demo", "--out", o]).run().expect_code(0);
+    let said = Paved::new(&["demo", "--out", o]).run().expect_code(0).stdout();
     let platform = out.join("platform");
     let repo = platform.to_str().expect("utf8");
+    // The quarter's sunset review is in the plan: the demo opens its PR on the platform repo, and says so.
+    assert!(said.contains("opened the quarter's sunset review PR on the platform repo"), "{said}");
+    let sunset = Paved::new(&["pr", "list", "--repo", repo]).run().expect_code(0).stdout();
+    assert!(sunset.contains("paved/deprecate/"), "{sunset}");
 
     // Every service with a repo reports the version it follows (only experimental ones are not created yet); the
     // ones behind their allowed range get a migration PR.
