@@ -321,6 +321,12 @@ pub fn observe_forge_work(
     observed: &mut Observed,
 ) {
     observed.services = Some(services::observe_services(model, forge, progress));
+    observe_platform_prs(model, forge, observed);
+}
+
+/// paved's own PRs on the platform repo (branches `paved/…`): what the sunset review and module migrations are
+/// planned against.
+pub fn observe_platform_prs(model: &crate::model::Model, forge: &dyn Forge, observed: &mut Observed) {
     if let Some(repo) = &model.platform.spec.repos.platform {
         match forge.list_prs(repo, None) {
             Ok(prs) => observed.platform_prs = Some(prs.into_iter().filter(|p| p.head.starts_with("paved/")).collect()),

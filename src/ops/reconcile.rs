@@ -147,9 +147,12 @@ pub(crate) fn add_forge_work(
     if plan.texts == Texts::Dropped {
         pages.iter_mut().for_each(|a| a.change.drop_texts());
     }
-    plan.actions.retain(|a| a.kind != plan::ActionKind::WriteCampaign);
-    plan.actions.extend(pages);
-    plan::sort_actions(&mut plan.actions);
+    // Campaign pages follow the service repos: where those are not observed, the pages stay as the plan made them.
+    if observed.services.is_some() {
+        plan.actions.retain(|a| a.kind != plan::ActionKind::WriteCampaign);
+        plan.actions.extend(pages);
+        plan::sort_actions(&mut plan.actions);
+    }
     plan.forge = forge;
     plan.rollout = rollout;
 }
@@ -234,11 +237,16 @@ fn observe_all(
     context: &provision::Context,
 ) -> anyhow::Result<observe::Observed> {
     let mut observed = observe::observe(snapshot, forge);
-    // Bot work (scaffolds, migration PRs) runs on a local forge that exists: on GitHub it waits for its executors
-    // there (issue 23), and a forge directory nobody made is not one to fill with repos.
+    // Bot work on service repos (scaffolds, migration PRs) and module migrations run on a local forge that exists:
+    // on GitHub they wait for their executors there (issue 23), and a forge directory nobody made is not one to
+    // fill with repos. The sunset PR, made only of `Forge` calls, is planned on any forge.
     let bot_work = super::local_forge(options, loaded).is_some_and(|f| f.dir().is_dir());
-    if let Some(forge) = forge.filter(|_| observed.forge.is_some() && bot_work) {
-        observe::observe_forge_work(&loaded.model, forge, &Silent, &mut observed);
+    if let Some(forge) = forge.filter(|_| observed.forge.is_some()) {
+        if bot_work {
+            observe::observe_forge_work(&loaded.model, forge, &Silent, &mut observed);
+        } else {
+            observe::observe_platform_prs(&loaded.model, forge, &mut observed);
+        }
     }
     observe_evidence(options, snapshot, loaded, &mut observed)?;
     observe::observe_requests(&loaded.model, context, || observe::audit_texts(snapshot), &mut observed);

@@ -53,21 +53,25 @@ pub fn plan(
 ) -> (Vec<ForgeAction>, Vec<PlannedAction>, Rollout) {
     let mut actions = Vec::new();
     let mut rollout = Rollout { released: inputs.released.clone(), now: inputs.now.clone(), ..Rollout::default() };
+    let mut pages = Vec::new();
+    let platform = observed.platform_prs.as_deref().zip(model.platform.spec.repos.platform.as_deref());
+    // Service repos are observed only where their executors run (a local forge, until issue 23): so are module
+    // migrations and campaign pages.
     if let Some(services) = &observed.services {
         let planned = paths::plan(model, &inputs.catalogue, services, inputs.max_new_prs);
         actions = planned.actions;
         rollout.drift = planned.drift;
         rollout.held = planned.held;
-    }
-    if let (Some(prs), Some(repo)) = (&observed.platform_prs, &model.platform.spec.repos.platform) {
-        modules::plan(model, repo, &inputs.module_migrations, prs, &mut actions, &mut rollout.modules);
-        if let Some(facts) = &observed.evidence {
-            let (action, review) = sunset::plan(model, facts, &inputs.manifests, prs, repo);
-            actions.extend(action);
-            rollout.sunset = Some(review);
+        if let Some((prs, repo)) = platform {
+            modules::plan(model, repo, &inputs.module_migrations, prs, &mut actions, &mut rollout.modules);
         }
+        pages = campaign_pages(&rollout.drift, &rollout.released, &rollout.now, &observed.reports);
     }
-    let pages = campaign_pages(&rollout.drift, &rollout.released, &rollout.now, &observed.reports);
+    if let (Some((prs, repo)), Some(facts)) = (platform, &observed.evidence) {
+        let (action, review) = sunset::plan(model, facts, &inputs.manifests, prs, repo);
+        actions.extend(action);
+        rollout.sunset = Some(review);
+    }
     (actions, pages, rollout)
 }
 

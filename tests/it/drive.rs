@@ -19,7 +19,7 @@ fn passes(metrics: &str) -> f64 {
 }
 
 /// Commit what is staged, as a person working beside the daemon: git refuses the commit when a bot commit moved
-/// HEAD meanwhile ("cannot lock ref"), and the person commits again.
+/// HEAD meanwhile ("cannot lock ref") or is writing the index, and the person commits again.
 fn commit_beside_the_daemon(repo: &Path, message: &str) {
     for _ in 0..20 {
         let out = std::process::Command::new("git")
@@ -32,8 +32,9 @@ fn commit_beside_the_daemon(repo: &Path, message: &str) {
         if out.status.success() {
             return;
         }
+        // Git refuses while the daemon's bot commit holds the branch or the index; a person tries again.
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("cannot lock ref"), "git commit: {err}");
+        assert!(err.contains("cannot lock ref") || err.contains("index.lock"), "git commit: {err}");
         std::thread::sleep(Duration::from_millis(300));
     }
     panic!("the commit never landed beside the daemon");
