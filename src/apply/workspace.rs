@@ -163,6 +163,51 @@ impl GitWorktree<'_> {
 /// How many times (100 ms apart) a bot commit waits for a person's git to let go of the index.
 const INDEX_LOCK_TRIES: u32 = 50;
 
+/// Git's lock on a work tree's index (`index.lock`, created exclusively, as git itself does): while paved holds
+/// it, no git command of a person writes the index, and theirs running keeps paved waiting.
+struct IndexLock {
+    lock: PathBuf,
+    index: PathBuf,
+    committed: bool,
+}
+
+impl IndexLock {
+    /// Take the lock on `index`, waiting up to [`INDEX_LOCK_TRIES`] times for a person's git to let go of it.
+    fn acquire(index: &Path) -> Result<Self, WorkspaceError> {
+        let mut lock = index.as_os_str().to_owned();
+        lock.push(".lock");
+        let lock = PathBuf::from(lock);
+        let mut tries = 0;
+        loop {
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(&lock) {
+                Ok(_) => return Ok(IndexLock { lock, index: index.to_path_buf(), committed: false }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tries < INDEX_LOCK_TRIES => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(source) => return Err(WorkspaceError::Io { path: lock, source }),
+            }
+        }
+    }
+
+    /// Make `staged` the index, through the lock file (renamed over the index, as git commits a lock).
+    fn commit(mut self, staged: &Path) -> Result<(), WorkspaceError> {
+        let io = |path: &Path, source| WorkspaceError::Io { path: path.to_path_buf(), source };
+        std::fs::copy(staged, &self.lock).map_err(|e| io(&self.lock, e))?;
+        std::fs::rename(&self.lock, &self.index).map_err(|e| io(&self.index, e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for IndexLock {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.lock);
+        }
+    }
+}
+
 /// The new blobs of commits of more paths than this are written as one pack ([`GitWorktree::pack_blobs`]).
 const PACK_LIMIT: usize = 64;
 
@@ -262,9 +307,16 @@ impl GitWorktree<'_> {
         }
         let parent: Vec<&str> = head.iter().flat_map(|h| ["-p", h.as_str()]).collect();
         let commit = git(&[&["commit-tree", &tree][..], &parent, &["-F", message_file]].concat(), None)?;
+        // The user's index is locked from before the branch moves until it holds these paths as committed: a
+        // person's `git commit` in between would take the old bot files in the index for a revert of the bot
+        // commit. Their git waits, or says the index is locked and they run it again; whatever else they staged
+        // stays staged.
+        let index_path = self.dir.join(self.git(&["rev-parse", "--git-path", "index"], author)?);
+        let lock = IndexLock::acquire(&index_path)?;
         // Moves the branch only if it is still where the tree was read from (the empty id: still unborn).
         let old = head.clone().unwrap_or_default();
         if let Err(e) = self.git(&["update-ref", "-m", "paved: bot commit", "HEAD", &commit, &old], author) {
+            drop(lock);
             return match self.head().ok().flatten() {
                 Some(found) if found != old => {
                     // The files were written for a commit that did not land: put back what the branch now holds,
@@ -280,20 +332,21 @@ impl GitWorktree<'_> {
                 _ => Err(e),
             };
         }
-        // The user's index gets these paths as committed; whatever else they staged stays staged. A person's git
-        // may hold the index lock for a moment (`git add` beside the daemon): wait for it rather than leave the
-        // index with the old bot files, which their next commit would take for a revert.
-        let mut tries = 0;
-        loop {
-            match self.git_with_input(&stage, author, path_list.clone()) {
-                Ok(_) => return Ok(Some(commit)),
-                Err(WorkspaceError::Git(e)) if tries < INDEX_LOCK_TRIES && e.to_string().contains("index.lock") => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(100));
-                }
-                Err(e) => return Err(e),
-            }
+        // The user's index, staged in a copy (the real one is locked) and put in place through the lock.
+        let user_index = scratch.path().join("user-index");
+        if index_path.exists() {
+            std::fs::copy(&index_path, &user_index)
+                .map_err(|source| WorkspaceError::Io { path: index_path.clone(), source })?;
         }
+        let user_index_arg = user_index.to_string_lossy().into_owned();
+        crate::gitcli::Git::new(&self.dir)
+            .author(author)
+            .no_maintenance()
+            .env("GIT_INDEX_FILE", &user_index_arg)
+            .stdin(path_list)
+            .run(&stage)?;
+        lock.commit(&user_index)?;
+        Ok(Some(commit))
     }
 
     /// The new files' contents as one pack: `update-index` then finds each blob present instead of writing it
