@@ -68,8 +68,14 @@ pub fn plan(
         pages = campaign_pages(&rollout.drift, &rollout.released, &rollout.now, &observed.reports);
     }
     if let (Some((prs, repo)), Some(facts)) = (platform, &observed.evidence) {
-        let (action, review) = sunset::plan(model, facts, &inputs.manifests, prs, repo);
-        actions.extend(action);
+        let (action, mut review) = sunset::plan(model, facts, &inputs.manifests, prs, repo);
+        // A PR needs its repo: a platform repo the forge does not have gets none (it is said, not attempted).
+        match action {
+            Some(_) if !observed.forge.as_ref().is_some_and(|f| f.repos.contains(repo)) => {
+                review.note = Some(Err(format!("{repo} is not on the forge")));
+            }
+            action => actions.extend(action),
+        }
         rollout.sunset = Some(review);
     }
     (actions, pages, rollout)
