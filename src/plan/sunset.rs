@@ -87,3 +87,83 @@ pub fn plan(
     };
     (Some(action), review)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The sunset planner as a table: the example model with no request history (so every capability too few
+    //! teams use is a candidate), paved's PRs on the platform repo observed each way.
+
+    use super::*;
+    use crate::model::example;
+
+    fn facts(now: &str) -> Facts {
+        Facts { now: now.parse().expect("a time"), ..Facts::default() }
+    }
+
+    fn manifests(model: &Model) -> BTreeMap<String, String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("platform-repo-example");
+        let paths = model.paths.values().map(|p| format!("{}/path.yaml", p.dir));
+        let modules = model.modules.values().map(|m| format!("{}/module.yaml", m.dir));
+        paths.chain(modules).filter_map(|p| Some((p.clone(), std::fs::read_to_string(root.join(&p)).ok()?))).collect()
+    }
+
+    fn pr(state: PrState, branch: &str, title: &str, body: &str) -> PullRequest {
+        serde_json::from_value(serde_json::json!({
+            "number": 3, "repo": "acme/platform", "title": title, "body": body, "head": branch, "base": "main",
+            "state": state, "author": "paved", "head_commit": "h",
+            "created_at": "2026-11-01T00:00:00Z", "updated_at": "2026-11-01T00:00:00Z",
+        }))
+        .expect("a pull request")
+    }
+
+    #[test]
+    fn each_observed_pr_gives_the_quarters_action_or_note() {
+        let model = example();
+        let (manifests, now) = (manifests(&model), facts("2026-11-28T12:00:00Z"));
+        let plan_with = |prs: &[PullRequest]| plan(&model, &now, &manifests, prs, "acme/platform");
+
+        let (action, review) = plan_with(&[]);
+        let action = action.expect("candidates and no PR: the quarter's PR");
+        assert_eq!(review.quarter, "2026-Q4");
+        assert!(!review.candidates.is_empty() && review.note.is_none());
+        let ForgeWork::ProposeDeprecation { branch, title, body, manifests: proposed, .. } = &action.work else {
+            panic!("a sunset proposal, not {:?}", action.work)
+        };
+        assert_eq!(branch, "paved/deprecate/2026-Q4");
+        assert_eq!(proposed, &review.candidates, "every candidate's manifest is proposed");
+        assert_eq!(action.id, ActionId::new(ActionKind::ProposeDeprecation, branch, body.as_bytes()), "the id it had");
+
+        let note = |prs: &[PullRequest]| {
+            let (action, review) = plan_with(prs);
+            (action.is_some(), review.note)
+        };
+        assert_eq!(note(&[pr(PrState::Open, branch, title, body)]), (false, Some(Ok("unchanged #3".to_owned()))));
+        assert_eq!(note(&[pr(PrState::Open, branch, title, "an older body")]), (true, None), "brought up to date");
+        assert_eq!(
+            note(&[pr(PrState::Closed, branch, title, body)]),
+            (false, Some(Ok("#3 was closed by a human: not reopened for 2026-Q4".to_owned())))
+        );
+        assert_eq!(
+            note(&[pr(PrState::Merged, branch, title, body)]),
+            (false, Some(Ok("#3 merged: 2026-Q4's review is done".to_owned())))
+        );
+        // The next quarter is a review of its own, whatever became of the last one.
+        let next = plan(
+            &model,
+            &facts("2027-01-10T09:00:00Z"),
+            &manifests,
+            &[pr(PrState::Closed, branch, title, body)],
+            "acme/platform",
+        );
+        assert!(next.0.is_some() && next.1.quarter == "2027-Q1");
+    }
+
+    #[test]
+    fn a_manifest_that_cannot_be_edited_is_an_error_not_a_pr() {
+        let model = example();
+        let now = facts("2026-11-28T12:00:00Z");
+        let (action, review) = plan(&model, &now, &BTreeMap::new(), &[], "acme/platform");
+        assert!(action.is_none());
+        assert!(matches!(&review.note, Some(Err(e)) if e.contains("is not on the default branch")), "{review:?}");
+    }
+}
