@@ -37,6 +37,9 @@ pub enum Error {
     Checkout(#[from] super::checkout::Error),
     #[error("{0}")]
     Answers(String),
+    /// A PR on the platform repo (a module migration, the sunset review) could not be opened or updated.
+    #[error("{0:#}")]
+    PlatformPr(anyhow::Error),
 }
 
 #[derive(Debug, Clone)]
@@ -93,13 +96,13 @@ pub fn execute(
                 let pr = super::modules::PlannedPr { branch, title, body, files };
                 super::modules::open_pr(action, &pr, forge, &dir)
                     .map(|o| (o, vec![], vec![]))
-                    .map_err(|e| Error::Answers(format!("{e:#}")))
+                    .map_err(Error::PlatformPr)
             }
             ForgeWork::ProposeDeprecation { quarter, branch, title, body, manifests } => {
                 let proposal = super::sunset::Proposal { quarter, branch, title, body, manifests };
                 super::sunset::open_or_update(action, &proposal, forge)
                     .map(|o| (o, vec![], vec![]))
-                    .map_err(|e| Error::Answers(format!("{e:#}")))
+                    .map_err(Error::PlatformPr)
             }
         };
         let _ = std::fs::remove_dir_all(&dir);
