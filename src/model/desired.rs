@@ -47,6 +47,13 @@ impl Model {
             .or_else(|| self.modules.get(r.spec.capability.as_str())?.spec.backends.first().copied())
     }
 
+    /// The library's manifests, `paths/<name>/path.yaml` and `modules/<name>/module.yaml`: what the sunset
+    /// review proposes to edit.
+    pub fn manifest_paths(&self) -> impl Iterator<Item = String> + '_ {
+        let paths = self.paths.values().map(|p| format!("{}/path.yaml", p.dir));
+        paths.chain(self.modules.values().map(|m| format!("{}/module.yaml", m.dir)))
+    }
+
     /// The platform's name as physical names carry it (`paved` when platform.yaml names none).
     pub fn platform_name(&self) -> &str {
         if self.platform.name.is_empty() { "paved" } else { &self.platform.name }

@@ -324,6 +324,22 @@ pub fn observe_forge_work(
     observe_platform_prs(model, forge, observed);
 }
 
+/// What the forge half of the plan reads: with `services` (where their executors run), the service repos and
+/// paved's PRs on the platform repo ([`observe_forge_work`]); without, the PRs alone ([`observe_platform_prs`]).
+pub fn observe_forge_side(
+    model: &crate::model::Model,
+    forge: &dyn Forge,
+    services: bool,
+    progress: &dyn crate::progress::Progress,
+    observed: &mut Observed,
+) {
+    if services {
+        observe_forge_work(model, forge, progress, observed);
+    } else {
+        observe_platform_prs(model, forge, observed);
+    }
+}
+
 /// paved's own PRs on the platform repo (branches `paved/…`): what the sunset review and module migrations are
 /// planned against.
 pub fn observe_platform_prs(model: &crate::model::Model, forge: &dyn Forge, observed: &mut Observed) {

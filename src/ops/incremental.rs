@@ -418,11 +418,7 @@ fn forge_moved(options: &RepoOptions, prepared: &Prepared) -> anyhow::Result<Opt
     // Service repos and paved's PRs move without a commit of the platform repo (a PR opened, merged or closed).
     // Observed again as the plan observed them: service repos only where bot work runs (see `observe_all`).
     let mut now = crate::observe::Observed::default();
-    let model = &prepared.planned.loaded.model;
-    if observed.services.is_some() {
-        crate::observe::observe_forge_work(model, forge.as_ref(), &crate::progress::Silent, &mut now);
-    } else {
-        crate::observe::observe_platform_prs(model, forge.as_ref(), &mut now);
-    }
+    let (model, services) = (&prepared.planned.loaded.model, observed.services.is_some());
+    crate::observe::observe_forge_side(model, forge.as_ref(), services, &crate::progress::Silent, &mut now);
     Ok((now.services != observed.services || now.platform_prs != observed.platform_prs).then_some(Refusal::ForgeWork))
 }

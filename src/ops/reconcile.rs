@@ -180,10 +180,7 @@ pub(crate) fn forge_inputs(snapshot: &Snapshot, loaded: &Loaded, max_new_prs: us
             .or_insert_with(|| now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     }
     let text_of = |path: &str| snapshot.get(path).and_then(|e| snapshot.read_text(e).ok());
-    let manifests = (loaded.model.paths.values().map(|p| format!("{}/path.yaml", p.dir)))
-        .chain(loaded.model.modules.values().map(|m| format!("{}/module.yaml", m.dir)))
-        .filter_map(|path| Some((path.clone(), text_of(&path)?)))
-        .collect();
+    let manifests = loaded.model.manifest_paths().filter_map(|path| Some((path.clone(), text_of(&path)?))).collect();
     plan::forge::ForgeInputs {
         manifests,
         module_migrations: plan::modules::pending(&loaded.model, text_of),
@@ -242,11 +239,7 @@ fn observe_all(
     // fill with repos. The sunset PR, made only of `Forge` calls, is planned on any forge.
     let bot_work = super::local_forge(options, loaded).is_some_and(|f| f.dir().is_dir());
     if let Some(forge) = forge.filter(|_| observed.forge.is_some()) {
-        if bot_work {
-            observe::observe_forge_work(&loaded.model, forge, &Silent, &mut observed);
-        } else {
-            observe::observe_platform_prs(&loaded.model, forge, &mut observed);
-        }
+        observe::observe_forge_side(&loaded.model, forge, bot_work, &Silent, &mut observed);
     }
     observe_evidence(options, snapshot, loaded, &mut observed)?;
     observe::observe_requests(&loaded.model, context, || observe::audit_texts(snapshot), &mut observed);

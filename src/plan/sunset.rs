@@ -102,9 +102,7 @@ mod tests {
 
     fn manifests(model: &Model) -> BTreeMap<String, String> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("platform-repo-example");
-        let paths = model.paths.values().map(|p| format!("{}/path.yaml", p.dir));
-        let modules = model.modules.values().map(|m| format!("{}/module.yaml", m.dir));
-        paths.chain(modules).filter_map(|p| Some((p.clone(), std::fs::read_to_string(root.join(&p)).ok()?))).collect()
+        model.manifest_paths().filter_map(|p| Some((p.clone(), std::fs::read_to_string(root.join(&p)).ok()?))).collect()
     }
 
     fn pr(state: PrState, branch: &str, title: &str, body: &str) -> PullRequest {
